@@ -1,0 +1,115 @@
+"""Reading ``events.jsonl``, the append-only record of a run.
+
+One JSON object per line: ``{"ts": .., "type": "metrics"|"system"|"image"|..., "data": {...}}``.
+Metric lines carry ``global_step`` and ``time`` inside ``data``. A line without its newline is a
+write still in progress (or a process killed mid-write): it is left for a later read, never an
+error. A complete line that is not JSON is skipped and counted.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from runicorn.storage.jsonio import as_float, loads
+from runicorn.storage.models import MetricRecord
+
+EVENTS_FILE = "events.jsonl"
+STEP_KEY = "global_step"
+TIME_KEY = "time"
+STAGE_KEY = "stage"
+RESERVED_DATA_KEYS = frozenset({STEP_KEY, TIME_KEY, STAGE_KEY})
+
+
+@dataclass
+class EventChunk:
+    """Events parsed from one read, and where the next read starts."""
+
+    events: list[dict[str, Any]]
+    next_offset: int
+    skipped_lines: int = 0
+
+
+def read_events(path: Path, offset: int = 0) -> EventChunk:
+    """Every complete event line of ``path`` from byte ``offset`` on."""
+    try:
+        with open(path, "rb") as handle:
+            handle.seek(offset)
+            data = handle.read()
+    except FileNotFoundError:
+        return EventChunk([], offset)
+    return parse_event_bytes(data, offset)
+
+
+def parse_event_bytes(data: bytes, offset: int = 0) -> EventChunk:
+    """Parse the complete lines of ``data`` (which starts at byte ``offset`` of its file)."""
+    end = data.rfind(b"\n")
+    if end < 0:
+        return EventChunk([], offset)
+    events: list[dict[str, Any]] = []
+    skipped = 0
+    for line in data[:end].split(b"\n"):
+        if not line.strip():
+            continue
+        try:
+            event = loads(line)
+        except ValueError:
+            skipped += 1
+            continue
+        if isinstance(event, dict):
+            events.append(event)
+        else:
+            skipped += 1
+    return EventChunk(events, offset + end + 1, skipped)
+
+
+def file_size(path: Path) -> int:
+    """Size of ``path`` in bytes, 0 when it does not exist."""
+    try:
+        return os.stat(path).st_size
+    except OSError:
+        return 0
+
+
+@dataclass
+class MetricStats:
+    """Running last/min/max/count per metric key, fed one metrics event at a time."""
+
+    records: dict[str, MetricRecord] = field(default_factory=dict)
+    last_step: int = 0
+
+    def add(self, data: dict[str, Any]) -> None:
+        """Fold one metrics event's ``data`` into the statistics."""
+        step = data.get(STEP_KEY)
+        if type(step) is int and step > self.last_step:
+            self.last_step = step
+        records = self.records
+        for key, raw in data.items():
+            if key in RESERVED_DATA_KEYS:
+                continue
+            value = as_float(raw)
+            if value is None:
+                continue
+            record = records.get(key)
+            if record is None:
+                records[key] = MetricRecord(key, value, value, value, step, 1)
+            else:
+                record.update(value, step)
+
+    def add_events(self, events: Iterable[dict[str, Any]]) -> None:
+        """Fold every metrics event of ``events`` into the statistics."""
+        for event in events:
+            if event.get("type", "metrics") == "metrics":
+                data = event.get("data")
+                if isinstance(data, dict):
+                    self.add(data)
+
+
+def metric_stats_of(path: Path) -> MetricStats:
+    """Statistics of every metric in one ``events.jsonl``."""
+    stats = MetricStats()
+    stats.add_events(read_events(path).events)
+    return stats
