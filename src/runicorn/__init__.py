@@ -1,1 +1,46 @@
-"""Runicorn."""
+"""Runicorn: a local-first experiment tracker.
+
+    import runicorn as rn
+    run = rn.init(project="vision", name="resnet50", config={"lr": 3e-4})
+    run.log({"loss": 0.5})
+    run.finish()
+"""
+
+from runicorn.errors import (
+    InvalidNameError,
+    InvalidQueryError,
+    RunicornError,
+    RunNotFoundError,
+    StorageError,
+)
+from runicorn.sdk import (
+    NoOpRun,
+    Run,
+    finish,
+    get_active_run,
+    init,
+    log,
+    log_image,
+    log_text,
+    summary,
+)
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "InvalidNameError",
+    "InvalidQueryError",
+    "NoOpRun",
+    "Run",
+    "RunNotFoundError",
+    "RunicornError",
+    "StorageError",
+    "__version__",
+    "finish",
+    "get_active_run",
+    "init",
+    "log",
+    "log_image",
+    "log_text",
+    "summary",
+]

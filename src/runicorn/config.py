@@ -125,3 +125,8 @@ def process_rank() -> int:
             except ValueError:
                 continue
     return 0
+
+
+def record_all_ranks() -> bool:
+    """Whether processes of rank > 0 record too (``RUNICORN_ALL_RANKS=1``)."""
+    return os.environ.get("RUNICORN_ALL_RANKS", "").strip().lower() in ("1", "true", "yes")

@@ -1,0 +1,61 @@
+"""Synthetic training runs for ``runicorn demo``: realistic curves, made in seconds."""
+
+from __future__ import annotations
+
+import math
+import random
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+
+import runicorn as rn
+
+_LEARNING_RATES = (3e-3, 1e-3, 3e-4, 1e-4, 3e-5)
+
+
+def record_demo_runs(
+    root: Path,
+    *,
+    runs: int = 3,
+    steps: int = 2000,
+    progress: Callable[[int, int], None] | None = None,
+) -> list[str]:
+    """Record ``runs`` runs of a pretend image classifier under ``root``; returns their ids."""
+    ids: list[str] = []
+    total = runs * steps
+    for index in range(runs):
+        lr = _LEARNING_RATES[index % len(_LEARNING_RATES)]
+        rng = random.Random(index)
+        run = rn.init(
+            project="demo",
+            name="cifar10-resnet18",
+            config={"lr": lr, "batch_size": 128, "optimizer": {"name": "adamw", "wd": 0.05},
+                    "seed": index},  # fmt: skip
+            tags=["demo", "baseline" if index == 0 else "sweep"],
+            storage=root,
+            capture_console=False,
+        )
+        speed = 0.002 + lr * 1.5
+        best = 0.0
+        for step in range(1, steps + 1):
+            loss = 2.3 * math.exp(-speed * step) + 0.15 + rng.gauss(0, 0.03)
+            acc = min(0.99, (1 - math.exp(-speed * step)) * 0.93 + rng.gauss(0, 0.01))
+            run.log({"train/loss": loss, "train/acc": acc,
+                     "lr": lr * 0.5 * (1 + math.cos(math.pi * step / steps))})  # fmt: skip
+            if step % 100 == 0:
+                val_acc = acc - 0.02 + rng.gauss(0, 0.005)
+                best = max(best, val_acc)
+                run.log({"val/loss": loss + 0.08, "val/acc": val_acc}, step=step)
+                run.log_text(f"step {step}: loss {loss:.4f} val_acc {val_acc:.4f}")
+            if step % (steps // 4 or 1) == 0:
+                image = np.clip(np.random.default_rng(step).normal(0.5, 0.2, (32, 32, 3)), 0, 1)
+                run.log_image("samples", image, step=step, caption=f"step {step}")
+            if progress and step % 100 == 0:
+                progress(index * steps + step, total)
+        run.summary({"best_val_acc": best, "final_loss": loss})
+        run.finish()
+        ids.append(run.id or "")
+    if progress:
+        progress(total, total)
+    return ids

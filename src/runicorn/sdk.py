@@ -1,0 +1,853 @@
+"""The recording SDK: ``init`` a run, ``log`` metrics, ``finish``.
+
+Promise to the training script: after ``init`` returns, nothing here raises or blocks. ``log``
+encodes one line into memory and returns; a background writer (:mod:`runicorn.writer`) does the
+I/O. Any internal failure becomes a single warning and the run goes on recording what it can.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import io
+import logging
+import math
+import os
+import shutil
+import signal
+import sys
+import threading
+import time
+import traceback
+import warnings
+from collections.abc import Callable, Iterable, Mapping
+from pathlib import Path
+from types import FrameType, TracebackType
+from typing import Any
+
+import orjson
+
+from runicorn import config as runicorn_config
+from runicorn.errors import InvalidNameError
+from runicorn.storage.backends import SQLiteStorageBackend, index_path
+from runicorn.storage.events import EVENTS_FILE, STEP_KEY, MetricStats, read_events
+from runicorn.storage.jsonio import atomic_write_json, dumps, encode_nonfinite, read_json
+from runicorn.storage.layout import iter_run_dirs, new_run_id, run_dir, validate_name, validate_run_id
+from runicorn.storage.liveness import process_start_time, this_host
+from runicorn.storage.models import ExperimentRecord
+from runicorn.storage.run_files import (
+    ENVIRONMENT_FILE,
+    MEDIA_DIR,
+    META_FILE,
+    STATUS_FILE,
+    SUMMARY_FILE,
+    to_timestamp,
+)
+from runicorn.writer import DROPPED_SUMMARY_KEY, RunWriter
+
+__all__ = ["NoOpRun", "Run", "finish", "get_active_run", "init", "log", "log_image", "log_text", "summary"]
+
+_APPEND_NEWLINE = orjson.OPT_APPEND_NEWLINE
+_RESERVED_KEYS = ("global_step", "time", "stage")
+_active_run: Run | NoOpRun | None = None
+_live_runs: list[Run] = []
+_hooks_installed = False
+_hooks_lock = threading.Lock()
+
+
+class _WarnOnce:
+    """Emits each kind of warning once per run, so a bad value in a loop warns one time."""
+
+    def __init__(self) -> None:
+        self._seen: set[str] = set()
+        self._lock = threading.Lock()
+
+    def __call__(self, kind: str, message: str) -> None:
+        with self._lock:
+            if kind in self._seen:
+                return
+            self._seen.add(kind)
+        warnings.warn(message, RuntimeWarning, stacklevel=_caller_stacklevel())
+
+
+_PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
+
+
+def _caller_stacklevel() -> int:
+    """The ``stacklevel`` that points a warning at the first frame outside Runicorn."""
+    frame = sys._getframe(1)
+    level = 1
+    while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE_DIR):
+        frame = frame.f_back  # type: ignore[assignment]
+        level += 1
+    return level
+
+
+def _clean_value(value: Any) -> float | int | None:
+    """A loggable number from ``value`` (NumPy scalars, 0-d tensors, bools), else None."""
+    kind = type(value)
+    if kind is float or kind is int:
+        return value  # type: ignore[no-any-return]
+    if kind is bool:
+        return int(value)
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return float(value) if isinstance(value, float) else int(value)
+    item = getattr(value, "item", None)
+    if item is not None and callable(item):
+        try:
+            numel = getattr(value, "numel", None)
+            size = numel() if callable(numel) else getattr(value, "size", 1)
+            if size != 1:
+                return None
+            result = item()
+        except Exception:
+            return None
+        if isinstance(result, bool):
+            return int(result)
+        if isinstance(result, int | float):
+            return result
+    return None
+
+
+class Run:
+    """A run being recorded. Made by :func:`init`; every method is safe to call at any time."""
+
+    def __init__(
+        self,
+        *,
+        root: Path,
+        project: str,
+        name: str,
+        run_id: str,
+        config: dict[str, Any],
+        tags: list[str],
+        notes: str,
+        settings: runicorn_config.SdkSettings,
+        resume_from: ExperimentRecord | None,
+        stats: MetricStats | None,
+    ) -> None:
+        self.root = root
+        self.project = project
+        self.name = name
+        self.id = run_id
+        self.path = run_dir(root, project, name, run_id)
+        self.config = config
+        self.tags = tags
+        self.notes = notes
+        self.settings = settings
+        self._warn = _WarnOnce()
+        self._lock = threading.Lock()
+        self._step = resume_from.last_step if resume_from else 0
+        self._summary: dict[str, Any] = dict(resume_from.summary) if resume_from else {}
+        self._summary_dirty = bool(self._summary)
+        self._created_at = (resume_from.created_at if resume_from else None) or time.time()
+        self._started_at = time.time()
+        self._status = "running"
+        self._ended_at: float | None = None
+        self._exit_reason: str | None = None
+        self._finished = False
+        self._media_count = 0
+        self._index: SQLiteStorageBackend | None = None
+        self._index_failed = False
+        self._pid = os.getpid()
+        self._pid_started_at = process_start_time(self._pid)
+        self._writer = RunWriter(
+            self.path, settings, on_heartbeat=self._heartbeat, warn=self._warn, stats=stats
+        )
+        self._console: Any = None
+        self._sampler: Any = None
+        self._env_thread: threading.Thread | None = None
+
+    # ----- recording ------------------------------------------------------------------------
+
+    def log(
+        self, data: Mapping[str, Any], step: int | None = None, *, stage: str | None = None
+    ) -> None:
+        """Record scalar metrics at ``step`` (default: the previous step + 1). Never raises."""
+        if self._finished:
+            self._warn("log-after-finish", f"run {self.id} is finished; log() calls are ignored")
+            return
+        try:
+            plain = type(data) is dict
+            if plain:
+                for value in data.values():
+                    kind = type(value)
+                    if kind is not float and kind is not int:
+                        plain = False
+                        break
+                if plain and ("global_step" in data or "time" in data or "stage" in data):
+                    plain = False
+            values = data if plain else self._clean(data)
+            if not plain and step is None and STEP_KEY in data:
+                step = data[STEP_KEY]  # the original SDK let scripts pass the step as a key
+            now = time.time()
+            with self._lock:
+                if step is None:
+                    self._step += 1
+                else:
+                    step = int(step)
+                    self._step = step
+                current = self._step
+            record = {**values, "global_step": current, "time": now}
+            if stage is not None:
+                record["stage"] = str(stage)
+            try:
+                line = orjson.dumps({"ts": now, "type": "metrics", "data": record}, option=_APPEND_NEWLINE)
+            except TypeError:  # a non-string key in an otherwise plain dict
+                record = {**self._clean(data), "global_step": current, "time": now}
+                if stage is not None:
+                    record["stage"] = str(stage)
+                line = orjson.dumps({"ts": now, "type": "metrics", "data": record}, option=_APPEND_NEWLINE)
+            if b"null" in line:  # orjson writes NaN/Infinity as null: keep them as tokens
+                line = self._encode_nonfinite(now, record)
+            self._writer.add_event(line, record)
+        except Exception as exc:
+            self._warn("log-error", f"Runicorn could not record a log() call: {exc!r}")
+
+    def _clean(self, data: Mapping[str, Any]) -> dict[str, Any]:
+        if not isinstance(data, Mapping):
+            self._warn("log-type", f"log() takes a dict of metrics, got {type(data).__name__}")
+            return {}
+        values: dict[str, Any] = {}
+        for key, raw in data.items():
+            if not isinstance(key, str):
+                self._warn("key-type", f"metric keys must be strings; {key!r} and such are skipped")
+                continue
+            if key in _RESERVED_KEYS:
+                if key != STEP_KEY:
+                    self._warn(f"reserved:{key}", f"metric key {key!r} is reserved; it is skipped")
+                continue
+            value = _clean_value(raw)
+            if value is None:
+                self._warn(
+                    f"value:{key}",
+                    f"metric {key!r}: {type(raw).__name__} is not a number; the value is skipped",
+                )
+                continue
+            values[key] = value
+        return values
+
+    @staticmethod
+    def _encode_nonfinite(now: float, record: dict[str, Any]) -> bytes:
+        encoded = {
+            key: encode_nonfinite(value)
+            if type(value) is float and not math.isfinite(value)
+            else value
+            for key, value in record.items()
+        }
+        return orjson.dumps({"ts": now, "type": "metrics", "data": encoded}, option=_APPEND_NEWLINE)
+
+    def summary(self, values: Mapping[str, Any]) -> None:
+        """Merge ``values`` into the run's summary (``summary.json``). Never raises."""
+        if self._finished:
+            self._warn("summary-after-finish", f"run {self.id} is finished; summary() is ignored")
+            return
+        try:
+            with self._lock:
+                self._summary.update({str(k): v for k, v in dict(values).items()})
+                self._summary_dirty = True
+        except Exception as exc:
+            self._warn("summary-error", f"Runicorn could not record a summary: {exc!r}")
+
+    def log_text(self, text: str) -> None:
+        """Append a line of free text to the run's ``logs.txt``. Never raises."""
+        if self._finished:
+            self._warn("text-after-finish", f"run {self.id} is finished; log_text() is ignored")
+            return
+        try:
+            text = str(text)
+            self._writer.add_log(text if text.endswith("\n") else text + "\n")
+        except Exception as exc:
+            self._warn("text-error", f"Runicorn could not record text: {exc!r}")
+
+    def log_image(
+        self,
+        key: str,
+        image: Any,
+        step: int | None = None,
+        caption: str | None = None,
+    ) -> None:
+        """Save an image (PIL image, NumPy array HxW[xC], or a file path) under ``media/``."""
+        if self._finished:
+            self._warn("image-after-finish", f"run {self.id} is finished; log_image() is ignored")
+            return
+        try:
+            with self._lock:
+                self._media_count += 1
+                number = self._media_count
+                at_step = self._step if step is None else int(step)
+            safe_key = "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in str(key))[:64]
+            media = self.path / MEDIA_DIR
+            media.mkdir(parents=True, exist_ok=True)
+            file_name = _save_image(image, media, f"{safe_key}_{at_step}_{number}")
+            data = {"key": str(key), "path": f"{MEDIA_DIR}/{file_name}", "step": at_step,
+                    "caption": caption}  # fmt: skip
+            now = time.time()
+            self._writer.add_event(
+                dumps({"ts": now, "type": "image", "data": data}) + b"\n", None
+            )
+        except Exception as exc:
+            self._warn(f"image-error:{key}", f"Runicorn could not save image {key!r}: {exc!r}")
+
+    def logging_handler(self, level: int = logging.INFO) -> logging.Handler:
+        """A :class:`logging.Handler` that writes records to this run's ``logs.txt``."""
+        return _RunLogHandler(self, level)
+
+    def _add_system_sample(self, sample: dict[str, float]) -> None:
+        if self._finished or not sample:
+            return
+        now = time.time()
+        self._writer.add_event(dumps({"ts": now, "type": "system", "data": sample}) + b"\n", None)
+
+    # ----- lifecycle --------------------------------------------------------------------------
+
+    def _start(self, *, capture_console: bool, capture_env: bool, system_metrics: bool) -> None:
+        try:
+            self.path.mkdir(parents=True, exist_ok=True)
+            self._write_meta()
+            self._write_status()
+        except OSError as exc:
+            self._warn(
+                "write",
+                f"Runicorn cannot create the run folder {self.path} ({exc}); training goes on and "
+                "the data is kept in memory until a write succeeds.",
+            )
+        self._index_upsert_full()
+        self._writer.start()
+        if capture_console:
+            self._start_console()
+        if capture_env:
+            self._env_thread = threading.Thread(
+                target=self._capture_environment, name="runicorn-environment", daemon=True
+            )
+            self._env_thread.start()
+        if system_metrics:
+            self._start_sampler()
+
+    def _start_console(self) -> None:
+        try:
+            from runicorn.console import ConsoleCapture
+
+            self._console = ConsoleCapture(self._writer.add_log)
+            self._console.start()
+        except Exception as exc:
+            self._warn("console", f"Runicorn cannot capture the console: {exc!r}")
+
+    def _start_sampler(self) -> None:
+        try:
+            from runicorn.system_metrics import SystemMetricsSampler
+
+            self._sampler = SystemMetricsSampler(
+                self._add_system_sample, self.settings.system_interval
+            )
+            self._sampler.start()
+        except Exception as exc:
+            self._warn("system", f"Runicorn cannot sample system metrics: {exc!r}")
+
+    def _capture_environment(self) -> None:
+        try:
+            from runicorn.environment import capture_environment
+
+            environment = capture_environment()
+            self.path.mkdir(parents=True, exist_ok=True)
+            atomic_write_json(self.path / ENVIRONMENT_FILE, environment)
+        except Exception as exc:
+            self._warn("environment", f"Runicorn cannot record the environment: {exc!r}")
+
+    def _meta(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "project": self.project,
+            "name": self.name,
+            "created_at": self._created_at,
+            "pid": self._pid,
+            "hostname": this_host(),
+            "python": sys.version.split()[0],
+            "platform": sys.platform,
+            "config": self.config,
+            "tags": self.tags,
+            "notes": self.notes,
+        }
+
+    def _write_meta(self) -> None:
+        meta_path = self.path / META_FILE
+        existing = read_json(meta_path, {})
+        meta = self._meta()
+        if isinstance(existing, dict) and existing:
+            # A resumed run keeps what users edited since (tags, notes) and its birth date.
+            meta = {**existing, **meta, "tags": existing.get("tags", self.tags),
+                    "notes": existing.get("notes", self.notes)}  # fmt: skip
+        atomic_write_json(meta_path, meta)
+
+    def _status_document(self) -> dict[str, Any]:
+        return {
+            "status": self._status,
+            "started_at": self._started_at,
+            "ended_at": self._ended_at,
+            "heartbeat_at": time.time(),
+            "heartbeat_interval": self.settings.heartbeat_interval,
+            "hostname": this_host(),
+            "pid": self._pid,
+            "pid_started_at": self._pid_started_at,
+            "exit_reason": self._exit_reason,
+        }
+
+    def _write_status(self) -> None:
+        atomic_write_json(self.path / STATUS_FILE, self._status_document())
+
+    def _summary_snapshot(self) -> dict[str, Any] | None:
+        with self._lock:
+            if self._writer.dropped_events:
+                self._summary[DROPPED_SUMMARY_KEY] = self._writer.dropped_events
+                self._summary_dirty = True
+            if not self._summary_dirty:
+                return None
+            self._summary_dirty = False
+            return dict(self._summary)
+
+    def _heartbeat(self, stats: MetricStats, files_ok: bool) -> None:
+        """Refresh status.json, summary.json and the index (runs on the writer thread)."""
+        summary = self._summary_snapshot()
+        if files_ok:
+            try:
+                self._write_status()
+                if summary is not None:
+                    atomic_write_json(self.path / SUMMARY_FILE, summary)
+            except OSError:
+                with self._lock:
+                    self._summary_dirty = self._summary_dirty or summary is not None
+        self._index_progress(stats, summary)
+
+    def _record(self) -> ExperimentRecord:
+        return ExperimentRecord(
+            id=self.id,
+            project=self.project,
+            name=self.name,
+            path=self.path.relative_to(self.root).as_posix(),
+            status=self._status,
+            created_at=self._created_at,
+            ended_at=self._ended_at,
+            heartbeat_at=time.time(),
+            hostname=this_host(),
+            pid=self._pid,
+            pid_started_at=self._pid_started_at,
+            heartbeat_interval=self.settings.heartbeat_interval,
+            exit_reason=self._exit_reason,
+            config=self.config,
+            summary=dict(self._summary),
+            tags=self.tags,
+            notes=self.notes,
+            metrics=dict(self._writer.stats.records),
+            last_step=self._step,
+        )
+
+    def _index_call(self, action: Callable[[SQLiteStorageBackend], None]) -> None:
+        if self._index_failed:
+            return
+        try:
+            if self._index is None:
+                self._index = SQLiteStorageBackend(index_path(self.root))
+            action(self._index)
+        except Exception as exc:
+            self._index_failed = True
+            self._warn(
+                "index",
+                f"Runicorn cannot update the run index ({exc}); the run's files are intact "
+                "and `runicorn reindex` rebuilds it.",
+            )
+
+    def _index_upsert_full(self) -> None:
+        record = self._record()
+        self._index_call(lambda index: index.upsert_run(record))
+
+    def _index_progress(self, stats: MetricStats, summary: dict[str, Any] | None) -> None:
+        metrics = list(stats.records.values())
+        self._index_call(
+            lambda index: index.update_progress(
+                self.id,
+                status=self._status,
+                heartbeat_at=time.time(),
+                ended_at=self._ended_at,
+                exit_reason=self._exit_reason,
+                summary=summary,
+                last_step=stats.last_step or self._step,
+                metrics=metrics,
+            )
+        )
+
+    def finish(self, status: str = "finished", *, exit_reason: str | None = None) -> None:
+        """End the run: flush and fsync everything, record ``status``. Safe to call twice."""
+        with self._lock:
+            if self._finished:
+                return
+            self._finished = True
+        try:
+            self._stop_helpers()
+            self._status = status
+            self._exit_reason = exit_reason
+            self._ended_at = time.time()
+            self._writer.stop()
+            if self._env_thread is not None:
+                self._env_thread.join(timeout=5.0)
+            self._writer.flush(fsync=True, force_heartbeat=True)
+            self._writer.warn_if_stalled()
+            self._writer.close()
+        except Exception as exc:
+            self._warn("finish", f"Runicorn could not finish run {self.id} cleanly: {exc!r}")
+        finally:
+            if self._index is not None:
+                with contextlib.suppress(Exception):
+                    self._index.close()
+            _forget_run(self)
+
+    def _stop_helpers(self) -> None:
+        for helper in (self._sampler, self._console):
+            if helper is not None:
+                with contextlib.suppress(Exception):
+                    helper.stop()
+
+    def _fail(self, status: str, exc_type: type[BaseException] | None, exc: BaseException | None,
+              tb: TracebackType | None) -> None:  # fmt: skip
+        """Record a traceback in logs.txt and finish with ``status``."""
+        if exc_type is not None and not self._finished:
+            text = "".join(traceback.format_exception(exc_type, exc, tb))
+            self._writer.add_log(text)
+        reason = exc_type.__name__ if exc_type is not None else None
+        self.finish(status, exit_reason=reason)
+
+    def __enter__(self) -> Run:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if exc_type is None:
+            self.finish()
+        elif issubclass(exc_type, KeyboardInterrupt):
+            self._fail("interrupted", exc_type, exc, tb)
+        else:
+            self._fail("failed", exc_type, exc, tb)
+
+    @property
+    def step(self) -> int:
+        """The last step recorded."""
+        return self._step
+
+    @property
+    def status(self) -> str:
+        """``running`` until finished, then the final status."""
+        return self._status
+
+    def __repr__(self) -> str:
+        return f"<runicorn.Run {self.id} {self.project}/{self.name} {self._status}>"
+
+
+class _RunLogHandler(logging.Handler):
+    def __init__(self, run: Run, level: int) -> None:
+        super().__init__(level)
+        self.run = run
+        self.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            self.run.log_text(self.format(record))
+        except Exception:
+            self.handleError(record)
+
+
+class NoOpRun:
+    """What :func:`init` returns when recording is off: the same API, doing nothing."""
+
+    id: str | None = None
+    project: str | None = None
+    name: str | None = None
+    path: Path | None = None
+    step = 0
+    status = "disabled"
+    config: dict[str, Any] = {}  # noqa: RUF012 - never mutated
+
+    def log(self, data: Mapping[str, Any], step: int | None = None, *, stage: str | None = None) -> None:
+        """Do nothing."""
+
+    def summary(self, values: Mapping[str, Any]) -> None:
+        """Do nothing."""
+
+    def log_text(self, text: str) -> None:
+        """Do nothing."""
+
+    def log_image(self, key: str, image: Any, step: int | None = None, caption: str | None = None) -> None:
+        """Do nothing."""
+
+    def logging_handler(self, level: int = logging.INFO) -> logging.Handler:
+        """A handler that drops records."""
+        return logging.NullHandler(level)
+
+    def finish(self, status: str = "finished", *, exit_reason: str | None = None) -> None:
+        """Do nothing."""
+        global _active_run
+        if _active_run is self:
+            _active_run = None
+
+    def __enter__(self) -> NoOpRun:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.finish()
+
+
+def _save_image(image: Any, folder: Path, stem: str) -> str:
+    """Write ``image`` into ``folder`` and return the file name."""
+    if isinstance(image, str | os.PathLike):
+        source = Path(image)
+        target = folder / f"{stem}{source.suffix.lower() or '.bin'}"
+        shutil.copyfile(source, target)
+        return target.name
+    from PIL import Image
+
+    if not isinstance(image, Image.Image):
+        import numpy as np
+
+        array = np.asarray(image)
+        if array.ndim == 3 and array.shape[0] in (1, 3, 4) and array.shape[-1] not in (1, 3, 4):
+            array = np.moveaxis(array, 0, -1)  # CHW (torch) to HWC
+        if array.ndim == 3 and array.shape[-1] == 1:
+            array = array[..., 0]
+        if array.dtype != np.uint8:
+            array = np.nan_to_num(array.astype(np.float64))
+            if array.max(initial=0.0) <= 1.0:
+                array = array * 255.0
+            array = np.clip(array, 0, 255).astype(np.uint8)
+        image = Image.fromarray(array)
+    target = folder / f"{stem}.png"
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    target.write_bytes(buffer.getvalue())
+    return target.name
+
+
+def _find_existing(root: Path, project: str, name: str, run_id: str) -> Path | None:
+    expected = run_dir(root, project, name, run_id)
+    if expected.is_dir():
+        return expected
+    for path in iter_run_dirs(root):
+        if path.name == run_id:
+            return path
+    return None
+
+
+def _resume_state(path: Path) -> tuple[ExperimentRecord, MetricStats]:
+    """What a resumed run continues from: its summary, birth date and last step."""
+    stats = MetricStats()
+    stats.add_events(read_events(path / EVENTS_FILE).events)
+    meta = read_json(path / META_FILE, {})
+    meta = meta if isinstance(meta, dict) else {}
+    summary = read_json(path / SUMMARY_FILE, {})
+    record = ExperimentRecord(
+        id=path.name,
+        project=str(meta.get("project", "")),
+        name=str(meta.get("name", "")),
+        path="",
+        created_at=to_timestamp(meta.get("created_at")),
+        summary=summary if isinstance(summary, dict) else {},
+        last_step=stats.last_step,
+    )
+    return record, stats
+
+
+def _normalize_config(config: Any) -> dict[str, Any]:
+    if config is None:
+        return {}
+    if isinstance(config, Mapping):
+        return {str(k): v for k, v in config.items()}
+    for attr in ("to_dict", "_asdict", "__dict__"):
+        value = getattr(config, attr, None)
+        if callable(value):
+            value = value()
+        if isinstance(value, Mapping):
+            return {str(k): v for k, v in value.items() if not str(k).startswith("_")}
+    raise TypeError(f"config must be a dict (or an object with to_dict), got {type(config).__name__}")
+
+
+def _json_safe(value: Any) -> Any:
+    """``value`` round-tripped through our encoder, so odd objects become their text."""
+    return orjson.loads(dumps(value))
+
+
+def init(
+    project: str = "default",
+    name: str = "default",
+    *,
+    config: Mapping[str, Any] | Any | None = None,
+    tags: Iterable[str] | None = None,
+    notes: str | None = None,
+    run_id: str | None = None,
+    resume: bool = False,
+    storage: str | os.PathLike[str] | None = None,
+    capture_console: bool = True,
+    capture_env: bool = True,
+    system_metrics: bool = True,
+    mode: str = "online",
+) -> Run | NoOpRun:
+    """Start recording a run and make it the active run.
+
+    Raises :class:`ValueError` for an invalid ``project``, ``name`` or ``run_id``; after that,
+    nothing the run does raises. ``mode="disabled"`` (or ``RUNICORN_MODE=disabled``) and
+    processes of rank > 0 (``RANK``/``LOCAL_RANK``; set ``RUNICORN_ALL_RANKS=1`` to record them
+    too) get a :class:`NoOpRun`.
+    """
+    global _active_run
+    settings = runicorn_config.SdkSettings.from_env()
+    validate_name(project, "project", allow_slash=False)
+    validate_name(name, "name")
+    if run_id is not None:
+        validate_run_id(run_id)
+    if mode not in ("online", "disabled"):
+        raise ValueError(f"mode must be 'online' or 'disabled', got {mode!r}")
+    if mode == "disabled" or settings.mode == "disabled" or (
+        runicorn_config.process_rank() > 0 and not runicorn_config.record_all_ranks()
+    ):
+        _active_run = NoOpRun()
+        return _active_run
+    config_dict = _json_safe(_normalize_config(config))
+    tag_list = list(dict.fromkeys(str(tag) for tag in (tags or ())))
+    root = runicorn_config.get_user_root_dir(storage)
+
+    resume_from: ExperimentRecord | None = None
+    stats: MetricStats | None = None
+    if run_id is not None:
+        existing = _find_existing(root, project, name, run_id)
+        if existing is not None and not resume:
+            raise InvalidNameError(
+                f"run {run_id} already exists at {existing}; pass resume=True to continue it"
+            )
+        if existing is not None:
+            resume_from, stats = _resume_state(existing)
+            if resume_from.project and resume_from.name:
+                project, name = resume_from.project, resume_from.name
+    if _active_run is not None:
+        _active_run.finish()
+
+    run = Run(
+        root=root,
+        project=project,
+        name=name,
+        run_id=run_id or new_run_id(),
+        config=config_dict,
+        tags=tag_list,
+        notes=notes or "",
+        settings=settings,
+        resume_from=resume_from,
+        stats=stats,
+    )
+    _install_hooks()
+    _live_runs.append(run)
+    _active_run = run
+    run._start(capture_console=capture_console, capture_env=capture_env, system_metrics=system_metrics)
+    return run
+
+
+def _forget_run(run: Run) -> None:
+    global _active_run
+    with contextlib.suppress(ValueError):
+        _live_runs.remove(run)
+    if _active_run is run:
+        _active_run = None
+
+
+def get_active_run() -> Run | NoOpRun | None:
+    """The run the module-level functions act on."""
+    return _active_run
+
+
+def _active_or_warn(function: str) -> Run | NoOpRun | None:
+    if _active_run is None:
+        warnings.warn(f"runicorn.{function}() called with no active run; call runicorn.init() first",
+                      RuntimeWarning, stacklevel=3)  # fmt: skip
+    return _active_run
+
+
+def log(data: Mapping[str, Any], step: int | None = None, *, stage: str | None = None) -> None:
+    """:meth:`Run.log` on the active run."""
+    run = _active_or_warn("log")
+    if run is not None:
+        run.log(data, step, stage=stage)
+
+
+def summary(values: Mapping[str, Any]) -> None:
+    """:meth:`Run.summary` on the active run."""
+    run = _active_or_warn("summary")
+    if run is not None:
+        run.summary(values)
+
+
+def log_text(text: str) -> None:
+    """:meth:`Run.log_text` on the active run."""
+    run = _active_or_warn("log_text")
+    if run is not None:
+        run.log_text(text)
+
+
+def log_image(key: str, image: Any, step: int | None = None, caption: str | None = None) -> None:
+    """:meth:`Run.log_image` on the active run."""
+    run = _active_or_warn("log_image")
+    if run is not None:
+        run.log_image(key, image, step, caption)
+
+
+def finish(status: str = "finished") -> None:
+    """Finish the active run."""
+    if _active_run is not None:
+        _active_run.finish(status)
+
+
+# ----- process hooks: exceptions, signals and exit end runs with the right status ------------
+
+
+def _finish_all(status: str, exit_reason: str | None = None) -> None:
+    for run in list(_live_runs):
+        run.finish(status, exit_reason=exit_reason)
+
+
+def _excepthook(
+    exc_type: type[BaseException], exc: BaseException, tb: TracebackType | None
+) -> None:
+    status = "interrupted" if issubclass(exc_type, KeyboardInterrupt) else "failed"
+    for run in list(_live_runs):
+        with contextlib.suppress(Exception):
+            run._fail(status, exc_type, exc, tb)
+    _previous_excepthook(exc_type, exc, tb)
+
+
+_previous_excepthook = sys.excepthook
+_previous_sigterm: Any = signal.SIG_DFL
+
+
+def _on_sigterm(signum: int, frame: FrameType | None) -> None:
+    _finish_all("interrupted", exit_reason="SIGTERM")
+    previous = _previous_sigterm
+    if callable(previous):
+        previous(signum, frame)
+    elif previous == signal.SIG_DFL:
+        signal.signal(signum, signal.SIG_DFL)
+        os.kill(os.getpid(), signum)
+
+
+def _install_hooks() -> None:
+    global _hooks_installed, _previous_excepthook, _previous_sigterm
+    with _hooks_lock:
+        if _hooks_installed:
+            return
+        _hooks_installed = True
+    atexit.register(_finish_all, "finished")
+    _previous_excepthook = sys.excepthook
+    sys.excepthook = _excepthook
+    if threading.current_thread() is threading.main_thread():
+        try:
+            _previous_sigterm = signal.getsignal(signal.SIGTERM)
+            if _previous_sigterm != signal.SIG_IGN:
+                signal.signal(signal.SIGTERM, _on_sigterm)
+        except (ValueError, OSError):
+            pass

@@ -1,0 +1,495 @@
+"""The storage backends: the SQLite index and the hybrid view joining it with the run files.
+
+The run folders are the truth; ``index.db`` makes them fast to list, filter and sort. Everything
+in the index can be rebuilt from the files (:meth:`HybridStorageBackend.reindex`), so user edits
+(tags, notes, deletion) are written to the run folder first and to the index second.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+import threading
+import time
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from runicorn.errors import RunNotFoundError, StorageError
+from runicorn.storage.jsonio import atomic_write_json, dumps, read_json
+from runicorn.storage.layout import INDEX_DIR_NAME, ensure_within, iter_run_dirs, validate_run_id
+from runicorn.storage.liveness import Heartbeat, looks_crashed
+from runicorn.storage.models import ExperimentRecord, MetricRecord
+from runicorn.storage.run_files import DELETED_FILE, META_FILE, STATUS_FILE, read_record
+from runicorn.storage.sql_utils import connect, transaction
+
+INDEX_FILE = "index.db"
+ProgressCallback = Callable[[int, int], None]
+
+_RUN_COLUMNS = (
+    "id", "project", "name", "path", "status", "created_at", "ended_at", "heartbeat_at",
+    "hostname", "pid", "pid_started_at", "heartbeat_interval", "exit_reason", "config",
+    "summary", "tags", "notes", "last_step", "deleted_at", "updated_at",
+)  # fmt: skip
+_JSON_COLUMNS = ("config", "summary", "tags")
+
+
+def index_path(root: Path) -> Path:
+    """Where the index of the storage root ``root`` lives."""
+    return root / INDEX_DIR_NAME / INDEX_FILE
+
+
+def _json(value: Any) -> str:
+    return dumps(value).decode()
+
+
+def _record_from_row(row: sqlite3.Row, metrics: dict[str, MetricRecord]) -> ExperimentRecord:
+    values = dict(row)
+    for column in _JSON_COLUMNS:
+        values[column] = orjson.loads(values[column]) if values[column] else None
+    values.pop("updated_at", None)
+    return ExperimentRecord(
+        **{**values, "config": values["config"] or {}, "summary": values["summary"] or {},
+           "tags": values["tags"] or [], "notes": values["notes"] or ""},
+        metrics=metrics,
+    )  # fmt: skip
+
+
+class SQLiteStorageBackend:
+    """Owner of ``index.db``: every read and write of the index goes through this class.
+
+    One connection is shared by the threads of a process behind a lock; other processes (each
+    training script, the viewer) have their own, and SQLite's WAL mode lets them read while
+    one writes.
+    """
+
+    def __init__(self, db_path: Path) -> None:
+        self.db_path = db_path
+        self._lock = threading.RLock()
+        try:
+            self._conn = connect(db_path)
+        except (sqlite3.Error, OSError) as exc:
+            raise StorageError(f"cannot open the index {db_path}: {exc}") from exc
+
+    def close(self) -> None:
+        """Close the connection (further calls fail)."""
+        with self._lock:
+            self._conn.close()
+
+    def upsert_run(self, record: ExperimentRecord, *, replace_metrics: bool = True) -> None:
+        """Insert or fully replace one run, its tags and (optionally) its metric summaries."""
+        values = [
+            record.id, record.project, record.name, record.path, record.status,
+            record.created_at, record.ended_at, record.heartbeat_at, record.hostname, record.pid,
+            record.pid_started_at, record.heartbeat_interval, record.exit_reason,
+            _json(record.config), _json(record.summary), _json(record.tags), record.notes,
+            record.last_step, record.deleted_at, time.time(),
+        ]  # fmt: skip
+        placeholders = ", ".join("?" for _ in _RUN_COLUMNS)
+        updates = ", ".join(f"{c} = excluded.{c}" for c in _RUN_COLUMNS if c != "id")
+        with self._lock, transaction(self._conn) as conn:
+            conn.execute(
+                f"INSERT INTO runs ({', '.join(_RUN_COLUMNS)}) VALUES ({placeholders}) "  # noqa: S608
+                f"ON CONFLICT (id) DO UPDATE SET {updates}",
+                values,
+            )
+            self._write_tags(conn, record.id, record.tags)
+            if replace_metrics:
+                conn.execute("DELETE FROM metrics WHERE run_id = ?", (record.id,))
+                self._write_metrics(conn, record.id, record.metrics.values())
+
+    def update_progress(
+        self,
+        run_id: str,
+        *,
+        status: str,
+        heartbeat_at: float | None,
+        ended_at: float | None = None,
+        exit_reason: str | None = None,
+        summary: dict[str, Any] | None = None,
+        last_step: int | None = None,
+        metrics: Iterable[MetricRecord] = (),
+    ) -> None:
+        """Record a live run's progress without touching what users edit (tags, notes)."""
+        with self._lock, transaction(self._conn) as conn:
+            conn.execute(
+                "UPDATE runs SET status = ?, heartbeat_at = ?, ended_at = ?, exit_reason = ?, "
+                "summary = COALESCE(?, summary), last_step = COALESCE(?, last_step), "
+                "updated_at = ? WHERE id = ?",
+                (status, heartbeat_at, ended_at, exit_reason,
+                 None if summary is None else _json(summary), last_step, time.time(), run_id),
+            )  # fmt: skip
+            self._write_metrics(conn, run_id, metrics)
+
+    @staticmethod
+    def _write_tags(conn: sqlite3.Connection, run_id: str, tags: Sequence[str]) -> None:
+        conn.execute("DELETE FROM run_tags WHERE run_id = ?", (run_id,))
+        conn.executemany(
+            "INSERT OR IGNORE INTO run_tags (run_id, tag) VALUES (?, ?)",
+            [(run_id, tag) for tag in tags],
+        )
+
+    @staticmethod
+    def _write_metrics(
+        conn: sqlite3.Connection, run_id: str, metrics: Iterable[MetricRecord]
+    ) -> None:
+        conn.executemany(
+            "INSERT INTO metrics (run_id, key, last, min, max, step, count) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (run_id, key) DO UPDATE SET "
+            "last = excluded.last, min = excluded.min, max = excluded.max, "
+            "step = excluded.step, count = excluded.count",
+            [(run_id, m.key, m.last, m.min, m.max, m.step, m.count) for m in metrics],
+        )
+
+    def get(self, run_id: str) -> ExperimentRecord | None:
+        """The indexed run ``run_id``, or None."""
+        records = self._select("WHERE runs.id = ?", [run_id], "", None, 0)
+        return records[0] if records else None
+
+    def query(
+        self,
+        where: str = "",
+        params: Sequence[object] = (),
+        order_by: str = "",
+        limit: int | None = 50,
+        offset: int = 0,
+    ) -> tuple[list[ExperimentRecord], int]:
+        """A page of runs matching a WHERE fragment, and how many match in all."""
+        with self._lock:
+            total = self._conn.execute(
+                f"SELECT COUNT(*) FROM runs {where}",  # noqa: S608 - fragments are compiled, values bound
+                list(params),
+            ).fetchone()[0]
+        return self._select(where, params, order_by, limit, offset), int(total)
+
+    def _select(
+        self, where: str, params: Sequence[object], order_by: str, limit: int | None, offset: int
+    ) -> list[ExperimentRecord]:
+        sql = f"SELECT {', '.join(_RUN_COLUMNS)} FROM runs {where} {order_by}"  # noqa: S608
+        args = list(params)
+        if limit is not None:
+            sql += " LIMIT ? OFFSET ?"
+            args += [limit, offset]
+        with self._lock:
+            rows = self._conn.execute(sql, args).fetchall()
+            metrics = self._metrics_of([row["id"] for row in rows])
+        return [_record_from_row(row, metrics.get(row["id"], {})) for row in rows]
+
+    def _metrics_of(self, run_ids: list[str]) -> dict[str, dict[str, MetricRecord]]:
+        result: dict[str, dict[str, MetricRecord]] = {}
+        for start in range(0, len(run_ids), 500):
+            chunk = run_ids[start : start + 500]
+            marks = ", ".join("?" for _ in chunk)
+            rows = self._conn.execute(
+                "SELECT run_id, key, last, min, max, step, count FROM metrics "  # noqa: S608
+                f"WHERE run_id IN ({marks}) ORDER BY run_id, key",
+                chunk,
+            ).fetchall()
+            for row in rows:
+                result.setdefault(row["run_id"], {})[row["key"]] = MetricRecord(
+                    row["key"], row["last"], row["min"], row["max"], row["step"], row["count"]
+                )
+        return result
+
+    def running_heartbeats(self) -> list[tuple[str, str, Heartbeat]]:
+        """``(id, path, heartbeat)`` of every run the index believes is running."""
+        with self._lock:
+            rows = self._conn.execute(
+                "SELECT id, path, hostname, pid, pid_started_at, heartbeat_at, heartbeat_interval "
+                "FROM runs WHERE status = 'running'"
+            ).fetchall()
+        return [
+            (row["id"], row["path"], Heartbeat(row["hostname"], row["pid"], row["pid_started_at"],
+                                               row["heartbeat_at"], row["heartbeat_interval"]))
+            for row in rows
+        ]  # fmt: skip
+
+    def set_status(self, run_ids: Sequence[str], status: str) -> None:
+        """Overwrite the indexed status of runs (used when a crash is detected)."""
+        with self._lock, transaction(self._conn) as conn:
+            conn.executemany(
+                "UPDATE runs SET status = ? WHERE id = ?", [(status, rid) for rid in run_ids]
+            )
+
+    def set_user_fields(self, run_id: str, *, tags: list[str] | None, notes: str | None) -> None:
+        """Store edited tags and notes."""
+        with self._lock, transaction(self._conn) as conn:
+            if tags is not None:
+                conn.execute("UPDATE runs SET tags = ? WHERE id = ?", (_json(tags), run_id))
+                self._write_tags(conn, run_id, tags)
+            if notes is not None:
+                conn.execute("UPDATE runs SET notes = ? WHERE id = ?", (notes, run_id))
+
+    def set_deleted(self, run_ids: Sequence[str], deleted_at: float | None) -> None:
+        """Mark runs soft-deleted at ``deleted_at``, or restore them with None."""
+        with self._lock, transaction(self._conn) as conn:
+            conn.executemany(
+                "UPDATE runs SET deleted_at = ? WHERE id = ?", [(deleted_at, r) for r in run_ids]
+            )
+
+    def remove(self, run_ids: Sequence[str]) -> None:
+        """Forget runs entirely."""
+        with self._lock, transaction(self._conn) as conn:
+            conn.executemany("DELETE FROM runs WHERE id = ?", [(r,) for r in run_ids])
+
+    def all_ids(self) -> set[str]:
+        """Every run id in the index."""
+        with self._lock:
+            return {row[0] for row in self._conn.execute("SELECT id FROM runs")}
+
+    def projects(self) -> list[dict[str, Any]]:
+        """Projects with their run names and counts (soft-deleted runs excluded)."""
+        with self._lock:
+            rows = self._conn.execute(
+                "SELECT project, name, COUNT(*) AS runs, "
+                "SUM(status = 'running') AS running FROM runs WHERE deleted_at IS NULL "
+                "GROUP BY project, name ORDER BY project, name"
+            ).fetchall()
+        projects: dict[str, dict[str, Any]] = {}
+        for row in rows:
+            entry = projects.setdefault(
+                row["project"], {"project": row["project"], "runs": 0, "running": 0, "names": []}
+            )
+            entry["runs"] += row["runs"]
+            entry["running"] += row["running"] or 0
+            entry["names"].append({"name": row["name"], "runs": row["runs"]})
+        return list(projects.values())
+
+    def field_names(self) -> dict[str, list[str]]:
+        """Config and summary leaf paths and metric keys present across live runs."""
+        with self._lock:
+            config = self._json_leaves("config")
+            summary = self._json_leaves("summary")
+            metrics = [
+                row[0]
+                for row in self._conn.execute("SELECT DISTINCT key FROM metrics ORDER BY key")
+            ]
+        return {"config": config, "summary": summary, "metrics": metrics}
+
+    def _json_leaves(self, column: str) -> list[str]:
+        rows = self._conn.execute(
+            f"SELECT DISTINCT j.fullkey FROM runs, json_tree(runs.{column}) AS j "  # noqa: S608
+            "WHERE j.type NOT IN ('object', 'array') AND runs.deleted_at IS NULL "
+            "ORDER BY j.fullkey"
+        ).fetchall()
+        return [row[0][2:] if row[0].startswith("$.") else row[0] for row in rows]
+
+    def get_preferences(self) -> dict[str, Any]:
+        """Every stored UI preference."""
+        with self._lock:
+            rows = self._conn.execute("SELECT key, value FROM preferences").fetchall()
+        return {row["key"]: orjson.loads(row["value"]) for row in rows}
+
+    def set_preferences(self, values: dict[str, Any]) -> dict[str, Any]:
+        """Merge ``values`` into the stored preferences and return them all."""
+        with self._lock, transaction(self._conn) as conn:
+            conn.executemany(
+                "INSERT INTO preferences (key, value) VALUES (?, ?) "
+                "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                [(key, _json(value)) for key, value in values.items()],
+            )
+        return self.get_preferences()
+
+
+class HybridStorageBackend:
+    """Runs as the files say and the index finds them: the API the viewer and tools use."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = Path(root).resolve()
+        self.index = SQLiteStorageBackend(index_path(self.root))
+
+    def close(self) -> None:
+        """Release the index connection."""
+        self.index.close()
+
+    def sync_run_dir(self, run_path: Path) -> ExperimentRecord:
+        """Read one run folder and write what it says into the index."""
+        record = read_record(self.root, run_path)
+        self.index.upsert_run(record)
+        return record
+
+    def reindex(self, progress: ProgressCallback | None = None) -> int:
+        """Rebuild the index from every run folder under the root; returns how many runs."""
+        run_dirs = list(iter_run_dirs(self.root))
+        seen: set[str] = set()
+        for done, run_path in enumerate(run_dirs, start=1):
+            seen.add(self.sync_run_dir(run_path).id)
+            if progress:
+                progress(done, len(run_dirs))
+        stale = self.index.all_ids() - seen
+        if stale:
+            self.index.remove(sorted(stale))
+        return len(seen)
+
+    def refresh_liveness(self) -> list[str]:
+        """Mark runs whose process died without finishing as ``crashed``; returns their ids."""
+        crashed: list[str] = []
+        now = time.time()
+        for run_id, path, beat in self.index.running_heartbeats():
+            if not looks_crashed(beat, now):
+                continue
+            # The index may lag the files (an index write can fail): confirm from status.json.
+            status = read_json(self.root / path / STATUS_FILE, {})
+            if isinstance(status, dict) and status.get("status", "running") != "running":
+                self.sync_run_dir(self.root / path)
+                continue
+            if isinstance(status, dict) and status.get("heartbeat_at"):
+                fresh = Heartbeat(beat.hostname, beat.pid, beat.pid_started_at,
+                                  status.get("heartbeat_at"), beat.heartbeat_interval)  # fmt: skip
+                if not looks_crashed(fresh, now):
+                    continue
+            crashed.append(run_id)
+        if crashed:
+            self.index.set_status(crashed, "crashed")
+        return crashed
+
+    def list_runs(
+        self,
+        *,
+        filter: str | None = None,  # noqa: A002 - the API's own word
+        sort: str | None = None,
+        project: str | None = None,
+        name: str | None = None,
+        status: str | Sequence[str] | None = None,
+        tags: Sequence[str] | None = None,
+        text: str | None = None,
+        include_deleted: bool = False,
+        deleted_only: bool = False,
+        limit: int | None = 50,
+        offset: int = 0,
+    ) -> tuple[list[ExperimentRecord], int]:
+        """A page of runs and the total matching; ``filter``/``sort`` use the v2 grammar."""
+        from runicorn.storage import query as query_language
+        self.refresh_liveness()
+        clauses: list[str] = []
+        params: list[object] = []
+        if deleted_only:
+            clauses.append("runs.deleted_at IS NOT NULL")
+        elif not include_deleted:
+            clauses.append("runs.deleted_at IS NULL")
+        for column, value in (("project", project), ("name", name)):
+            if value:
+                clauses.append(f"runs.{column} = ?")
+                params.append(value)
+        if status:
+            statuses = [status] if isinstance(status, str) else list(status)
+            clauses.append(f"runs.status IN ({', '.join('?' for _ in statuses)})")
+            params.extend(statuses)
+        for tag in tags or ():
+            clauses.append("EXISTS (SELECT 1 FROM run_tags t WHERE t.run_id = runs.id AND t.tag = ?)")
+            params.append(tag)
+        if text:
+            clauses.append(
+                "(instr(lower(runs.name), ?) OR instr(lower(runs.id), ?) OR "
+                "instr(lower(runs.tags), ?) OR instr(lower(runs.notes), ?) OR "
+                "instr(lower(runs.project), ?))"
+            )
+            params.extend([text.lower()] * 5)
+        if filter and filter.strip():
+            fragment, fragment_params = query_language.compile_filter(filter)
+            clauses.append(f"({fragment})")
+            params.extend(fragment_params)
+        where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
+        order_by = query_language.compile_sort(sort) if sort and sort.strip() else ""
+        if not order_by:
+            order_by = "ORDER BY runs.created_at DESC, runs.id DESC"
+        return self.index.query(where, params, order_by, limit, offset)
+
+    def get_run(self, run_id: str) -> ExperimentRecord:
+        """The run ``run_id`` (soft-deleted ones too); :class:`RunNotFoundError` if unknown."""
+        validate_run_id(run_id)
+        self.refresh_liveness()
+        record = self.index.get(run_id)
+        if record is not None:
+            return record
+        for run_path in iter_run_dirs(self.root):
+            if run_path.name == run_id:
+                return self.sync_run_dir(run_path)
+        raise RunNotFoundError(f"run {run_id} not found under {self.root}; check --root")
+
+    def run_path(self, run_id: str) -> Path:
+        """The folder of run ``run_id``, checked to lie under the storage root."""
+        record = self.get_run(run_id)
+        return ensure_within(self.root, self.root / record.path)
+
+    def update_run(
+        self, run_id: str, *, tags: list[str] | None = None, notes: str | None = None
+    ) -> ExperimentRecord:
+        """Change a run's tags and/or notes: in its ``meta.json`` first, then in the index."""
+        path = self.run_path(run_id)
+        meta = read_json(path / META_FILE, {})
+        meta = meta if isinstance(meta, dict) else {}
+        if tags is not None:
+            tags = list(dict.fromkeys(str(tag) for tag in tags))
+            meta["tags"] = tags
+        if notes is not None:
+            meta["notes"] = notes
+        try:
+            atomic_write_json(path / META_FILE, meta)
+        except OSError as exc:
+            raise StorageError(f"cannot update {path / META_FILE}: {exc}") from exc
+        self.index.set_user_fields(run_id, tags=tags, notes=notes)
+        return self.get_run(run_id)
+
+    def soft_delete(self, run_ids: Sequence[str]) -> tuple[list[str], list[str]]:
+        """Move runs to the recycle bin; returns ``(deleted, missing)`` ids."""
+        now = time.time()
+        done, missing = self._each_run(
+            run_ids, lambda path: atomic_write_json(path / DELETED_FILE, {"deleted_at": now})
+        )
+        self.index.set_deleted(done, now)
+        return done, missing
+
+    def restore(self, run_ids: Sequence[str]) -> tuple[list[str], list[str]]:
+        """Bring runs back from the recycle bin; returns ``(restored, missing)`` ids."""
+        done, missing = self._each_run(
+            run_ids, lambda path: (path / DELETED_FILE).unlink(missing_ok=True)
+        )
+        self.index.set_deleted(done, None)
+        return done, missing
+
+    def purge(self, run_ids: Sequence[str]) -> tuple[list[str], list[str]]:
+        """Delete runs and their files for good; returns ``(purged, missing)`` ids."""
+        done, missing = self._each_run(run_ids, shutil.rmtree)
+        self.index.remove(done)
+        return done, missing
+
+    def _each_run(
+        self, run_ids: Sequence[str], action: Callable[[Path], object]
+    ) -> tuple[list[str], list[str]]:
+        done: list[str] = []
+        missing: list[str] = []
+        for run_id in dict.fromkeys(run_ids):
+            try:
+                path = self.run_path(run_id)
+            except (RunNotFoundError, ValueError):
+                missing.append(run_id)
+                continue
+            if path == self.root:
+                missing.append(run_id)
+                continue
+            try:
+                action(path)
+            except OSError as exc:
+                raise StorageError(f"cannot change run {run_id} at {path}: {exc}") from exc
+            done.append(run_id)
+        return done, missing
+
+    def list_projects(self) -> list[dict[str, Any]]:
+        """Projects, their names and run counts."""
+        self.refresh_liveness()
+        return self.index.projects()
+
+    def field_names(self) -> dict[str, list[str]]:
+        """Config, summary and metric keys present across runs (for column pickers)."""
+        return self.index.field_names()
+
+    def get_preferences(self) -> dict[str, Any]:
+        """Stored UI preferences."""
+        return self.index.get_preferences()
+
+    def set_preferences(self, values: dict[str, Any]) -> dict[str, Any]:
+        """Merge UI preferences and return them all."""
+        return self.index.set_preferences(values)

@@ -1,0 +1,58 @@
+"""Bringing run folders that the index does not know into it.
+
+Covers folders copied in by hand, runs whose index writes failed, and folders written by the
+original Runicorn SDK in both of its layouts (``<project>/<name>/runs/<id>`` and
+``runs/<a/b/c>/<id>``). Migration only reads run files; running it twice changes nothing more.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from runicorn.storage.backends import HybridStorageBackend
+from runicorn.storage.layout import iter_run_dirs
+from runicorn.storage.run_files import read_record
+
+
+@dataclass
+class MigrationReport:
+    """What a migration found and did."""
+
+    found: int = 0
+    indexed: list[str] = field(default_factory=list)
+    already_indexed: list[str] = field(default_factory=list)
+    failed: list[tuple[str, str]] = field(default_factory=list)
+    dry_run: bool = False
+
+
+def migrate(
+    root: Path,
+    *,
+    dry_run: bool = False,
+    progress: Callable[[int, int], None] | None = None,
+) -> MigrationReport:
+    """Index every run folder under ``root`` that the index lacks (none when ``dry_run``)."""
+    backend = HybridStorageBackend(root)
+    try:
+        known = backend.index.all_ids()
+        run_dirs = list(iter_run_dirs(backend.root))
+        report = MigrationReport(found=len(run_dirs), dry_run=dry_run)
+        for done, run_path in enumerate(run_dirs, start=1):
+            run_id = run_path.name
+            if run_id in known:
+                report.already_indexed.append(run_id)
+            else:
+                try:
+                    record = read_record(backend.root, run_path)
+                    if not dry_run:
+                        backend.index.upsert_run(record)
+                    report.indexed.append(record.id)
+                except Exception as exc:  # one unreadable folder must not stop the others
+                    report.failed.append((str(run_path), repr(exc)))
+            if progress:
+                progress(done, len(run_dirs))
+        return report
+    finally:
+        backend.close()

@@ -1,0 +1,121 @@
+"""The files of one run folder, and how to read them into an :class:`ExperimentRecord`.
+
+Reading is tolerant: a run written by the original Runicorn SDK, a run whose process was killed
+mid-write, or a run missing some files still yields a record with what is there.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+from runicorn.storage.events import EVENTS_FILE, metric_stats_of
+from runicorn.storage.jsonio import read_json
+from runicorn.storage.layout import RunLocation, location_from_path
+from runicorn.storage.models import RUN_STATUSES, ExperimentRecord
+
+META_FILE = "meta.json"
+STATUS_FILE = "status.json"
+SUMMARY_FILE = "summary.json"
+LOGS_FILE = "logs.txt"
+ENVIRONMENT_FILE = "environment.json"
+DELETED_FILE = "deleted.json"
+MEDIA_DIR = "media"
+
+__all__ = [
+    "DELETED_FILE",
+    "ENVIRONMENT_FILE",
+    "EVENTS_FILE",
+    "LOGS_FILE",
+    "MEDIA_DIR",
+    "META_FILE",
+    "STATUS_FILE",
+    "SUMMARY_FILE",
+    "read_record",
+]
+
+
+def to_timestamp(value: Any) -> float | None:
+    """A Unix time from a number or an ISO-8601 string (the original SDK wrote either)."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        return float(value)
+    if isinstance(value, str) and value:
+        try:
+            parsed = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            return None
+        return parsed.timestamp()
+    return None
+
+
+def _dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _tags(value: Any) -> list[str]:
+    if isinstance(value, list | tuple):
+        return [str(tag) for tag in value if isinstance(tag, str | int | float)]
+    return []
+
+
+def _project_and_name(meta: dict[str, Any], location: RunLocation | None) -> tuple[str, str]:
+    project, name = meta.get("project"), meta.get("name")
+    if isinstance(project, str) and project and isinstance(name, str) and name:
+        return project, name
+    path = meta.get("path")
+    if isinstance(path, str) and path.strip("/"):
+        first, _, rest = path.strip("/").partition("/")
+        return first, rest or "default"
+    if location is not None:
+        return location.project, location.name or "default"
+    return "default", "default"
+
+
+def read_record(root: Path, run_path: Path) -> ExperimentRecord:
+    """Everything the index keeps about the run in ``run_path``, read from its files."""
+    meta = _dict(read_json(run_path / META_FILE, {}))
+    status = _dict(read_json(run_path / STATUS_FILE, {}))
+    summary = _dict(read_json(run_path / SUMMARY_FILE, {}))
+    deleted = read_json(run_path / DELETED_FILE)
+    location = location_from_path(root, run_path)
+    project, name = _project_and_name(meta, location)
+    stats = metric_stats_of(run_path / EVENTS_FILE)
+
+    state = status.get("status")
+    if state not in RUN_STATUSES:
+        state = "finished" if status.get("ended_at") else "running"
+    created_at = to_timestamp(meta.get("created_at")) or to_timestamp(status.get("started_at"))
+    if created_at is None:
+        try:
+            created_at = run_path.stat().st_mtime
+        except OSError:
+            created_at = None
+    config = meta.get("config")
+    if not isinstance(config, dict):
+        config = _dict(read_json(run_path / "config.json", {}))
+    pid = status.get("pid", meta.get("pid"))
+    return ExperimentRecord(
+        id=run_path.name,
+        project=project,
+        name=name,
+        path=run_path.relative_to(root).as_posix(),
+        status=str(state),
+        created_at=created_at,
+        ended_at=to_timestamp(status.get("ended_at")),
+        heartbeat_at=to_timestamp(status.get("heartbeat_at")),
+        hostname=status.get("hostname") or meta.get("hostname"),
+        pid=pid if isinstance(pid, int) else None,
+        pid_started_at=to_timestamp(status.get("pid_started_at")),
+        heartbeat_interval=to_timestamp(status.get("heartbeat_interval")),
+        exit_reason=status.get("exit_reason") if isinstance(status.get("exit_reason"), str) else None,
+        config=config,
+        summary=summary,
+        tags=_tags(meta.get("tags")),
+        notes=str(meta.get("notes") or ""),
+        metrics=stats.records,
+        last_step=stats.last_step,
+        deleted_at=to_timestamp(deleted.get("deleted_at")) if isinstance(deleted, dict) else None,
+    )

@@ -1,0 +1,117 @@
+"""Opening ``index.db`` and keeping its schema current.
+
+The index is a cache of the run folders (the truth), so a schema change never needs a data
+migration: a newer schema version simply rebuilds the tables, and ``runicorn reindex`` refills
+them from the files.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+SCHEMA_VERSION = 1
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS runs (
+    id TEXT PRIMARY KEY,
+    project TEXT NOT NULL,
+    name TEXT NOT NULL,
+    path TEXT NOT NULL,
+    status TEXT NOT NULL,
+    created_at REAL,
+    ended_at REAL,
+    heartbeat_at REAL,
+    hostname TEXT,
+    pid INTEGER,
+    pid_started_at REAL,
+    heartbeat_interval REAL,
+    exit_reason TEXT,
+    config TEXT NOT NULL DEFAULT '{}',
+    summary TEXT NOT NULL DEFAULT '{}',
+    tags TEXT NOT NULL DEFAULT '[]',
+    notes TEXT NOT NULL DEFAULT '',
+    last_step INTEGER NOT NULL DEFAULT 0,
+    deleted_at REAL,
+    updated_at REAL
+);
+CREATE INDEX IF NOT EXISTS runs_project_name ON runs (project, name);
+CREATE INDEX IF NOT EXISTS runs_created_at ON runs (created_at);
+CREATE INDEX IF NOT EXISTS runs_status ON runs (status);
+CREATE TABLE IF NOT EXISTS run_tags (
+    run_id TEXT NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+    tag TEXT NOT NULL,
+    PRIMARY KEY (run_id, tag)
+);
+CREATE INDEX IF NOT EXISTS run_tags_tag ON run_tags (tag);
+CREATE TABLE IF NOT EXISTS metrics (
+    run_id TEXT NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+    key TEXT NOT NULL,
+    last REAL,
+    min REAL,
+    max REAL,
+    step INTEGER,
+    count INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (run_id, key)
+);
+CREATE INDEX IF NOT EXISTS metrics_key ON metrics (key);
+CREATE TABLE IF NOT EXISTS preferences (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+"""
+
+_DROP_ALL = """
+DROP TABLE IF EXISTS metrics;
+DROP TABLE IF EXISTS run_tags;
+DROP TABLE IF EXISTS runs;
+"""
+
+
+def connect(path: Path, *, timeout: float = 10.0) -> sqlite3.Connection:
+    """A connection to the index at ``path`` in WAL mode, with the current schema."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    conn = sqlite3.connect(path, timeout=timeout, isolation_level=None, check_same_thread=False)
+    conn.row_factory = sqlite3.Row
+    conn.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
+    conn.execute("PRAGMA journal_mode = WAL")
+    conn.execute("PRAGMA synchronous = NORMAL")
+    conn.execute("PRAGMA foreign_keys = ON")
+    ensure_schema(conn)
+    return conn
+
+
+def ensure_schema(conn: sqlite3.Connection) -> None:
+    """Create the tables, or rebuild them when they were made by another schema version."""
+    version = conn.execute("PRAGMA user_version").fetchone()[0]
+    if version == SCHEMA_VERSION:
+        return
+    with transaction(conn):
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        if version == SCHEMA_VERSION:
+            return
+        if version != 0:
+            for statement in _DROP_ALL.split(";"):
+                if statement.strip():
+                    conn.execute(statement)
+        for statement in SCHEMA.split(";"):
+            if statement.strip():
+                conn.execute(statement)
+        conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+
+
+class transaction:  # noqa: N801 - used like a function: ``with transaction(conn):``
+    """``BEGIN IMMEDIATE`` … ``COMMIT`` (or ``ROLLBACK`` on error) on an autocommit connection."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+
+    def __enter__(self) -> sqlite3.Connection:
+        self.conn.execute("BEGIN IMMEDIATE")
+        return self.conn
+
+    def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
+        if exc_type is None:
+            self.conn.execute("COMMIT")
+        else:
+            self.conn.execute("ROLLBACK")

@@ -1,0 +1,217 @@
+"""The SDK's background writer: the only code that appends to a run's ``events.jsonl``.
+
+The training thread only encodes lines into memory (:meth:`RunWriter.add_event`); this thread
+appends them every flush interval (or sooner once 1 MiB is waiting), refreshes the heartbeat in
+``status.json`` and the index. A failed append (full disk, vanished root) is undone byte-exactly
+and retried later, so the file never holds a torn line in its middle; while writes fail, memory
+stays bounded by dropping the oldest buffered lines and counting them.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+import warnings
+from collections import deque
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from runicorn.config import SdkSettings
+from runicorn.storage.events import EVENTS_FILE, MetricStats
+from runicorn.storage.run_files import LOGS_FILE
+
+DROPPED_SUMMARY_KEY = "runicorn/dropped_events"
+
+
+class _AppendFile:
+    """An append-only file kept open, whose failed writes are rolled back."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._fd: int | None = None
+
+    def append(self, data: bytes) -> None:
+        if self._fd is None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        fd = self._fd
+        size = os.fstat(fd).st_size
+        try:
+            view = memoryview(data)
+            while view:
+                written = os.write(fd, view)
+                view = view[written:]
+        except OSError:
+            # A partial write would leave half a line that the next append glues onto: undo it.
+            try:
+                os.ftruncate(fd, size)
+            except OSError:
+                self.close()
+            raise
+
+    def sync(self) -> None:
+        if self._fd is not None:
+            os.fsync(self._fd)
+
+    def close(self) -> None:
+        if self._fd is not None:
+            fd, self._fd = self._fd, None
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+
+
+class RunWriter:
+    """Buffers a run's event lines and log text, and writes them from a daemon thread."""
+
+    def __init__(
+        self,
+        run_path: Path,
+        settings: SdkSettings,
+        *,
+        on_heartbeat: Callable[[MetricStats, bool], None],
+        warn: Callable[[str, str], None],
+        stats: MetricStats | None = None,
+    ) -> None:
+        self.settings = settings
+        self.stats = stats or MetricStats()
+        self.dropped_events = 0
+        self._events = _AppendFile(run_path / EVENTS_FILE)
+        self._logs = _AppendFile(run_path / LOGS_FILE)
+        self._on_heartbeat = on_heartbeat
+        self._warn = warn
+        self._lock = threading.Lock()
+        self._io_lock = threading.Lock()
+        # Each entry: (encoded line, metrics data or None). Logs are (text as bytes, None) in
+        # their own queue; both count towards the same memory bound.
+        self._pending: deque[tuple[bytes, dict[str, Any] | None]] = deque()
+        self._pending_logs: deque[bytes] = deque()
+        self.pending_bytes = 0
+        self._wake = threading.Event()
+        self._stopping = threading.Event()
+        self._failing_since: float | None = None
+        self._last_heartbeat = 0.0
+        self._thread = threading.Thread(target=self._loop, name="runicorn-writer", daemon=True)
+
+    def start(self) -> None:
+        """Start the background thread."""
+        self._thread.start()
+
+    def add_event(self, line: bytes, metrics: dict[str, Any] | None) -> None:
+        """Queue one encoded event line (``metrics`` is its data when it is a metrics event)."""
+        with self._lock:
+            self._pending.append((line, metrics))
+            self.pending_bytes += len(line)
+            size = self.pending_bytes
+        if size >= self.settings.flush_bytes:
+            self._wake.set()
+
+    def add_log(self, text: str) -> None:
+        """Queue text for ``logs.txt``."""
+        data = text.encode("utf-8", "replace")
+        with self._lock:
+            self._pending_logs.append(data)
+            self.pending_bytes += len(data)
+            size = self.pending_bytes
+        if size >= self.settings.flush_bytes:
+            self._wake.set()
+
+    def _loop(self) -> None:
+        interval = self.settings.flush_interval
+        while not self._stopping.is_set():
+            self._wake.wait(interval)
+            self._wake.clear()
+            if self._stopping.is_set():
+                break
+            try:
+                self.flush()
+            except Exception as exc:  # the writer must never die: warn and keep going
+                self._warn("writer", f"Runicorn background writer error: {exc!r}")
+
+    def _take_pending(self) -> tuple[list[tuple[bytes, dict[str, Any] | None]], list[bytes]]:
+        with self._lock:
+            events = list(self._pending)
+            logs = list(self._pending_logs)
+            self._pending.clear()
+            self._pending_logs.clear()
+            self.pending_bytes = 0
+        return events, logs
+
+    def _give_back(
+        self, events: list[tuple[bytes, dict[str, Any] | None]], logs: list[bytes]
+    ) -> None:
+        """Put unwritten data back at the front, dropping the oldest beyond the memory bound."""
+        with self._lock:
+            self._pending.extendleft(reversed(events))
+            self._pending_logs.extendleft(reversed(logs))
+            self.pending_bytes += sum(len(line) for line, _ in events) + sum(map(len, logs))
+            limit = self.settings.max_buffer_bytes
+            while self.pending_bytes > limit and (self._pending or self._pending_logs):
+                queue: deque[Any] = self._pending if self._pending else self._pending_logs
+                item = queue.popleft()
+                data = item[0] if queue is self._pending else item
+                self.pending_bytes -= len(data)
+                self.dropped_events += 1
+
+    def flush(self, *, fsync: bool = False, force_heartbeat: bool = False) -> bool:
+        """Write everything buffered; True when it all reached the files."""
+        with self._io_lock:
+            events, logs = self._take_pending()
+            ok = True
+            if events or logs:
+                try:
+                    if events:
+                        self._events.append(b"".join(line for line, _ in events))
+                        events_written, events = events, []
+                        for _, metrics in events_written:
+                            if metrics is not None:
+                                self.stats.add(metrics)
+                    if logs:
+                        self._logs.append(b"".join(logs))
+                        logs = []
+                    if fsync:
+                        self._events.sync()
+                        self._logs.sync()
+                except OSError as exc:
+                    ok = False
+                    self._give_back(events, logs)
+                    if self._failing_since is None:
+                        self._failing_since = time.time()
+                        self._warn(
+                            "write",
+                            f"Runicorn cannot write the run's files ({exc}); training goes on "
+                            "and the data is kept in memory until a write succeeds.",
+                        )
+            if ok and self._failing_since is not None:
+                self._failing_since = None
+                self._warn("write-recovered", "Runicorn writes succeed again; buffered data saved.")
+            now = time.monotonic()
+            if force_heartbeat or now - self._last_heartbeat >= self.settings.heartbeat_interval:
+                self._last_heartbeat = now
+                self._on_heartbeat(self.stats, ok)
+            return ok
+
+    def stop(self) -> None:
+        """Stop the thread (without the final flush, which the caller does with fsync)."""
+        self._stopping.set()
+        self._wake.set()
+        if self._thread.is_alive() and self._thread is not threading.current_thread():
+            self._thread.join(timeout=5.0)
+
+    def close(self) -> None:
+        """Close the files."""
+        self._events.close()
+        self._logs.close()
+
+    def warn_if_stalled(self) -> None:
+        """Emit a reminder when data is still unwritten at the end of the run."""
+        if self.pending_bytes:
+            warnings.warn(
+                f"Runicorn could not write {self.pending_bytes} bytes of this run's data "
+                "before exit; they are lost.",
+                RuntimeWarning,
+                stacklevel=2,
+            )
