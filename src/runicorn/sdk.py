@@ -53,6 +53,7 @@ _active_run: Run | NoOpRun | None = None
 _live_runs: list[Run] = []
 _hooks_installed = False
 _hooks_lock = threading.Lock()
+_INDEX_RETRY_SECONDS = 30.0
 
 
 class _WarnOnce:
@@ -148,7 +149,8 @@ class Run:
         self._finished = False
         self._media_count = 0
         self._index: SQLiteStorageBackend | None = None
-        self._index_failed = False
+        self._index_retry_at = 0.0
+        self._index_needs_full = True
         self._pid = os.getpid()
         self._pid_started_at = process_start_time(self._pid)
         self._writer = RunWriter(
@@ -441,26 +443,39 @@ class Run:
             last_step=self._step,
         )
 
-    def _index_call(self, action: Callable[[SQLiteStorageBackend], None]) -> None:
-        if self._index_failed:
-            return
+    def _index_call(self, action: Callable[[SQLiteStorageBackend], None]) -> bool:
+        """Run ``action`` on the index; a failure warns once and is retried later."""
+        now = time.monotonic()
+        if now < self._index_retry_at:
+            return False
         try:
             if self._index is None:
                 self._index = SQLiteStorageBackend(index_path(self.root))
             action(self._index)
+            return True
         except Exception as exc:
-            self._index_failed = True
+            self._index_retry_at = now + _INDEX_RETRY_SECONDS
+            self._index_needs_full = True
+            if self._index is not None:
+                with contextlib.suppress(Exception):
+                    self._index.close()
+                self._index = None
             self._warn(
                 "index",
                 f"Runicorn cannot update the run index ({exc}); the run's files are intact "
                 "and `runicorn reindex` rebuilds it.",
             )
+            return False
 
     def _index_upsert_full(self) -> None:
         record = self._record()
-        self._index_call(lambda index: index.upsert_run(record))
+        if self._index_call(lambda index: index.upsert_run(record)):
+            self._index_needs_full = False
 
     def _index_progress(self, stats: MetricStats, summary: dict[str, Any] | None) -> None:
+        if self._index_needs_full:
+            self._index_upsert_full()
+            return
         metrics = list(stats.records.values())
         self._index_call(
             lambda index: index.update_progress(
@@ -489,6 +504,7 @@ class Run:
             self._writer.stop()
             if self._env_thread is not None:
                 self._env_thread.join(timeout=5.0)
+            self._index_retry_at = 0.0  # the last chance to index the run: try whatever happened
             self._writer.flush(fsync=True, force_heartbeat=True)
             self._writer.warn_if_stalled()
             self._writer.close()

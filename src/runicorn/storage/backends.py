@@ -7,6 +7,7 @@ in the index can be rebuilt from the files (:meth:`HybridStorageBackend.reindex`
 
 from __future__ import annotations
 
+import math
 import shutil
 import sqlite3
 import threading
@@ -43,6 +44,10 @@ def index_path(root: Path) -> Path:
 
 def _json(value: Any) -> str:
     return dumps(value).decode()
+
+
+def _is_nan(value: float | None) -> bool:
+    return value is not None and value != value
 
 
 def _record_from_row(row: sqlite3.Row, metrics: dict[str, MetricRecord]) -> ExperimentRecord:
@@ -136,11 +141,13 @@ class SQLiteStorageBackend:
         conn: sqlite3.Connection, run_id: str, metrics: Iterable[MetricRecord]
     ) -> None:
         conn.executemany(
-            "INSERT INTO metrics (run_id, key, last, min, max, step, count) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (run_id, key) DO UPDATE SET "
+            "INSERT INTO metrics (run_id, key, last, min, max, step, count, last_is_nan) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (run_id, key) DO UPDATE SET "
             "last = excluded.last, min = excluded.min, max = excluded.max, "
-            "step = excluded.step, count = excluded.count",
-            [(run_id, m.key, m.last, m.min, m.max, m.step, m.count) for m in metrics],
+            "step = excluded.step, count = excluded.count, last_is_nan = excluded.last_is_nan",
+            # SQLite stores NaN as NULL; the flag brings a diverged last value back as NaN.
+            [(run_id, m.key, m.last, m.min, m.max, m.step, m.count, _is_nan(m.last))
+             for m in metrics],
         )
 
     def get(self, run_id: str) -> ExperimentRecord | None:
@@ -183,13 +190,14 @@ class SQLiteStorageBackend:
             chunk = run_ids[start : start + 500]
             marks = ", ".join("?" for _ in chunk)
             rows = self._conn.execute(
-                "SELECT run_id, key, last, min, max, step, count FROM metrics "  # noqa: S608
+                "SELECT run_id, key, last, min, max, step, count, last_is_nan FROM metrics "  # noqa: S608
                 f"WHERE run_id IN ({marks}) ORDER BY run_id, key",
                 chunk,
             ).fetchall()
             for row in rows:
+                last = math.nan if row["last_is_nan"] else row["last"]
                 result.setdefault(row["run_id"], {})[row["key"]] = MetricRecord(
-                    row["key"], row["last"], row["min"], row["max"], row["step"], row["count"]
+                    row["key"], last, row["min"], row["max"], row["step"], row["count"]
                 )
         return result
 
@@ -303,6 +311,12 @@ class HybridStorageBackend:
     def close(self) -> None:
         """Release the index connection."""
         self.index.close()
+
+    def __enter__(self) -> HybridStorageBackend:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     def sync_run_dir(self, run_path: Path) -> ExperimentRecord:
         """Read one run folder and write what it says into the index."""

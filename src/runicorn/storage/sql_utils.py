@@ -52,6 +52,7 @@ CREATE TABLE IF NOT EXISTS metrics (
     max REAL,
     step INTEGER,
     count INTEGER NOT NULL DEFAULT 0,
+    last_is_nan INTEGER NOT NULL DEFAULT 0,
     PRIMARY KEY (run_id, key)
 );
 CREATE INDEX IF NOT EXISTS metrics_key ON metrics (key);

@@ -1,0 +1,269 @@
+"""The SDK in real training processes: kills, signals, crashes, full disks, concurrency."""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+from runicorn.storage.backends import HybridStorageBackend
+from runicorn.storage.jsonio import loads, read_json
+
+FLUSH_INTERVAL = 0.2
+
+
+def script_env(root: Path) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(
+        RUNICORN_DIR=str(root),
+        RUNICORN_FLUSH_INTERVAL=str(FLUSH_INTERVAL),
+        RUNICORN_HEARTBEAT_INTERVAL="0.5",
+        PYTHONUNBUFFERED="1",
+    )
+    return env
+
+
+def launch(root: Path, body: str, **kwargs: object) -> subprocess.Popen[str]:
+    code = "import runicorn as rn, time, sys\n" + textwrap.dedent(body)
+    return subprocess.Popen(
+        [sys.executable, "-c", code],
+        env=script_env(root),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        **kwargs,  # type: ignore[call-overload]
+    )
+
+
+def only_run(root: Path) -> Path:
+    runs = [p for p in root.glob("*/*/runs/*") if p.is_dir()]
+    assert len(runs) == 1, runs
+    return runs[0]
+
+
+def event_lines(run_path: Path) -> tuple[list[dict[str, object]], bytes]:
+    """Every complete line parsed (failing on any corrupt one), and the torn tail if any."""
+    raw = (run_path / "events.jsonl").read_bytes()
+    body, _, tail = raw.rpartition(b"\n")
+    events = [loads(line) for line in body.split(b"\n") if line]
+    return events, tail
+
+
+def wait_for_line(process: subprocess.Popen[str], prefix: str, timeout: float = 30.0) -> str:
+    deadline = time.monotonic() + timeout
+    assert process.stdout is not None
+    while time.monotonic() < deadline:
+        line = process.stdout.readline()
+        if line.startswith(prefix):
+            return line
+        if not line and process.poll() is not None:
+            break
+    raise AssertionError(f"no {prefix!r} line; stderr: {process.stderr.read() if process.stderr else ''}")
+
+
+LOG_AT_1KHZ = """
+run = rn.init(project="p", name="killed", capture_console=False)
+print("started", run.id, flush=True)
+step = 0
+while True:
+    step += 1
+    run.log({"loss": 1.0 / step, "step_copy": step})
+    if step % 100 == 0:
+        print("logged", step, time.time(), flush=True)
+    time.sleep(0.001)
+"""
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_sigkill_loses_at_most_the_last_flush_interval_and_never_corrupts(
+    root: Path, seed: int
+) -> None:
+    process = launch(root, LOG_AT_1KHZ)
+    wait_for_line(process, "started")
+    time.sleep(random.Random(seed).uniform(0.5, 1.5))
+    reports: list[tuple[int, float]] = []
+    os.kill(process.pid, signal.SIGKILL)
+    killed_at = time.time()
+    out, _ = process.communicate(timeout=10)
+    for line in out.splitlines():
+        if line.startswith("logged"):
+            _, step, at = line.split()
+            reports.append((int(step), float(at)))
+
+    events, _tail = event_lines(only_run(root))
+    steps = [e["data"]["global_step"] for e in events if e["type"] == "metrics"]  # type: ignore[index]
+    assert steps == list(range(1, len(steps) + 1)), "complete lines are contiguous and uncorrupted"
+    # Everything logged more than one flush interval (plus scheduling slack) before the kill is on disk.
+    safe = [step for step, at in reports if at < killed_at - FLUSH_INTERVAL - 0.3]
+    if safe:
+        assert len(steps) >= max(safe)
+
+    with HybridStorageBackend(root) as backend:
+        (record,), _ = backend.list_runs()
+    assert record.status == "crashed"
+
+
+def test_sigterm_marks_interrupted_with_everything_flushed(root: Path) -> None:
+    process = launch(root, LOG_AT_1KHZ.replace('if step % 100 == 0', 'if True'))
+    wait_for_line(process, "started")
+    time.sleep(0.5)
+    process.send_signal(signal.SIGTERM)
+    out, err = process.communicate(timeout=20)
+    assert process.returncode == -signal.SIGTERM, err
+    last_logged = max(int(line.split()[1]) for line in out.splitlines() if line.startswith("logged"))
+
+    run_path = only_run(root)
+    events, tail = event_lines(run_path)
+    steps = [e["data"]["global_step"] for e in events if e["type"] == "metrics"]  # type: ignore[index]
+    assert tail == b""
+    assert steps == list(range(1, len(steps) + 1)) and len(steps) >= last_logged
+    status = read_json(run_path / "status.json")
+    assert status["status"] == "interrupted" and status["exit_reason"] == "SIGTERM"
+
+
+def test_uncaught_exception_marks_failed_and_keeps_the_traceback(root: Path) -> None:
+    process = launch(
+        root,
+        """
+        run = rn.init(project="p", name="boom")
+        run.log({"loss": 1.0})
+        raise RuntimeError("exploded at step 1")
+        """,
+    )
+    _, err = process.communicate(timeout=30)
+    assert process.returncode == 1
+    assert "exploded at step 1" in err, "the terminal still shows the traceback"
+    run_path = only_run(root)
+    status = read_json(run_path / "status.json")
+    assert status["status"] == "failed" and status["exit_reason"] == "RuntimeError"
+    logs = (run_path / "logs.txt").read_text()
+    assert "Traceback" in logs and "RuntimeError: exploded at step 1" in logs
+
+
+def test_ctrl_c_marks_interrupted(root: Path) -> None:
+    process = launch(root, LOG_AT_1KHZ)
+    wait_for_line(process, "started")
+    time.sleep(0.3)
+    process.send_signal(signal.SIGINT)
+    process.communicate(timeout=20)
+    status = read_json(only_run(root) / "status.json")
+    assert status["status"] == "interrupted" and status["exit_reason"] == "KeyboardInterrupt"
+
+
+def test_script_that_ends_without_finish_is_finished_at_exit(root: Path) -> None:
+    process = launch(root, 'rn.init(project="p", name="n"); rn.log({"a": 1.0}); print("bye")')
+    out, err = process.communicate(timeout=30)
+    assert process.returncode == 0, err
+    run_path = only_run(root)
+    assert read_json(run_path / "status.json")["status"] == "finished"
+    assert "bye" in (run_path / "logs.txt").read_text()
+
+
+def test_live_run_stays_running_while_its_heartbeat_is_fresh(root: Path) -> None:
+    process = launch(
+        root,
+        """
+        run = rn.init(project="p", name="slow", capture_console=False)
+        print("started", flush=True)
+        for _ in range(40):
+            run.log({"a": 1.0})
+            time.sleep(0.1)
+        """,
+    )
+    wait_for_line(process, "started")
+    try:
+        time.sleep(2.0)  # four heartbeat intervals
+        with HybridStorageBackend(root) as backend:
+            (record,), _ = backend.list_runs()
+        assert record.status == "running"
+        assert record.metrics["a"].count > 5, "the index follows a live run"
+    finally:
+        process.kill()
+        process.communicate()
+
+
+def test_eight_processes_logging_to_one_root(root: Path) -> None:
+    body = """
+        run = rn.init(project="swarm", name=f"worker{sys.argv[1]}", capture_console=False)
+        for step in range(3000):
+            run.log({"loss": step * 0.5, "acc": 1.0 / (step + 1), "worker": int(sys.argv[1])})
+        run.finish()
+    """
+    code = "import runicorn as rn, sys\n" + textwrap.dedent(body)
+    workers = [
+        subprocess.Popen([sys.executable, "-c", code, str(i)], env=script_env(root),
+                         stderr=subprocess.PIPE, text=True)  # fmt: skip
+        for i in range(8)
+    ]
+    for worker in workers:
+        _, err = worker.communicate(timeout=120)
+        assert worker.returncode == 0, err
+    with HybridStorageBackend(root) as backend:
+        records, total = backend.list_runs(project="swarm", limit=None)
+    assert total == 8
+    for record in records:
+        events, _ = event_lines(root / record.path)
+        rows = [e["data"] for e in events if e["type"] == "metrics"]
+        assert len(rows) == 3000
+        assert {row["worker"] for row in rows} == {int(record.name.removeprefix("worker"))}  # type: ignore[index]
+        assert record.status == "finished"
+        assert record.metrics["loss"].count == 3000 and record.metrics["loss"].max == 2999 * 0.5
+
+
+def test_full_disk_mid_run_keeps_training_and_writes_everything_later(root: Path) -> None:
+    """RLIMIT_FSIZE makes writes past a size fail for real, partial writes included."""
+    process = launch(
+        root,
+        """
+        import resource, signal, warnings
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        run = rn.init(project="p", name="full", capture_console=False, system_metrics=False)
+        soft, hard = resource.getrlimit(resource.RLIMIT_FSIZE)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (30_000, hard))
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            for step in range(3000):
+                run.log({"loss": float(step), "padding": 123456.789})
+                if step % 500 == 0:
+                    time.sleep(0.3)
+            print("warnings", len([w for w in caught if "cannot write" in str(w.message)]))
+            resource.setrlimit(resource.RLIMIT_FSIZE, (soft, hard))
+            run.finish()
+        print("done", flush=True)
+        """,
+    )
+    out, err = process.communicate(timeout=60)
+    assert process.returncode == 0, err
+    assert "warnings 1" in out and "done" in out
+    events, tail = event_lines(only_run(root))
+    steps = [e["data"]["global_step"] for e in events if e["type"] == "metrics"]  # type: ignore[index]
+    assert tail == b""
+    assert steps == list(range(1, 3001))
+
+
+def test_console_is_captured_with_progress_bars_collapsed(root: Path) -> None:
+    process = launch(
+        root,
+        r"""
+        run = rn.init(project="p", name="console")
+        print("epoch 1")
+        for pct in (0, 50, 100):
+            sys.stderr.write(f"\rprogress {pct:3d}%")
+        sys.stderr.write("\n")
+        print("done")
+        run.finish()
+        """,
+    )
+    out, err = process.communicate(timeout=30)
+    assert out == "epoch 1\ndone\n", "the terminal still shows everything"
+    assert err.count("progress") == 3, "every redraw reached the terminal"
+    logs = (only_run(root) / "logs.txt").read_text()
+    assert "progress 100%" in logs and "progress  50%" not in logs
+    assert "epoch 1" in logs and "done" in logs
