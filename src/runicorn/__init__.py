@@ -1,9 +1,9 @@
 """Runicorn: a local-first experiment tracker.
 
-    import runicorn as rn
-    run = rn.init(project="vision", name="resnet50", config={"lr": 3e-4})
-    run.log({"loss": 0.5})
-    run.finish()
+import runicorn as rn
+run = rn.init(project="vision", name="resnet50", config={"lr": 3e-4})
+run.log({"loss": 0.5})
+run.finish()
 """
 
 from runicorn.errors import (

@@ -27,7 +27,9 @@ err_console = Console(stderr=True)
 
 RootOption = Annotated[
     Path | None,
-    typer.Option("--root", help="Storage root (default: RUNICORN_DIR, the config file, ~/RunicornData)."),
+    typer.Option(
+        "--root", help="Storage root (default: RUNICORN_DIR, the config file, ~/RunicornData)."
+    ),
 ]
 
 
@@ -95,7 +97,9 @@ def reindex(root: RootOption = None) -> None:
 @app.command()
 def migrate(
     root: RootOption = None,
-    dry_run: Annotated[bool, typer.Option("--dry-run", help="Report only; change nothing.")] = False,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Report only; change nothing.")
+    ] = False,
 ) -> None:
     """Index run folders the index lacks, including the original Runicorn SDK's layouts."""
     from runicorn.storage.migration import migrate as run_migration

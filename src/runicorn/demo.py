@@ -30,8 +30,12 @@ def record_demo_runs(
         run = rn.init(
             project="demo",
             name="cifar10-resnet18",
-            config={"lr": lr, "batch_size": 128, "optimizer": {"name": "adamw", "wd": 0.05},
-                    "seed": index},  # fmt: skip
+            config={
+                "lr": lr,
+                "batch_size": 128,
+                "optimizer": {"name": "adamw", "wd": 0.05},
+                "seed": index,
+            },
             tags=["demo", "baseline" if index == 0 else "sweep"],
             storage=root,
             capture_console=False,
@@ -41,8 +45,13 @@ def record_demo_runs(
         for step in range(1, steps + 1):
             loss = 2.3 * math.exp(-speed * step) + 0.15 + rng.gauss(0, 0.03)
             acc = min(0.99, (1 - math.exp(-speed * step)) * 0.93 + rng.gauss(0, 0.01))
-            run.log({"train/loss": loss, "train/acc": acc,
-                     "lr": lr * 0.5 * (1 + math.cos(math.pi * step / steps))})  # fmt: skip
+            run.log(
+                {
+                    "train/loss": loss,
+                    "train/acc": acc,
+                    "lr": lr * 0.5 * (1 + math.cos(math.pi * step / steps)),
+                }
+            )
             if step % 100 == 0:
                 val_acc = acc - 0.02 + rng.gauss(0, 0.005)
                 best = max(best, val_acc)

@@ -1,13 +1,14 @@
 """``ExperimentManager``: find, annotate and delete runs from Python.
 
-    from runicorn.experiment import ExperimentManager
-    manager = ExperimentManager()
-    for run in manager.list(project="vision", status="finished"):
-        print(run.id, run.summary.get("best_acc"))
+from runicorn.experiment import ExperimentManager
+manager = ExperimentManager()
+for run in manager.list(project="vision", status="finished"):
+    print(run.id, run.summary.get("best_acc"))
 """
 
 from __future__ import annotations
 
+import builtins
 import os
 from collections.abc import Sequence
 from pathlib import Path
@@ -50,33 +51,43 @@ class ExperimentManager:
         name: str | None = None,
         status: str | Sequence[str] | None = None,
         tags: Sequence[str] | None = None,
-        filter: str | None = None,  # noqa: A002 - the API's own word
+        filter: str | None = None,
         sort: str | None = None,
         limit: int | None = None,
         offset: int = 0,
-    ) -> list[ExperimentRecord]:
+    ) -> builtins.list[ExperimentRecord]:
         """Runs matching every given condition, newest first unless ``sort`` says otherwise."""
         records, _ = self.backend.list_runs(
-            project=project, name=name, status=status, tags=tags, filter=filter, sort=sort,
-            limit=limit, offset=offset,
-        )  # fmt: skip
+            project=project,
+            name=name,
+            status=status,
+            tags=tags,
+            filter=filter,
+            sort=sort,
+            limit=limit,
+            offset=offset,
+        )
         return records
 
     def get(self, run_id: str) -> ExperimentRecord:
         """One run; :class:`runicorn.RunNotFoundError` if unknown."""
         return self.backend.get_run(run_id)
 
-    def history(self, run_id: str, keys: Sequence[str] | None = None) -> dict[str, np.ndarray]:
-        """A run's metrics as columns: ``{"global_step": steps, key: values}`` (NaN where absent)."""
+    def history(
+        self, run_id: str, keys: Sequence[str] | None = None
+    ) -> dict[str, np.ndarray[Any, Any]]:
+        """A run's metrics as columns ``{"global_step": steps, key: values}``, NaN where absent."""
         path = self.backend.run_path(run_id)
         rows = [
             event["data"]
             for event in read_events(path / EVENTS_FILE).events
             if event.get("type", "metrics") == "metrics" and isinstance(event.get("data"), dict)
         ]
-        wanted = list(keys) if keys is not None else sorted(
-            {k for row in rows for k in row if k not in RESERVED_DATA_KEYS}
-        )  # fmt: skip
+        wanted = (
+            list(keys)
+            if keys is not None
+            else sorted({k for row in rows for k in row if k not in RESERVED_DATA_KEYS})
+        )
         columns: dict[str, np.ndarray] = {
             STEP_KEY: np.array([row.get(STEP_KEY, 0) for row in rows], dtype=np.int64)
         }
@@ -98,30 +109,35 @@ class ExperimentManager:
         """Replace a run's notes."""
         return self.backend.update_run(run_id, notes=notes)
 
-    def delete(self, *run_ids: str, permanent: bool = False) -> list[str]:
+    def delete(self, *run_ids: str, permanent: bool = False) -> builtins.list[str]:
         """Move runs to the recycle bin, or (``permanent=True``) delete their files for good."""
         if permanent:
             return self.backend.purge(run_ids)[0]
         return self.backend.soft_delete(run_ids)[0]
 
-    def restore(self, *run_ids: str) -> list[str]:
+    def restore(self, *run_ids: str) -> builtins.list[str]:
         """Bring runs back from the recycle bin."""
         return self.backend.restore(run_ids)[0]
 
-    def recycle_bin(self) -> list[ExperimentRecord]:
+    def recycle_bin(self) -> builtins.list[ExperimentRecord]:
         """Soft-deleted runs."""
         return self.backend.list_runs(deleted_only=True, limit=None)[0]
 
-    def empty_recycle_bin(self) -> list[str]:
+    def empty_recycle_bin(self) -> builtins.list[str]:
         """Delete every soft-deleted run for good."""
         return self.backend.purge([record.id for record in self.recycle_bin()])[0]
 
-    def summary_table(self, runs: Sequence[ExperimentRecord]) -> list[dict[str, Any]]:
+    def summary_table(self, runs: Sequence[ExperimentRecord]) -> builtins.list[dict[str, Any]]:
         """One flat dict per run (id, name, status, config and summary), e.g. for pandas."""
-        table = []
+        table: builtins.list[dict[str, Any]] = []
         for run in runs:
-            row: dict[str, Any] = {"id": run.id, "project": run.project, "name": run.name,
-                                   "status": run.status, "created_at": run.created_at}  # fmt: skip
+            row: dict[str, Any] = {
+                "id": run.id,
+                "project": run.project,
+                "name": run.name,
+                "status": run.status,
+                "created_at": run.created_at,
+            }
             row.update({f"config.{k}": v for k, v in run.config.items()})
             row.update({f"summary.{k}": v for k, v in run.summary.items()})
             table.append(row)

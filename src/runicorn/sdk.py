@@ -32,7 +32,13 @@ from runicorn.errors import InvalidNameError
 from runicorn.storage.backends import SQLiteStorageBackend, index_path
 from runicorn.storage.events import EVENTS_FILE, STEP_KEY, MetricStats, read_events
 from runicorn.storage.jsonio import atomic_write_json, dumps, encode_nonfinite, read_json
-from runicorn.storage.layout import iter_run_dirs, new_run_id, run_dir, validate_name, validate_run_id
+from runicorn.storage.layout import (
+    iter_run_dirs,
+    new_run_id,
+    run_dir,
+    validate_name,
+    validate_run_id,
+)
 from runicorn.storage.liveness import process_start_time, this_host
 from runicorn.storage.models import ExperimentRecord
 from runicorn.storage.run_files import (
@@ -45,10 +51,21 @@ from runicorn.storage.run_files import (
 )
 from runicorn.writer import DROPPED_SUMMARY_KEY, RunWriter
 
-__all__ = ["NoOpRun", "Run", "finish", "get_active_run", "init", "log", "log_image", "log_text", "summary"]
+__all__ = [
+    "NoOpRun",
+    "Run",
+    "finish",
+    "get_active_run",
+    "init",
+    "log",
+    "log_image",
+    "log_text",
+    "summary",
+]
 
 _APPEND_NEWLINE = orjson.OPT_APPEND_NEWLINE
 _RESERVED_KEYS = ("global_step", "time", "stage")
+_NUMBER_TYPES = frozenset({float, int})
 _active_run: Run | NoOpRun | None = None
 _live_runs: list[Run] = []
 _hooks_installed = False
@@ -165,53 +182,66 @@ class Run:
     def log(
         self, data: Mapping[str, Any], step: int | None = None, *, stage: str | None = None
     ) -> None:
-        """Record scalar metrics at ``step`` (default: the previous step + 1). Never raises."""
+        """Record scalar metrics at ``step`` (default: the previous step + 1). Never raises.
+
+        This is the hot path of a training loop: it copies the dict, encodes one line and
+        queues it, with no I/O and no lock. Call it from one thread, or pass ``step``.
+        """
         if self._finished:
             self._warn("log-after-finish", f"run {self.id} is finished; log() calls are ignored")
             return
         try:
-            plain = type(data) is dict
-            if plain:
-                for value in data.values():
-                    kind = type(value)
-                    if kind is not float and kind is not int:
-                        plain = False
-                        break
-                if plain and ("global_step" in data or "time" in data or "stage" in data):
-                    plain = False
-            values = data if plain else self._clean(data)
-            if not plain and step is None and STEP_KEY in data:
-                step = data[STEP_KEY]  # the original SDK let scripts pass the step as a key
+            if (
+                type(data) is dict
+                and _NUMBER_TYPES.issuperset(map(type, data.values()))
+                and "global_step" not in data
+                and "time" not in data
+                and "stage" not in data
+            ):
+                record = data.copy()
+            else:
+                if step is None and isinstance(data, Mapping) and STEP_KEY in data:
+                    step = data[STEP_KEY]  # the original SDK let scripts pass the step as a key
+                record = self._clean(data)
             now = time.time()
-            with self._lock:
-                if step is None:
-                    self._step += 1
-                else:
-                    step = int(step)
-                    self._step = step
-                current = self._step
-            record = {**values, "global_step": current, "time": now}
+            if step is None:
+                current = self._step = self._step + 1
+            else:
+                current = self._step = int(step)
+            record["global_step"] = current
+            record["time"] = now
             if stage is not None:
                 record["stage"] = str(stage)
             try:
-                line = orjson.dumps({"ts": now, "type": "metrics", "data": record}, option=_APPEND_NEWLINE)
+                line = orjson.dumps(
+                    {"ts": now, "type": "metrics", "data": record}, option=_APPEND_NEWLINE
+                )
             except TypeError:  # a non-string key in an otherwise plain dict
-                record = {**self._clean(data), "global_step": current, "time": now}
-                if stage is not None:
-                    record["stage"] = str(stage)
-                line = orjson.dumps({"ts": now, "type": "metrics", "data": record}, option=_APPEND_NEWLINE)
+                record = {
+                    **self._clean(data),
+                    **{k: record[k] for k in _RESERVED_KEYS if k in record},
+                }
+                line = orjson.dumps(
+                    {"ts": now, "type": "metrics", "data": record}, option=_APPEND_NEWLINE
+                )
             if b"null" in line:  # orjson writes NaN/Infinity as null: keep them as tokens
                 line = self._encode_nonfinite(now, record)
-            self._writer.add_event(line, record)
+            writer = self._writer
+            writer.queue.append((line, record))
+            writer.pending_bytes += len(line)
+            if writer.pending_bytes >= writer.flush_bytes:
+                writer.wake()
         except Exception as exc:
             self._warn("log-error", f"Runicorn could not record a log() call: {exc!r}")
 
-    def _clean(self, data: Mapping[str, Any]) -> dict[str, Any]:
+    def _clean(self, data: object) -> dict[str, Any]:
+        """The loggable part of ``data``; each kind of problem warns once."""
         if not isinstance(data, Mapping):
             self._warn("log-type", f"log() takes a dict of metrics, got {type(data).__name__}")
             return {}
         values: dict[str, Any] = {}
-        for key, raw in data.items():
+        items: Iterable[tuple[object, Any]] = data.items()
+        for key, raw in items:
             if not isinstance(key, str):
                 self._warn("key-type", f"metric keys must be strings; {key!r} and such are skipped")
                 continue
@@ -282,12 +312,14 @@ class Run:
             media = self.path / MEDIA_DIR
             media.mkdir(parents=True, exist_ok=True)
             file_name = _save_image(image, media, f"{safe_key}_{at_step}_{number}")
-            data = {"key": str(key), "path": f"{MEDIA_DIR}/{file_name}", "step": at_step,
-                    "caption": caption}  # fmt: skip
+            data = {
+                "key": str(key),
+                "path": f"{MEDIA_DIR}/{file_name}",
+                "step": at_step,
+                "caption": caption,
+            }
             now = time.time()
-            self._writer.add_event(
-                dumps({"ts": now, "type": "image", "data": data}) + b"\n", None
-            )
+            self._writer.add_event(dumps({"ts": now, "type": "image", "data": data}) + b"\n", None)
         except Exception as exc:
             self._warn(f"image-error:{key}", f"Runicorn could not save image {key!r}: {exc!r}")
 
@@ -377,8 +409,12 @@ class Run:
         meta = self._meta()
         if isinstance(existing, dict) and existing:
             # A resumed run keeps what users edited since (tags, notes) and its birth date.
-            meta = {**existing, **meta, "tags": existing.get("tags", self.tags),
-                    "notes": existing.get("notes", self.notes)}  # fmt: skip
+            meta = {
+                **existing,
+                **meta,
+                "tags": existing.get("tags", self.tags),
+                "notes": existing.get("notes", self.notes),
+            }
         atomic_write_json(meta_path, meta)
 
     def _status_document(self) -> dict[str, Any]:
@@ -522,8 +558,13 @@ class Run:
                 with contextlib.suppress(Exception):
                     helper.stop()
 
-    def _fail(self, status: str, exc_type: type[BaseException] | None, exc: BaseException | None,
-              tb: TracebackType | None) -> None:  # fmt: skip
+    def _fail(
+        self,
+        status: str,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
         """Record a traceback in logs.txt and finish with ``status``."""
         if exc_type is not None and not self._finished:
             text = "".join(traceback.format_exception(exc_type, exc, tb))
@@ -585,7 +626,9 @@ class NoOpRun:
     status = "disabled"
     config: dict[str, Any] = {}  # noqa: RUF012 - never mutated
 
-    def log(self, data: Mapping[str, Any], step: int | None = None, *, stage: str | None = None) -> None:
+    def log(
+        self, data: Mapping[str, Any], step: int | None = None, *, stage: str | None = None
+    ) -> None:
         """Do nothing."""
 
     def summary(self, values: Mapping[str, Any]) -> None:
@@ -594,7 +637,9 @@ class NoOpRun:
     def log_text(self, text: str) -> None:
         """Do nothing."""
 
-    def log_image(self, key: str, image: Any, step: int | None = None, caption: str | None = None) -> None:
+    def log_image(
+        self, key: str, image: Any, step: int | None = None, caption: str | None = None
+    ) -> None:
         """Do nothing."""
 
     def logging_handler(self, level: int = logging.INFO) -> logging.Handler:
@@ -684,7 +729,9 @@ def _normalize_config(config: Any) -> dict[str, Any]:
             value = value()
         if isinstance(value, Mapping):
             return {str(k): v for k, v in value.items() if not str(k).startswith("_")}
-    raise TypeError(f"config must be a dict (or an object with to_dict), got {type(config).__name__}")
+    raise TypeError(
+        f"config must be a dict (or an object with to_dict), got {type(config).__name__}"
+    )
 
 
 def _json_safe(value: Any) -> Any:
@@ -722,8 +769,10 @@ def init(
         validate_run_id(run_id)
     if mode not in ("online", "disabled"):
         raise ValueError(f"mode must be 'online' or 'disabled', got {mode!r}")
-    if mode == "disabled" or settings.mode == "disabled" or (
-        runicorn_config.process_rank() > 0 and not runicorn_config.record_all_ranks()
+    if (
+        mode == "disabled"
+        or settings.mode == "disabled"
+        or (runicorn_config.process_rank() > 0 and not runicorn_config.record_all_ranks())
     ):
         _active_run = NoOpRun()
         return _active_run
@@ -761,7 +810,9 @@ def init(
     _install_hooks()
     _live_runs.append(run)
     _active_run = run
-    run._start(capture_console=capture_console, capture_env=capture_env, system_metrics=system_metrics)
+    run._start(
+        capture_console=capture_console, capture_env=capture_env, system_metrics=system_metrics
+    )
     return run
 
 
@@ -780,8 +831,11 @@ def get_active_run() -> Run | NoOpRun | None:
 
 def _active_or_warn(function: str) -> Run | NoOpRun | None:
     if _active_run is None:
-        warnings.warn(f"runicorn.{function}() called with no active run; call runicorn.init() first",
-                      RuntimeWarning, stacklevel=3)  # fmt: skip
+        warnings.warn(
+            f"runicorn.{function}() called with no active run; call runicorn.init() first",
+            RuntimeWarning,
+            stacklevel=3,
+        )
     return _active_run
 
 

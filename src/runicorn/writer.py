@@ -9,10 +9,10 @@ stays bounded by dropping the oldest buffered lines and counting them.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 import time
-import warnings
 from collections import deque
 from collections.abc import Callable
 from pathlib import Path
@@ -58,10 +58,8 @@ class _AppendFile:
     def close(self) -> None:
         if self._fd is not None:
             fd, self._fd = self._fd, None
-            try:
+            with contextlib.suppress(OSError):
                 os.close(fd)
-            except OSError:
-                pass
 
 
 class RunWriter:
@@ -83,13 +81,15 @@ class RunWriter:
         self._logs = _AppendFile(run_path / LOGS_FILE)
         self._on_heartbeat = on_heartbeat
         self._warn = warn
-        self._lock = threading.Lock()
         self._io_lock = threading.Lock()
-        # Each entry: (encoded line, metrics data or None). Logs are (text as bytes, None) in
-        # their own queue; both count towards the same memory bound.
-        self._pending: deque[tuple[bytes, dict[str, Any] | None]] = deque()
-        self._pending_logs: deque[bytes] = deque()
+        # The training thread appends on the right and this thread pops on the left: deque's
+        # append/popleft are atomic, so neither side takes a lock. Entries are (encoded line,
+        # metrics data or None); log text has its own queue. ``pending_bytes`` is an estimate
+        # used to wake this thread early; the memory bound is enforced from exact sizes.
+        self.queue: deque[tuple[bytes, dict[str, Any] | None]] = deque()
+        self._log_queue: deque[bytes] = deque()
         self.pending_bytes = 0
+        self.flush_bytes = settings.flush_bytes
         self._wake = threading.Event()
         self._stopping = threading.Event()
         self._failing_since: float | None = None
@@ -100,23 +100,23 @@ class RunWriter:
         """Start the background thread."""
         self._thread.start()
 
+    def wake(self) -> None:
+        """Ask for a flush now rather than at the next interval."""
+        self._wake.set()
+
     def add_event(self, line: bytes, metrics: dict[str, Any] | None) -> None:
         """Queue one encoded event line (``metrics`` is its data when it is a metrics event)."""
-        with self._lock:
-            self._pending.append((line, metrics))
-            self.pending_bytes += len(line)
-            size = self.pending_bytes
-        if size >= self.settings.flush_bytes:
+        self.queue.append((line, metrics))
+        self.pending_bytes += len(line)
+        if self.pending_bytes >= self.flush_bytes:
             self._wake.set()
 
     def add_log(self, text: str) -> None:
         """Queue text for ``logs.txt``."""
         data = text.encode("utf-8", "replace")
-        with self._lock:
-            self._pending_logs.append(data)
-            self.pending_bytes += len(data)
-            size = self.pending_bytes
-        if size >= self.settings.flush_bytes:
+        self._log_queue.append(data)
+        self.pending_bytes += len(data)
+        if self.pending_bytes >= self.flush_bytes:
             self._wake.set()
 
     def _loop(self) -> None:
@@ -132,29 +132,29 @@ class RunWriter:
                 self._warn("writer", f"Runicorn background writer error: {exc!r}")
 
     def _take_pending(self) -> tuple[list[tuple[bytes, dict[str, Any] | None]], list[bytes]]:
-        with self._lock:
-            events = list(self._pending)
-            logs = list(self._pending_logs)
-            self._pending.clear()
-            self._pending_logs.clear()
-            self.pending_bytes = 0
+        queue, log_queue = self.queue, self._log_queue
+        events = [queue.popleft() for _ in range(len(queue))]
+        logs = [log_queue.popleft() for _ in range(len(log_queue))]
+        self.pending_bytes = max(
+            0, self.pending_bytes - sum(len(line) for line, _ in events) - sum(map(len, logs))
+        )
         return events, logs
 
     def _give_back(
         self, events: list[tuple[bytes, dict[str, Any] | None]], logs: list[bytes]
     ) -> None:
         """Put unwritten data back at the front, dropping the oldest beyond the memory bound."""
-        with self._lock:
-            self._pending.extendleft(reversed(events))
-            self._pending_logs.extendleft(reversed(logs))
-            self.pending_bytes += sum(len(line) for line, _ in events) + sum(map(len, logs))
-            limit = self.settings.max_buffer_bytes
-            while self.pending_bytes > limit and (self._pending or self._pending_logs):
-                queue: deque[Any] = self._pending if self._pending else self._pending_logs
-                item = queue.popleft()
-                data = item[0] if queue is self._pending else item
-                self.pending_bytes -= len(data)
-                self.dropped_events += 1
+        self.queue.extendleft(reversed(events))
+        self._log_queue.extendleft(reversed(logs))
+        held = sum(len(line) for line, _ in self.queue) + sum(map(len, self._log_queue))
+        limit = self.settings.max_buffer_bytes
+        while held > limit and (self.queue or self._log_queue):
+            if self.queue:
+                held -= len(self.queue.popleft()[0])
+            else:
+                held -= len(self._log_queue.popleft())
+            self.dropped_events += 1
+        self.pending_bytes = held
 
     def flush(self, *, fsync: bool = False, force_heartbeat: bool = False) -> bool:
         """Write everything buffered; True when it all reached the files."""
@@ -165,10 +165,8 @@ class RunWriter:
                 try:
                     if events:
                         self._events.append(b"".join(line for line, _ in events))
-                        events_written, events = events, []
-                        for _, metrics in events_written:
-                            if metrics is not None:
-                                self.stats.add(metrics)
+                        self.stats.add_batch([m for _, m in events if m is not None])
+                        events = []
                     if logs:
                         self._logs.append(b"".join(logs))
                         logs = []
@@ -207,11 +205,11 @@ class RunWriter:
         self._logs.close()
 
     def warn_if_stalled(self) -> None:
-        """Emit a reminder when data is still unwritten at the end of the run."""
-        if self.pending_bytes:
-            warnings.warn(
-                f"Runicorn could not write {self.pending_bytes} bytes of this run's data "
-                "before exit; they are lost.",
-                RuntimeWarning,
-                stacklevel=2,
+        """Tell the user when data is still unwritten at the end of the run."""
+        unwritten = sum(len(line) for line, _ in self.queue) + sum(map(len, self._log_queue))
+        if unwritten:
+            self._warn(
+                "lost",
+                f"Runicorn could not write {unwritten} bytes of this run's data before exit; "
+                "they are lost.",
             )

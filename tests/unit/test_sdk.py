@@ -19,7 +19,11 @@ from runicorn.storage.jsonio import read_json
 
 
 def start(root: Path, **kwargs: Any) -> rn.Run:
-    options: dict[str, Any] = {"capture_console": False, "system_metrics": False, "capture_env": False}
+    options: dict[str, Any] = {
+        "capture_console": False,
+        "system_metrics": False,
+        "capture_env": False,
+    }
     options.update(kwargs)
     run = rn.init(storage=root, **options)
     assert isinstance(run, rn.Run)
@@ -27,7 +31,9 @@ def start(root: Path, **kwargs: Any) -> rn.Run:
 
 
 def metric_rows(run_path: Path) -> list[dict[str, Any]]:
-    return [e["data"] for e in read_events(run_path / "events.jsonl").events if e["type"] == "metrics"]
+    return [
+        e["data"] for e in read_events(run_path / "events.jsonl").events if e["type"] == "metrics"
+    ]
 
 
 def test_quickstart_records_a_run_in_the_seed_layout(root: Path) -> None:
@@ -307,9 +313,13 @@ def test_log_image_accepts_arrays_pil_images_and_paths(root: Path, tmp_path: Pat
     run.log_image("pil", Image.new("RGB", (4, 4)))
     run.log_image("file", source)
     run.finish()
-    images = [e["data"] for e in read_events(run.path / "events.jsonl").events if e["type"] == "image"]
+    images = [
+        e["data"] for e in read_events(run.path / "events.jsonl").events if e["type"] == "image"
+    ]
     assert [img["key"] for img in images] == ["gray", "chw", "pil", "file"]
-    assert images[0]["step"] == 1 and images[0]["caption"] == "float gray" and images[1]["step"] == 5
+    assert (
+        images[0]["step"] == 1 and images[0]["caption"] == "float gray" and images[1]["step"] == 5
+    )
     for img in images:
         with Image.open(run.path / img["path"]) as opened:
             assert opened.size[0] in (4, 8)

@@ -30,10 +30,27 @@ INDEX_FILE = "index.db"
 ProgressCallback = Callable[[int, int], None]
 
 _RUN_COLUMNS = (
-    "id", "project", "name", "path", "status", "created_at", "ended_at", "heartbeat_at",
-    "hostname", "pid", "pid_started_at", "heartbeat_interval", "exit_reason", "config",
-    "summary", "tags", "notes", "last_step", "deleted_at", "updated_at",
-)  # fmt: skip
+    "id",
+    "project",
+    "name",
+    "path",
+    "status",
+    "created_at",
+    "ended_at",
+    "heartbeat_at",
+    "hostname",
+    "pid",
+    "pid_started_at",
+    "heartbeat_interval",
+    "exit_reason",
+    "config",
+    "summary",
+    "tags",
+    "notes",
+    "last_step",
+    "deleted_at",
+    "updated_at",
+)
 _JSON_COLUMNS = ("config", "summary", "tags")
 
 
@@ -56,10 +73,15 @@ def _record_from_row(row: sqlite3.Row, metrics: dict[str, MetricRecord]) -> Expe
         values[column] = orjson.loads(values[column]) if values[column] else None
     values.pop("updated_at", None)
     return ExperimentRecord(
-        **{**values, "config": values["config"] or {}, "summary": values["summary"] or {},
-           "tags": values["tags"] or [], "notes": values["notes"] or ""},
+        **{
+            **values,
+            "config": values["config"] or {},
+            "summary": values["summary"] or {},
+            "tags": values["tags"] or [],
+            "notes": values["notes"] or "",
+        },
         metrics=metrics,
-    )  # fmt: skip
+    )
 
 
 class SQLiteStorageBackend:
@@ -86,12 +108,27 @@ class SQLiteStorageBackend:
     def upsert_run(self, record: ExperimentRecord, *, replace_metrics: bool = True) -> None:
         """Insert or fully replace one run, its tags and (optionally) its metric summaries."""
         values = [
-            record.id, record.project, record.name, record.path, record.status,
-            record.created_at, record.ended_at, record.heartbeat_at, record.hostname, record.pid,
-            record.pid_started_at, record.heartbeat_interval, record.exit_reason,
-            _json(record.config), _json(record.summary), _json(record.tags), record.notes,
-            record.last_step, record.deleted_at, time.time(),
-        ]  # fmt: skip
+            record.id,
+            record.project,
+            record.name,
+            record.path,
+            record.status,
+            record.created_at,
+            record.ended_at,
+            record.heartbeat_at,
+            record.hostname,
+            record.pid,
+            record.pid_started_at,
+            record.heartbeat_interval,
+            record.exit_reason,
+            _json(record.config),
+            _json(record.summary),
+            _json(record.tags),
+            record.notes,
+            record.last_step,
+            record.deleted_at,
+            time.time(),
+        ]
         placeholders = ", ".join("?" for _ in _RUN_COLUMNS)
         updates = ", ".join(f"{c} = excluded.{c}" for c in _RUN_COLUMNS if c != "id")
         with self._lock, transaction(self._conn) as conn:
@@ -123,9 +160,17 @@ class SQLiteStorageBackend:
                 "UPDATE runs SET status = ?, heartbeat_at = ?, ended_at = ?, exit_reason = ?, "
                 "summary = COALESCE(?, summary), last_step = COALESCE(?, last_step), "
                 "updated_at = ? WHERE id = ?",
-                (status, heartbeat_at, ended_at, exit_reason,
-                 None if summary is None else _json(summary), last_step, time.time(), run_id),
-            )  # fmt: skip
+                (
+                    status,
+                    heartbeat_at,
+                    ended_at,
+                    exit_reason,
+                    None if summary is None else _json(summary),
+                    last_step,
+                    time.time(),
+                    run_id,
+                ),
+            )
             self._write_metrics(conn, run_id, metrics)
 
     @staticmethod
@@ -146,8 +191,10 @@ class SQLiteStorageBackend:
             "last = excluded.last, min = excluded.min, max = excluded.max, "
             "step = excluded.step, count = excluded.count, last_is_nan = excluded.last_is_nan",
             # SQLite stores NaN as NULL; the flag brings a diverged last value back as NaN.
-            [(run_id, m.key, m.last, m.min, m.max, m.step, m.count, _is_nan(m.last))
-             for m in metrics],
+            [
+                (run_id, m.key, m.last, m.min, m.max, m.step, m.count, _is_nan(m.last))
+                for m in metrics
+            ],
         )
 
     def get(self, run_id: str) -> ExperimentRecord | None:
@@ -209,10 +256,19 @@ class SQLiteStorageBackend:
                 "FROM runs WHERE status = 'running'"
             ).fetchall()
         return [
-            (row["id"], row["path"], Heartbeat(row["hostname"], row["pid"], row["pid_started_at"],
-                                               row["heartbeat_at"], row["heartbeat_interval"]))
+            (
+                row["id"],
+                row["path"],
+                Heartbeat(
+                    row["hostname"],
+                    row["pid"],
+                    row["pid_started_at"],
+                    row["heartbeat_at"],
+                    row["heartbeat_interval"],
+                ),
+            )
             for row in rows
-        ]  # fmt: skip
+        ]
 
     def set_status(self, run_ids: Sequence[str], status: str) -> None:
         """Overwrite the indexed status of runs (used when a crash is detected)."""
@@ -272,7 +328,10 @@ class SQLiteStorageBackend:
             summary = self._json_leaves("summary")
             metrics = [
                 row[0]
-                for row in self._conn.execute("SELECT DISTINCT key FROM metrics ORDER BY key")
+                for row in self._conn.execute(
+                    "SELECT DISTINCT m.key FROM metrics AS m JOIN runs ON runs.id = m.run_id "
+                    "WHERE runs.deleted_at IS NULL ORDER BY m.key"
+                )
             ]
         return {"config": config, "summary": summary, "metrics": metrics}
 
@@ -350,8 +409,13 @@ class HybridStorageBackend:
                 self.sync_run_dir(self.root / path)
                 continue
             if isinstance(status, dict) and status.get("heartbeat_at"):
-                fresh = Heartbeat(beat.hostname, beat.pid, beat.pid_started_at,
-                                  status.get("heartbeat_at"), beat.heartbeat_interval)  # fmt: skip
+                fresh = Heartbeat(
+                    beat.hostname,
+                    beat.pid,
+                    beat.pid_started_at,
+                    status.get("heartbeat_at"),
+                    beat.heartbeat_interval,
+                )
                 if not looks_crashed(fresh, now):
                     continue
             crashed.append(run_id)
@@ -362,7 +426,7 @@ class HybridStorageBackend:
     def list_runs(
         self,
         *,
-        filter: str | None = None,  # noqa: A002 - the API's own word
+        filter: str | None = None,
         sort: str | None = None,
         project: str | None = None,
         name: str | None = None,
@@ -376,6 +440,7 @@ class HybridStorageBackend:
     ) -> tuple[list[ExperimentRecord], int]:
         """A page of runs and the total matching; ``filter``/``sort`` use the v2 grammar."""
         from runicorn.storage import query as query_language
+
         self.refresh_liveness()
         clauses: list[str] = []
         params: list[object] = []
@@ -392,7 +457,9 @@ class HybridStorageBackend:
             clauses.append(f"runs.status IN ({', '.join('?' for _ in statuses)})")
             params.extend(statuses)
         for tag in tags or ():
-            clauses.append("EXISTS (SELECT 1 FROM run_tags t WHERE t.run_id = runs.id AND t.tag = ?)")
+            clauses.append(
+                "EXISTS (SELECT 1 FROM run_tags t WHERE t.run_id = runs.id AND t.tag = ?)"
+            )
             params.append(tag)
         if text:
             clauses.append(

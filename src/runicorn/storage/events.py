@@ -11,8 +11,11 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 from runicorn.storage.jsonio import as_float, loads
 from runicorn.storage.models import MetricRecord
@@ -84,7 +87,9 @@ class MetricStats:
     def add(self, data: dict[str, Any]) -> None:
         """Fold one metrics event's ``data`` into the statistics."""
         step = data.get(STEP_KEY)
-        if type(step) is int and step > self.last_step:
+        if type(step) is not int:
+            step = None  # a hand-written or foreign file may hold "7" or 7.0: not a step
+        elif step > self.last_step:
             self.last_step = step
         records = self.records
         for key, raw in data.items():
@@ -98,6 +103,54 @@ class MetricStats:
                 records[key] = MetricRecord(key, value, value, value, step, 1)
             else:
                 record.update(value, step)
+
+    def add_batch(self, rows: list[dict[str, Any]]) -> None:
+        """Fold many metrics events' ``data`` in at once (the SDK writer's path).
+
+        Rows are grouped by their key sets and each group becomes one NumPy matrix, so the cost
+        per row is a few C-level operations rather than a Python loop over every value.
+        """
+        groups: dict[tuple[str, ...], list[int]] = {}
+        for position, row in enumerate(rows):
+            keys = tuple(row)
+            members = groups.get(keys)
+            if members is None:
+                groups[keys] = [position]
+            else:
+                members.append(position)
+        latest: dict[str, int] = {}  # key -> position of the newest row that holds it
+        for keys, positions in groups.items():
+            metric_keys = [key for key in keys if key not in RESERVED_DATA_KEYS]
+            if not metric_keys:
+                continue
+            group_rows = [rows[p] for p in positions]
+            try:
+                values = list(map(itemgetter(*metric_keys), group_rows))
+                matrix = np.array(values, dtype=np.float64).reshape(len(group_rows), -1)
+            except (TypeError, ValueError):  # a value that is not a plain number
+                for row in group_rows:
+                    self.add(row)
+                continue
+            step = group_rows[-1].get(STEP_KEY)
+            if type(step) is int and step > self.last_step:
+                self.last_step = step
+            lows = np.fmin.reduce(matrix, axis=0)
+            highs = np.fmax.reduce(matrix, axis=0)
+            newest = positions[-1]
+            for column, key in enumerate(metric_keys):
+                low, high = float(lows[column]), float(highs[column])
+                record = self.records.get(key)
+                if record is None:
+                    record = self.records[key] = MetricRecord(key, None, None, None, None, 0)
+                record.count += len(positions)
+                if low == low and (record.min is None or low < record.min):
+                    record.min = low
+                if high == high and (record.max is None or high > record.max):
+                    record.max = high
+                if newest >= latest.get(key, -1):
+                    latest[key] = newest
+                    record.last = float(matrix[-1, column])
+                    record.step = step if type(step) is int else record.step
 
     def add_events(self, events: Iterable[dict[str, Any]]) -> None:
         """Fold every metrics event of ``events`` into the statistics."""

@@ -27,7 +27,9 @@ MAX_NAME_LENGTH = 128
 _RUN_ID_ALPHABET = string.digits + string.ascii_lowercase
 _RUN_ID_PATTERN = re.compile(r"^[0-9]{8}_[0-9]{6}_[0-9a-z]{6}$")
 _WINDOWS_FORBIDDEN = set('<>:"\\|?*')
-_WINDOWS_RESERVED = {"CON", "PRN", "AUX", "NUL"} | {f"{p}{i}" for p in ("COM", "LPT") for i in range(1, 10)}
+_WINDOWS_RESERVED = {"CON", "PRN", "AUX", "NUL"} | {
+    f"{p}{i}" for p in ("COM", "LPT") for i in range(1, 10)
+}
 _SAFE_RUN_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,127}$")
 
 
@@ -79,7 +81,9 @@ def validate_name(value: str, kind: str = "name", *, allow_slash: bool = True) -
     if not value:
         raise InvalidNameError(f"{kind} must not be empty")
     if len(value) > MAX_NAME_LENGTH:
-        raise InvalidNameError(f"{kind} {value[:20]!r}... is longer than {MAX_NAME_LENGTH} characters")
+        raise InvalidNameError(
+            f"{kind} {value[:20]!r}... is longer than {MAX_NAME_LENGTH} characters"
+        )
     if any(ord(ch) < 32 or ord(ch) == 127 for ch in value):
         raise InvalidNameError(f"{kind} {value!r} is not valid: it contains a control character")
     bad = sorted(_WINDOWS_FORBIDDEN.intersection(value))

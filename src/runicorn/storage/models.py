@@ -44,7 +44,13 @@ class MetricRecord:
 
     def to_dict(self) -> dict[str, Any]:
         """The API shape: ``{"last", "min", "max", "step", "count"}``."""
-        return {"last": self.last, "min": self.min, "max": self.max, "step": self.step, "count": self.count}
+        return {
+            "last": self.last,
+            "min": self.min,
+            "max": self.max,
+            "step": self.step,
+            "count": self.count,
+        }
 
 
 @dataclass

@@ -110,7 +110,9 @@ def read_record(root: Path, run_path: Path) -> ExperimentRecord:
         pid=pid if isinstance(pid, int) else None,
         pid_started_at=to_timestamp(status.get("pid_started_at")),
         heartbeat_interval=to_timestamp(status.get("heartbeat_interval")),
-        exit_reason=status.get("exit_reason") if isinstance(status.get("exit_reason"), str) else None,
+        exit_reason=status.get("exit_reason")
+        if isinstance(status.get("exit_reason"), str)
+        else None,
         config=config,
         summary=summary,
         tags=_tags(meta.get("tags")),

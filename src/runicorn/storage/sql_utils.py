@@ -101,7 +101,7 @@ def ensure_schema(conn: sqlite3.Connection) -> None:
         conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
 
-class transaction:  # noqa: N801 - used like a function: ``with transaction(conn):``
+class transaction:
     """``BEGIN IMMEDIATE`` … ``COMMIT`` (or ``ROLLBACK`` on error) on an autocommit connection."""
 
     def __init__(self, conn: sqlite3.Connection) -> None:

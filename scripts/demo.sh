@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# Sets everything up, records three demo runs, and opens the viewer on them.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+ROOT=${RUNICORN_DEMO_ROOT:-"$PWD/demo-data"}
+.venv/bin/runicorn demo --root "$ROOT"
+if .venv/bin/runicorn --help | grep -q " viewer "; then
+  exec .venv/bin/runicorn viewer --root "$ROOT" --open
+fi

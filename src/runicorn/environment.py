@@ -1,0 +1,239 @@
+"""What a run needs to be reproduced later: interpreter, machine, command line, code, packages.
+
+Captured once at ``init`` into ``environment.json``. It runs in the user's training process
+before training starts, so it must be quick and must never raise: any part that cannot be read
+is ``None``, and the rest is still recorded.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+import os
+import platform
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+from urllib.parse import urlsplit, urlunsplit
+
+import psutil
+
+from runicorn import gpu
+
+GIT_TIMEOUT = 3.0
+"""Seconds allowed per git command; a repository on a stalled network share must not block."""
+
+MAX_DIFF_BYTES = 1024 * 1024
+"""The working-tree diff is cut here, so a modified data file cannot bloat the run record."""
+
+_T = TypeVar("_T")
+
+
+def capture_environment(cwd: Path | None = None) -> dict[str, Any]:
+    """Describe this process and its machine as a JSON-serializable dict; never raises.
+
+    ``cwd`` is where the git repository is looked for (default: the current directory).
+    """
+    directory = cwd if cwd is not None else _safely(Path.cwd)
+    return {
+        "python": _safely(_python_info),
+        "platform": _safely(_platform_info),
+        "hostname": _safely(socket.gethostname),
+        "cpu_count": _safely(os.cpu_count),
+        "memory_total": _safely(lambda: int(psutil.virtual_memory().total)),
+        "gpus": _safely(_gpus),
+        "command": {
+            "argv": [str(arg) for arg in getattr(sys, "argv", [])],
+            "cwd": str(directory) if directory is not None else None,
+        },
+        "git": _safely(lambda: _git_info(directory)) if directory is not None else None,
+        "packages": _safely(_installed_packages),
+    }
+
+
+def _safely(read: Callable[[], _T]) -> _T | None:
+    try:
+        return read()
+    except Exception:
+        return None
+
+
+def _python_info() -> dict[str, str]:
+    return {
+        "version": platform.python_version(),
+        "implementation": platform.python_implementation(),
+        "executable": sys.executable,
+    }
+
+
+def _platform_info() -> dict[str, str]:
+    return {
+        "system": platform.system(),
+        "release": platform.release(),
+        "machine": platform.machine(),
+    }
+
+
+def _gpus() -> list[dict[str, Any]]:
+    return [
+        {"index": reading.index, "name": reading.name, "memory_total": reading.memory_total_bytes}
+        for reading in gpu.read_gpus().gpus
+    ]
+
+
+def _installed_packages() -> dict[str, str]:
+    packages: dict[str, str] = {}
+    seen: set[str] = set()
+    # Distributions come in sys.path order, so the first of two copies is the one imported.
+    for distribution in importlib.metadata.distributions():
+        # A half-removed distribution can lack metadata; it is skipped, not fatal.
+        name, version = (
+            _metadata_field(distribution, "Name"),
+            _metadata_field(distribution, "Version"),
+        )
+        if not name or not version:
+            continue
+        normalized = re.sub(r"[-_.]+", "-", name).lower()
+        if normalized in seen:
+            continue
+        seen.add(normalized)
+        packages[name] = version
+    return dict(sorted(packages.items(), key=lambda item: item[0].lower()))
+
+
+def _metadata_field(distribution: importlib.metadata.Distribution, field: str) -> str | None:
+    try:
+        value = distribution.metadata[field]
+    except Exception:
+        return None
+    return str(value) if value else None
+
+
+def _git_info(cwd: Path) -> dict[str, Any] | None:
+    executable = shutil.which("git")
+    if executable is None:
+        return None
+    root = _git_text(executable, cwd, "rev-parse", "--show-toplevel")
+    if root is None:
+        return None
+    commit = _git_text(executable, cwd, "rev-parse", "--verify", "--quiet", "HEAD")
+    remote = _git_text(executable, cwd, "remote", "get-url", "origin")
+    info: dict[str, Any] = {
+        "root": root,
+        "commit": commit,
+        # Fails on a detached HEAD, which has no branch to report.
+        "branch": _git_text(executable, cwd, "symbolic-ref", "--short", "--quiet", "HEAD"),
+        "dirty": None,
+        "remote_url": strip_url_credentials(remote) if remote is not None else None,
+        "diff": None,
+        "diff_truncated": False,
+    }
+    if commit is None:
+        return info
+    diff = _run_git(
+        executable,
+        cwd,
+        ["diff", "HEAD", "--no-color", "--no-ext-diff", "--no-textconv"],
+        MAX_DIFF_BYTES,
+    )
+    if diff is not None:
+        output, truncated = diff
+        # Tracked changes only, staged or not; untracked files are not part of the code state
+        # git can restore, and listing them can be slow in large trees.
+        info["dirty"] = bool(output)
+        info["diff"] = output.decode("utf-8", errors="replace")
+        info["diff_truncated"] = truncated
+    return info
+
+
+def strip_url_credentials(url: str) -> str:
+    """Drop ``user:password@`` from a URL, so a token in a remote never lands in the record.
+
+    The scp-like form ``git@host:path`` names only a user and is returned as is.
+    """
+    if "://" not in url:
+        return url
+    parts = urlsplit(url)
+    if "@" not in parts.netloc:
+        return url
+    return urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2]))
+
+
+def _git_text(executable: str, cwd: Path, *args: str) -> str | None:
+    result = _run_git(executable, cwd, list(args), 64 * 1024)
+    if result is None:
+        return None
+    text = result[0].decode("utf-8", errors="replace").strip()
+    return text or None
+
+
+def _run_git(
+    executable: str, cwd: Path, args: list[str], max_bytes: int
+) -> tuple[bytes, bool] | None:
+    """Run git and return at most ``max_bytes`` of its output and whether more followed.
+
+    ``None`` when git fails or runs past :data:`GIT_TIMEOUT`. Output is read as it arrives so
+    that a huge diff is cut off instead of being held in memory whole.
+    """
+    env = {
+        **os.environ,
+        "GIT_TERMINAL_PROMPT": "0",
+        # Read-only commands must not take index.lock while the user runs git themselves.
+        "GIT_OPTIONAL_LOCKS": "0",
+    }
+    try:
+        process = subprocess.Popen(
+            [executable, *args],
+            cwd=cwd,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            env=env,
+        )
+    except (OSError, ValueError):
+        return None
+    chunks: list[bytes] = []
+    truncated = threading.Event()
+
+    def read_output() -> None:
+        assert process.stdout is not None
+        size = 0
+        try:
+            while chunk := process.stdout.read(64 * 1024):
+                chunks.append(chunk)
+                size += len(chunk)
+                if size > max_bytes:
+                    truncated.set()
+                    process.kill()
+                    return
+        except (OSError, ValueError):
+            # The pipe was closed under us after a timeout; the caller has given up already.
+            return
+
+    reader = threading.Thread(target=read_output, name="runicorn-git-output", daemon=True)
+    reader.start()
+    reader.join(GIT_TIMEOUT)
+    timed_out = reader.is_alive()
+    if timed_out:
+        process.kill()
+        reader.join(GIT_TIMEOUT)
+    try:
+        returncode = process.wait(GIT_TIMEOUT)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        return None
+    finally:
+        if process.stdout is not None:
+            process.stdout.close()
+    if timed_out:
+        return None
+    if truncated.is_set():
+        return b"".join(chunks)[:max_bytes], True
+    if returncode != 0:
+        return None
+    return b"".join(chunks), False
