@@ -70,6 +70,8 @@ def config_command(
             console.print(f"storage root set to [bold]{root}[/bold]")
             return
         table = Table(show_header=False, box=None)
+        table.add_column(style="bold")
+        table.add_column(overflow="fold")  # a path must stay whole, to be copied
         table.add_row("storage root", str(runicorn_config.get_user_root_dir()))
         table.add_row("chosen by", runicorn_config.root_dir_source())
         table.add_row("config file", str(runicorn_config.config_file_path()))
@@ -83,14 +85,12 @@ def reindex(root: RootOption = None) -> None:
     """Rebuild the index from the run folders (the files are the truth)."""
     from runicorn.storage.backends import HybridStorageBackend
 
-    backend = HybridStorageBackend(runicorn_config.get_user_root_dir(root))
     try:
-        with progress_bar("Reindexing") as progress:
-            count = backend.reindex(progress)
+        with HybridStorageBackend(runicorn_config.get_user_root_dir(root)) as backend:
+            with progress_bar("Reindexing") as progress:
+                count = backend.reindex(progress)
     except RunicornError as exc:
         raise _fail(exc) from exc
-    finally:
-        backend.close()
     console.print(f"indexed {count} runs under {backend.root}")
 
 

@@ -10,6 +10,7 @@ stays bounded by dropping the oldest buffered lines and counting them.
 from __future__ import annotations
 
 import contextlib
+import math
 import os
 import threading
 import time
@@ -93,7 +94,7 @@ class RunWriter:
         self._wake = threading.Event()
         self._stopping = threading.Event()
         self._failing_since: float | None = None
-        self._last_heartbeat = 0.0
+        self._last_heartbeat = -math.inf
         self._thread = threading.Thread(target=self._loop, name="runicorn-writer", daemon=True)
 
     def start(self) -> None:

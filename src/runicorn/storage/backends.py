@@ -418,6 +418,8 @@ class HybridStorageBackend:
                 )
                 if not looks_crashed(fresh, now):
                     continue
+            # Bring the index up to what the files hold (it lags by up to one heartbeat).
+            self.sync_run_dir(self.root / path)
             crashed.append(run_id)
         if crashed:
             self.index.set_status(crashed, "crashed")

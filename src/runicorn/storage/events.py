@@ -132,8 +132,10 @@ class MetricStats:
                     self.add(row)
                 continue
             step = group_rows[-1].get(STEP_KEY)
-            if type(step) is int and step > self.last_step:
-                self.last_step = step
+            # An explicit step may go back (a resumed loop): the highest one is the last step.
+            top = max((s for r in group_rows if type(s := r.get(STEP_KEY)) is int), default=None)
+            if top is not None and top > self.last_step:
+                self.last_step = top
             lows = np.fmin.reduce(matrix, axis=0)
             highs = np.fmax.reduce(matrix, axis=0)
             newest = positions[-1]

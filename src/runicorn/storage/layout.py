@@ -60,6 +60,11 @@ def _check_segment(kind: str, full: str, segment: str) -> None:
         raise InvalidNameError(f"{kind} {full!r} is not valid: it has an empty path segment")
     if segment in (".", ".."):
         raise InvalidNameError(f"{kind} {full!r} is not valid: '.' and '..' are not allowed")
+    if segment.lower() == INDEX_DIR_NAME:
+        # Readers skip this folder name wherever it appears, so a run under it would be lost.
+        raise InvalidNameError(
+            f"{kind} {full!r} is not valid: {INDEX_DIR_NAME!r} is reserved for the index"
+        )
     if segment != segment.strip() or segment.endswith("."):
         raise InvalidNameError(
             f"{kind} {full!r} is not valid: a segment may not start or end with a space, "
@@ -74,7 +79,7 @@ def validate_name(value: str, kind: str = "name", *, allow_slash: bool = True) -
 
     Rules: 1-128 characters; Unicode letters allowed; no control characters; none of
     ``< > : " \\ | ? *``; no ``/`` at either end (a ``/`` inside separates folders when
-    ``allow_slash``); no ``.``/``..`` segments; no Windows device names.
+    ``allow_slash``); no ``.``/``..`` or ``.runicorn`` segments; no Windows device names.
     """
     if not isinstance(value, str):
         raise InvalidNameError(f"{kind} must be a string, got {type(value).__name__}")
@@ -168,5 +173,5 @@ def iter_run_dirs(root: Path) -> Iterator[Path]:
             path = Path(entry.path)
             if is_run_dir(path):
                 yield path
-            elif entry.name != "media":
+            else:  # a run's own media/ is never reached: run folders are not descended into
                 stack.append(path)

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from runicorn.storage.backends import HybridStorageBackend
+from runicorn.storage.backends import HybridStorageBackend, index_path
 from runicorn.storage.layout import iter_run_dirs
 from runicorn.storage.run_files import read_record
 
@@ -34,10 +34,12 @@ def migrate(
     progress: Callable[[int, int], None] | None = None,
 ) -> MigrationReport:
     """Index every run folder under ``root`` that the index lacks (none when ``dry_run``)."""
-    backend = HybridStorageBackend(root)
+    root = Path(root).resolve()
+    # A dry run changes nothing, not even by creating an empty index in a store that has none.
+    backend = None if dry_run and not index_path(root).exists() else HybridStorageBackend(root)
     try:
-        known = backend.index.all_ids()
-        run_dirs = list(iter_run_dirs(backend.root))
+        known = backend.index.all_ids() if backend is not None else set()
+        run_dirs = list(iter_run_dirs(root))
         report = MigrationReport(found=len(run_dirs), dry_run=dry_run)
         for done, run_path in enumerate(run_dirs, start=1):
             run_id = run_path.name
@@ -45,8 +47,8 @@ def migrate(
                 report.already_indexed.append(run_id)
             else:
                 try:
-                    record = read_record(backend.root, run_path)
-                    if not dry_run:
+                    record = read_record(root, run_path)
+                    if backend is not None and not dry_run:
                         backend.index.upsert_run(record)
                     report.indexed.append(record.id)
                 except Exception as exc:  # one unreadable folder must not stop the others
@@ -55,4 +57,5 @@ def migrate(
                 progress(done, len(run_dirs))
         return report
     finally:
-        backend.close()
+        if backend is not None:
+            backend.close()
