@@ -86,9 +86,9 @@ def reindex(root: RootOption = None) -> None:
     from runicorn.storage.backends import HybridStorageBackend
 
     try:
-        with HybridStorageBackend(runicorn_config.get_user_root_dir(root)) as backend:
-            with progress_bar("Reindexing") as progress:
-                count = backend.reindex(progress)
+        target = runicorn_config.get_user_root_dir(root)
+        with HybridStorageBackend(target) as backend, progress_bar("Reindexing") as progress:
+            count = backend.reindex(progress)
     except RunicornError as exc:
         raise _fail(exc) from exc
     console.print(f"indexed {count} runs under {backend.root}")
