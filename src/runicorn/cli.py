@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, cast
 
 import typer
 from rich.console import Console
@@ -14,6 +14,9 @@ from rich.table import Table
 
 from runicorn import config as runicorn_config
 from runicorn.errors import RunicornError
+
+if TYPE_CHECKING:
+    from runicorn.exporters import MetricFormat
 
 app = typer.Typer(
     name="runicorn",
@@ -132,6 +135,145 @@ def demo(
     with progress_bar("Recording demo runs") as progress:
         ids = record_demo_runs(target, runs=runs, steps=steps, progress=progress)
     console.print(f"recorded {len(ids)} runs under {target}: {', '.join(ids)}")
+
+
+@app.command()
+def viewer(
+    root: RootOption = None,
+    host: Annotated[str, typer.Option(help="Address to bind; loopback unless you mean it.")] = (
+        "127.0.0.1"
+    ),
+    port: Annotated[int, typer.Option(help="Port; 0 picks a free one.")] = 23300,
+    token: Annotated[
+        str | None, typer.Option(help="Require this token (one is generated off loopback).")
+    ] = None,
+    open_browser: Annotated[
+        bool, typer.Option("--open", help="Open a browser when ready.")
+    ] = False,
+    idle_timeout: Annotated[
+        float | None, typer.Option(help="Exit after this many seconds without a request.")
+    ] = None,
+    exit_on_stdin_eof: Annotated[
+        bool, typer.Option(help="Exit when stdin closes (used by the remote launcher).")
+    ] = False,
+    log_level: Annotated[str, typer.Option(help="uvicorn log level.")] = "warning",
+) -> None:
+    """Serve the web UI and the API for a storage root."""
+    from runicorn.viewer.server import serve
+
+    serve(
+        runicorn_config.get_user_root_dir(root),
+        host=host,
+        port=port,
+        token=token,
+        open_browser=open_browser,
+        idle_timeout=idle_timeout,
+        exit_on_stdin_eof=exit_on_stdin_eof,
+        log_level=log_level,
+    )
+
+
+@app.command("export")
+def export_command(
+    run_ids: Annotated[list[str], typer.Argument(help="Run ids to export.")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="File to write.")],
+    fmt: Annotated[
+        str, typer.Option("--format", help="archive (.tar.gz), csv, json or parquet.")
+    ] = "archive",
+    keys: Annotated[
+        list[str] | None, typer.Option("--key", help="Metric keys for tables (default: all).")
+    ] = None,
+    root: RootOption = None,
+) -> None:
+    """Export runs as an archive (to import elsewhere) or their metrics as a table."""
+    from runicorn.exporters import export_archive, export_metrics
+    from runicorn.storage.backends import HybridStorageBackend
+
+    if fmt not in ("archive", "csv", "json", "parquet"):
+        raise _fail(ValueError(f"unknown format {fmt!r}: use archive, csv, json or parquet"))
+    try:
+        target = runicorn_config.get_user_root_dir(root)
+        with HybridStorageBackend(target) as backend, progress_bar("Exporting") as progress:
+            if fmt == "archive":
+                result = export_archive(backend, run_ids, output, progress=progress)
+            else:
+                table_format = cast("MetricFormat", fmt)
+                result = export_metrics(
+                    backend, run_ids, output, fmt=table_format, keys=keys, progress=progress
+                )
+    except (RunicornError, OSError) as exc:
+        raise _fail(exc) from exc
+    console.print(f"exported {len(result.runs)} runs to {output}")
+
+
+@app.command("import")
+def import_command(
+    archive: Annotated[Path, typer.Argument(help="A .tar.gz made by `runicorn export`.")],
+    root: RootOption = None,
+) -> None:
+    """Import runs from an archive; runs whose id already exists are skipped, never replaced."""
+    from runicorn.exporters import import_archive
+    from runicorn.storage.backends import HybridStorageBackend
+
+    try:
+        target = runicorn_config.get_user_root_dir(root)
+        with HybridStorageBackend(target) as backend, progress_bar("Importing") as progress:
+            result = import_archive(backend, archive, progress=progress)
+    except (RunicornError, OSError) as exc:
+        raise _fail(exc) from exc
+    console.print(f"imported {len(result.imported)} runs into {target}")
+    for skipped in result.skipped:
+        err_console.print(f"  [yellow]skipped[/yellow] {skipped['id']}: {skipped['reason']}")
+
+
+@app.command(context_settings={"help_option_names": ["--help", "-h"]})
+def remote(
+    words: Annotated[
+        list[str],
+        typer.Argument(
+            help="`user@host` (or an ~/.ssh/config alias) to open a viewer; `ls user@host` to "
+            "list the remote runs.",
+            metavar="[ls] TARGET",
+        ),
+    ],
+    port: Annotated[int | None, typer.Option("--port", "-p", help="SSH port.")] = None,
+    root: Annotated[str | None, typer.Option(help="Storage root on the remote host.")] = None,
+    python: Annotated[str | None, typer.Option(help="Remote Python interpreter to use.")] = None,
+    local_port: Annotated[int, typer.Option(help="Local port of the tunnel (0: any).")] = 0,
+    identity: Annotated[str | None, typer.Option("--identity", "-i", help="SSH key file.")] = None,
+    jump: Annotated[str | None, typer.Option("--jump", "-J", help="Jump host.")] = None,
+    open_browser: Annotated[bool, typer.Option("--open/--no-open", help="Open a browser.")] = False,
+) -> None:
+    """See runs on a server over SSH: start a viewer there and tunnel it here, until Ctrl-C."""
+    from runicorn.remote.cli import format_runs_table, list_remote_runs, run_remote_cli
+
+    if len(words) == 2 and words[0] == "ls":
+        try:
+            listing = list_remote_runs(
+                words[1],
+                root,
+                port=port,
+                python=python or "python3",
+                key_file=identity,
+                jump_host=jump,
+            )
+        except RunicornError as exc:
+            raise _fail(exc) from exc
+        console.print(format_runs_table(listing), markup=False, highlight=False)
+        return
+    if len(words) != 1:
+        raise _fail(ValueError("usage: runicorn remote user@host | runicorn remote ls user@host"))
+    code = run_remote_cli(
+        words[0],
+        port=port,
+        root=root,
+        python=python,
+        local_port=local_port,
+        open_browser=open_browser,
+        key_file=identity,
+        jump_host=jump,
+    )
+    raise typer.Exit(code=code)
 
 
 def main() -> None:

@@ -1,0 +1,5 @@
+"""``python -m runicorn ...``: the same as the ``runicorn`` command."""
+
+from runicorn.cli import main
+
+main()
