@@ -1,0 +1,187 @@
+/** Shapes of the viewer API, as documented in docs/api.md (the contract). */
+
+export type RunStatus = "running" | "finished" | "failed" | "interrupted" | "crashed";
+
+export const RUN_STATUSES: readonly RunStatus[] = [
+  "running",
+  "finished",
+  "failed",
+  "interrupted",
+  "crashed",
+];
+
+/** A JSON number as the API sends it: non-finite values arrive as strings. */
+export type JsonNumber = number | "NaN" | "Infinity" | "-Infinity";
+
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+export type JsonObject = Record<string, JsonValue>;
+
+export interface MetricStats {
+  last: JsonNumber | null;
+  min: JsonNumber | null;
+  max: JsonNumber | null;
+  step: number | null;
+  count?: number;
+}
+
+export interface RunItem {
+  id: string;
+  project: string;
+  name: string;
+  status: RunStatus;
+  created_at: number | null;
+  ended_at: number | null;
+  heartbeat_at?: number | null;
+  duration: number | null;
+  hostname?: string | null;
+  pid?: number | null;
+  exit_reason?: string | null;
+  tags: string[];
+  notes: string;
+  config: JsonObject;
+  summary: JsonObject;
+  metrics: Record<string, MetricStats>;
+  last_step?: number | null;
+  deleted_at?: number | null;
+  path?: string;
+}
+
+export interface MediaItem {
+  key: string;
+  path: string;
+  step: number | null;
+  caption?: string | null;
+  ts?: number | null;
+}
+
+export interface RunDetail extends RunItem {
+  meta?: JsonObject | null;
+  environment?: JsonObject | null;
+  media?: MediaItem[];
+  files?: Record<string, number>;
+  metric_keys?: string[];
+}
+
+export interface ListResponse<T> {
+  items: T[];
+  total: number;
+}
+
+export interface V2ListResponse<T> extends ListResponse<T> {
+  next_cursor?: string | null;
+}
+
+export interface ProjectName {
+  name: string;
+  runs: number;
+}
+
+export interface ProjectItem {
+  project: string;
+  runs: number;
+  running?: number;
+  names: ProjectName[];
+}
+
+export interface FieldsResponse {
+  config: string[];
+  summary: string[];
+  metrics: string[];
+}
+
+export interface Health {
+  status: string;
+  version?: string;
+  root?: string;
+}
+
+export interface LogsChunk {
+  text: string;
+  offset: number;
+  next_offset: number;
+  /** The file's size in bytes when the chunk was read. */
+  size?: number;
+}
+
+/** The x axis a metric read is drawn against. Any other logged key is also accepted. */
+export type XMode = "step" | "time" | "relative" | (string & {});
+
+export interface SeriesPayload {
+  x: JsonNumber[];
+  y: JsonNumber[];
+  count?: number;
+  downsampled?: boolean;
+  y_min?: JsonNumber[];
+  y_max?: JsonNumber[];
+}
+
+export interface MetricsResponse {
+  run_id: string;
+  x: XMode;
+  series: Record<string, SeriesPayload>;
+}
+
+export interface BatchMetricsResponse {
+  x: XMode;
+  runs: Record<string, { x: XMode; series: Record<string, SeriesPayload> }>;
+  /** Ids that are unknown or invalid. */
+  missing: string[];
+}
+
+export interface MetricsQuery {
+  keys?: string[];
+  x?: XMode;
+  start?: number | null;
+  end?: number | null;
+  maxPoints?: number;
+}
+
+export interface ChartDefaults {
+  max_points: number;
+  smoothing: number;
+}
+
+export interface ViewerConfig {
+  user_root_dir: string;
+  chart_defaults: ChartDefaults;
+}
+
+export interface GpuInfo {
+  index: number;
+  name: string;
+  utilization: number | null;
+  memory_used: number | null;
+  memory_total: number | null;
+  temperature?: number | null;
+  power?: number | null;
+}
+
+export interface HostInfo {
+  cpu_percent: number | null;
+  memory_used: number | null;
+  memory_total: number | null;
+  memory_percent: number | null;
+}
+
+export interface GpuResponse {
+  available: boolean;
+  reason?: string | null;
+  gpus: GpuInfo[];
+  host?: HostInfo | null;
+}
+
+export type Preferences = Record<string, JsonValue>;
+
+export interface LiveMetricsMessage {
+  series?: Record<string, { x: JsonNumber[]; y: JsonNumber[] }>;
+  status?: RunStatus;
+  /** An unknown run: the server closes the socket (code 4404, or 4400 for an invalid id). */
+  error?: string;
+}
+
+export interface ExperimentsQuery {
+  filter?: string;
+  sort?: string;
+  limit?: number;
+  offset?: number;
+}

@@ -1,0 +1,120 @@
+import { useEffect, useMemo, useRef } from "react";
+import type uPlot from "uplot";
+import type { XMode } from "../api/types";
+import { useInView } from "../hooks/useInView";
+import { useI18n } from "../i18n/context";
+import { formatExact } from "../lib/format";
+import type { Zoom } from "../lib/urlState";
+import { baseOptions, xFormatter, type ChartColors } from "./axes";
+import { compareColumns, compareSeries, type CompareLine } from "./build";
+import type { MetricsStore, SeriesData } from "./metricsStore";
+import { tooltipPlugin, type TooltipRow } from "./tooltip";
+import { UPlotChart } from "./UPlotChart";
+import { useSeriesEntry } from "./useMetricsStore";
+
+export interface CompareChartProps {
+  store: MetricsStore;
+  metricKey: string;
+  lines: CompareLine[];
+  mode: "runs" | "groups";
+  x: XMode;
+  smoothing: number;
+  logY: boolean;
+  zoom: Zoom;
+  maxPoints: number;
+  onZoom: (zoom: Zoom) => void;
+  colors: ChartColors;
+  syncKey: string;
+}
+
+const HEIGHT = 230;
+
+/** One metric across runs (one line each) or across groups (mean line and min–max band). */
+export function CompareChart(props: CompareChartProps) {
+  const { store, metricKey, lines, mode, x, smoothing, logY, zoom, colors, syncKey, maxPoints } = props;
+  const { t } = useI18n();
+  const cardRef = useRef<HTMLDivElement>(null);
+  const visible = useInView(cardRef);
+  const entry = useSeriesEntry(store, metricKey);
+  const smooth = smoothing > 0;
+
+  useEffect(() => {
+    if (visible) store.want(metricKey);
+  }, [visible, store, metricKey]);
+
+  const options = useMemo(() => {
+    const { series, bands, main } = compareSeries(lines, mode, smooth);
+    const xFormat = xFormatter(x);
+    const rows = (u: uPlot, i: number): TooltipRow[] =>
+      lines.flatMap((line, l) => {
+        const v = u.data[main[l]][i];
+        if (v === undefined) return [];
+        const label = mode === "groups" ? `${line.label} (n=${line.members.length})` : line.label;
+        return [{ label, color: line.color, value: formatExact(v ?? NaN) }];
+      });
+    return {
+      ...baseOptions({ xMode: x, logY, zoom, colors, syncKey }),
+      series,
+      bands,
+      plugins: [tooltipPlugin({ title: (u, i) => xFormat.title(u.data[0][i]), rows })],
+    };
+  }, [lines, mode, smooth, x, logY, zoom, colors, syncKey]);
+
+  const data = useMemo(
+    () => compareColumns(lines, entry.runs, mode, smoothing, logY, maxPoints),
+    [lines, entry.runs, mode, smoothing, logY, maxPoints],
+  );
+
+  const runsWithData = lines.filter((l) =>
+    l.members.some((id) => ((entry.runs[id] as SeriesData | undefined)?.x.length ?? 0) > 0),
+  ).length;
+  const downsampled = Object.values(entry.runs).some((d) => d.downsampled);
+  const state =
+    entry.status === "error"
+      ? "error"
+      : entry.status !== "ready" && Object.keys(entry.runs).length === 0
+        ? "loading"
+        : data[0].length === 0
+          ? "empty"
+          : "ready";
+
+  return (
+    <div ref={cardRef} className="chart-card" data-testid="chart-card" data-key={metricKey} data-state={state}>
+      <div className="chart-head">
+        <span className="chart-title" title={metricKey}>
+          {metricKey}
+        </span>
+        <span className="muted small">{t("compare.runsWithData", { n: runsWithData, total: lines.length })}</span>
+        {downsampled && <span className="chip chip-small">{t("charts.downsampled")}</span>}
+        {entry.status === "loading" && state === "ready" && <span className="spinner-ring small" />}
+      </div>
+      <div className="chart-body" style={{ height: HEIGHT }}>
+        {state === "error" ? (
+          <div className="chart-state error">
+            <span>{entry.error}</span>
+            <button type="button" className="btn btn-small" onClick={() => store.refresh([metricKey])}>
+              {t("common.retry")}
+            </button>
+          </div>
+        ) : state === "empty" ? (
+          <div className="chart-state" data-testid="chart-empty">
+            {zoom ? t("charts.noPointsInRange") : t("charts.noPoints")}
+          </div>
+        ) : state === "ready" ? (
+          <UPlotChart
+            chartKey={`compare:${metricKey}`}
+            testId={`chart-${metricKey}`}
+            options={options}
+            data={data}
+            height={HEIGHT - 4}
+            onZoom={props.onZoom}
+          />
+        ) : (
+          <div className="chart-state">
+            <span className="skeleton skeleton-chart" />
+          </div>
+        )}
+      </div>
+    </div>
+  );
+}

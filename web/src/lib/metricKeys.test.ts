@@ -1,0 +1,26 @@
+import { describe, expect, it } from "vitest";
+import { groupKeys, matchKeys } from "./metricKeys";
+
+describe("metric key groups", () => {
+  it("puts ungrouped keys first, prefixes next and system last", () => {
+    const groups = groupKeys(["val/loss", "system/cpu", "loss", "train/loss", "acc", "train/lr"]);
+    expect(groups).toEqual([
+      { name: "", keys: ["acc", "loss"] },
+      { name: "train", keys: ["train/loss", "train/lr"] },
+      { name: "val", keys: ["val/loss"] },
+      { name: "system", keys: ["system/cpu"] },
+    ]);
+  });
+
+  it("sorts numbered keys naturally", () => {
+    expect(groupKeys(["l10", "l2", "l1"])[0].keys).toEqual(["l1", "l2", "l10"]);
+  });
+
+  it("matches by substring or /regex/", () => {
+    const keys = ["train/loss", "val/loss", "val/acc"];
+    expect(matchKeys(keys, "LOSS")).toEqual(["train/loss", "val/loss"]);
+    expect(matchKeys(keys, "/^val/")).toEqual(["val/loss", "val/acc"]);
+    expect(matchKeys(keys, "/[/")).toEqual([]);
+  });
+});
+

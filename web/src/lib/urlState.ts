@@ -1,0 +1,184 @@
+/**
+ * Page state in the URL, so a link reproduces what its sender saw: the run and tab, the x axis,
+ * the zoom range, smoothing, the selected runs, the filter. Defaults are left out of the URL.
+ */
+import { RUN_STATUSES, type RunStatus, type XMode } from "../api/types";
+
+export type Zoom = [number, number] | null;
+
+export function parseList(value: string | null): string[] {
+  if (!value) return [];
+  return value
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
+}
+
+export function parseZoom(value: string | null): Zoom {
+  if (!value) return null;
+  const parts = value.split("..");
+  if (parts.length !== 2) return null;
+  const lo = Number(parts[0]);
+  const hi = Number(parts[1]);
+  if (parts[0] === "" || parts[1] === "" || !Number.isFinite(lo) || !Number.isFinite(hi) || lo >= hi) {
+    return null;
+  }
+  return [lo, hi];
+}
+
+/**
+ * A dragged range rounded outwards to about a thousandth of its width, so links read
+ * `zoom=1500..2510` rather than `zoom=1506.44094488189..2509.4015748031497`.
+ */
+export function roundZoom(min: number, max: number): [number, number] {
+  const width = max - min;
+  if (!(width > 0) || !Number.isFinite(width)) return [min, max];
+  const exponent = Math.floor(Math.log10(width / 1000));
+  const step = 10 ** exponent;
+  const digits = Math.max(0, -exponent);
+  const lo = Number((Math.floor(min / step) * step).toFixed(digits));
+  const hi = Number((Math.ceil(max / step) * step).toFixed(digits));
+  return lo < hi ? [lo, hi] : [min, max];
+}
+
+export function encodeZoom(zoom: Zoom): string | null {
+  return zoom ? `${zoom[0]}..${zoom[1]}` : null;
+}
+
+function parseSmoothing(value: string | null): number | null {
+  if (value === null || value === "") return null;
+  const n = Number(value);
+  return Number.isFinite(n) ? Math.min(0.999, Math.max(0, n)) : null;
+}
+
+function build(entries: [string, string | null | undefined | false][]): URLSearchParams {
+  const params = new URLSearchParams();
+  for (const [key, value] of entries) {
+    if (value !== null && value !== undefined && value !== false && value !== "") params.set(key, value);
+  }
+  return params;
+}
+
+export interface ExperimentsState {
+  project: string | null;
+  name: string | null;
+  filter: string;
+  sort: string;
+  status: RunStatus[];
+  tags: string[];
+  selected: string[];
+  view: "runs" | "bin";
+}
+
+export const DEFAULT_SORT = "-created_at";
+
+export function decodeExperiments(params: URLSearchParams): ExperimentsState {
+  return {
+    project: params.get("project") || null,
+    name: params.get("name") || null,
+    filter: params.get("filter") ?? "",
+    sort: params.get("sort") || DEFAULT_SORT,
+    status: parseList(params.get("status")).filter((s): s is RunStatus =>
+      (RUN_STATUSES as readonly string[]).includes(s),
+    ),
+    tags: params.getAll("tag").filter(Boolean),
+    selected: parseList(params.get("sel")),
+    view: params.get("view") === "bin" ? "bin" : "runs",
+  };
+}
+
+export function encodeExperiments(state: ExperimentsState): URLSearchParams {
+  const params = build([
+    ["project", state.project],
+    ["name", state.project ? state.name : null],
+    ["filter", state.filter],
+    ["sort", state.sort === DEFAULT_SORT ? null : state.sort],
+    ["status", state.status.join(",")],
+    ["sel", state.selected.join(",")],
+    ["view", state.view === "bin" ? "bin" : null],
+  ]);
+  for (const tag of state.tags) params.append("tag", tag);
+  return params;
+}
+
+export type RunTab = "charts" | "logs" | "config" | "environment" | "media" | "system";
+export const RUN_TABS: readonly RunTab[] = ["charts", "logs", "config", "environment", "media", "system"];
+
+/** Chart settings shared by the run and compare pages. `smoothing` null means the saved default. */
+export interface ChartState {
+  x: XMode;
+  smoothing: number | null;
+  logY: boolean;
+  zoom: Zoom;
+  search: string;
+}
+
+function decodeChart(params: URLSearchParams): ChartState {
+  return {
+    x: params.get("x") || "step",
+    smoothing: parseSmoothing(params.get("smooth")),
+    logY: params.get("logy") === "1",
+    zoom: parseZoom(params.get("zoom")),
+    search: params.get("q") ?? "",
+  };
+}
+
+function chartEntries(state: ChartState): [string, string | null][] {
+  return [
+    ["x", state.x === "step" ? null : state.x],
+    ["smooth", state.smoothing === null ? null : String(state.smoothing)],
+    ["logy", state.logY ? "1" : null],
+    ["zoom", encodeZoom(state.zoom)],
+    ["q", state.search],
+  ];
+}
+
+export interface RunPageState extends ChartState {
+  tab: RunTab;
+}
+
+export function decodeRun(params: URLSearchParams): RunPageState {
+  const tab = params.get("tab") as RunTab | null;
+  return { ...decodeChart(params), tab: tab && RUN_TABS.includes(tab) ? tab : "charts" };
+}
+
+export function encodeRun(state: RunPageState): URLSearchParams {
+  return build([["tab", state.tab === "charts" ? null : state.tab], ...chartEntries(state)]);
+}
+
+export interface CompareState extends ChartState {
+  runs: string[];
+  hidden: string[];
+  groupBy: string | null;
+  allMetrics: boolean;
+}
+
+export function decodeCompare(params: URLSearchParams): CompareState {
+  return {
+    ...decodeChart(params),
+    runs: [...new Set(parseList(params.get("runs")))],
+    hidden: parseList(params.get("hidden")),
+    groupBy: params.get("group") || null,
+    allMetrics: params.get("all") === "1",
+  };
+}
+
+export function encodeCompare(state: CompareState): URLSearchParams {
+  return build([
+    ["runs", state.runs.join(",")],
+    ...chartEntries(state),
+    ["hidden", state.hidden.join(",")],
+    ["group", state.groupBy],
+    ["all", state.allMetrics ? "1" : null],
+  ]);
+}
+
+/** The compare page's link for a set of runs. */
+export function compareHref(ids: readonly string[]): string {
+  return `/compare?${new URLSearchParams({ runs: ids.join(",") }).toString()}`;
+}
+
+export function runHref(id: string, tab?: RunTab): string {
+  const path = `/runs/${encodeURIComponent(id)}`;
+  return tab && tab !== "charts" ? `${path}?tab=${tab}` : path;
+}

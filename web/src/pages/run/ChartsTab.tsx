@@ -1,0 +1,106 @@
+import { useMemo, useState } from "react";
+import type { RunDetail } from "../../api/types";
+import { chartColors } from "../../charts/axes";
+import { ChartSections } from "../../charts/ChartSections";
+import { ChartToolbar } from "../../charts/ChartToolbar";
+import type { MetricsStore } from "../../charts/metricsStore";
+import { RunChart, type ChartOverride } from "../../charts/RunChart";
+import { useMetricKeys } from "../../charts/useMetricsStore";
+import { EmptyState } from "../../components/States";
+import type { UrlStateUpdate } from "../../hooks/useUrlState";
+import { useI18n } from "../../i18n/context";
+import { isSystemKey, matchKeys } from "../../lib/metricKeys";
+import type { RunPageState } from "../../lib/urlState";
+import { useSettings } from "../../settings/context";
+import { useTheme } from "../../theme/context";
+import { Icon } from "../../components/Icon";
+
+export interface ChartsTabProps {
+  run: RunDetail;
+  store: MetricsStore;
+  state: RunPageState;
+  update: (change: UrlStateUpdate<RunPageState>, options?: { push?: boolean }) => void;
+  /** The System tab: only `system/*` series, drawn against time. */
+  system: boolean;
+  running: boolean;
+}
+
+export function ChartsTab({ run, store, state, update, system, running }: ChartsTabProps) {
+  const { t } = useI18n();
+  const { theme } = useTheme();
+  const { chartDefaults } = useSettings();
+  const allKeys = useMetricKeys(store);
+  const [overrides, setOverrides] = useState<Record<string, ChartOverride | undefined>>({});
+  const [expanded, setExpanded] = useState<ReadonlySet<string>>(new Set());
+  const colors = useMemo(() => chartColors(theme), [theme]);
+  const smoothing = state.smoothing ?? chartDefaults.smoothing;
+
+  const chartKeys = useMemo(
+    () => matchKeys(system ? allKeys.filter(isSystemKey) : allKeys, state.search),
+    [allKeys, system, state.search],
+  );
+  const xKeys = useMemo(() => allKeys.filter((k) => !isSystemKey(k)), [allKeys]);
+
+  const renderChart = (key: string) => (
+    <RunChart
+      key={key}
+      store={store}
+      runId={run.id}
+      metricKey={key}
+      x={state.x}
+      xKeys={xKeys}
+      smoothing={smoothing}
+      logY={state.logY}
+      zoom={state.zoom}
+      onZoom={(zoom) => update({ zoom }, { push: true })}
+      maxPoints={chartDefaults.max_points}
+      running={running}
+      colors={colors}
+      override={overrides[key]}
+      onOverride={(o) => setOverrides((prev) => ({ ...prev, [key]: o }))}
+      expanded={expanded.has(key)}
+      onExpand={() =>
+        setExpanded((prev) => {
+          const next = new Set(prev);
+          if (next.has(key)) next.delete(key);
+          else next.add(key);
+          return next;
+        })
+      }
+    />
+  );
+
+  const noKeysAtAll = system ? !allKeys.some(isSystemKey) : allKeys.length === 0;
+  return (
+    <div className="charts-tab" data-testid={system ? "system-charts" : "charts"}>
+      <ChartToolbar
+        x={state.x}
+        xKeys={xKeys}
+        smoothing={smoothing}
+        logY={state.logY}
+        zoom={state.zoom}
+        search={state.search}
+        onChange={(change) => {
+          const { smoothing: s, ...rest } = change;
+          update({ ...rest, ...(s === undefined ? {} : { smoothing: s }) }, { push: change.zoom !== undefined || change.x !== undefined });
+        }}
+      >
+        <button type="button" className="btn btn-small" onClick={() => store.refresh()} data-testid="charts-refresh">
+          <Icon name="refresh" size={12} /> {t("common.refresh")}
+        </button>
+      </ChartToolbar>
+      {noKeysAtAll ? (
+        <EmptyState
+          testId="charts-empty"
+          icon={<Icon name="chart" size={18} />}
+          title={system ? t("charts.noSystem") : t("charts.noMetrics")}
+          hint={running ? t("charts.waitingLive") : system ? t("charts.noSystemHint") : t("charts.noMetricsHint")}
+        />
+      ) : chartKeys.length === 0 ? (
+        <EmptyState testId="charts-no-match" title={t("charts.noMatch", { q: state.search })} />
+      ) : (
+        <ChartSections keys={chartKeys} renderChart={renderChart} collapsedByDefault={system ? [] : ["system"]} />
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,102 @@
+import { useMemo, useState } from "react";
+import { api } from "../../api/client";
+import type { MediaItem, RunDetail } from "../../api/types";
+import { EmptyState } from "../../components/States";
+import { useI18n } from "../../i18n/context";
+import { Icon } from "../../components/Icon";
+
+const IMAGE = /\.(png|jpe?g|gif|webp|bmp|svg)$/i;
+
+function MediaCard({ runId, mediaKey, items }: { runId: string; mediaKey: string; items: MediaItem[] }) {
+  const { t } = useI18n();
+  const [index, setIndex] = useState(items.length - 1);
+  const [failed, setFailed] = useState<string | null>(null);
+  const item = items[Math.min(index, items.length - 1)];
+  const url = api.mediaUrl(runId, item.path);
+  const isImage = IMAGE.test(item.path);
+  return (
+    <figure className="media-card" data-testid="media-card" data-key={mediaKey} data-step={item.step ?? ""}>
+      <figcaption className="media-head">
+        <span className="chart-title">{mediaKey}</span>
+        <span className="muted small mono">
+          {t("media.step", { step: item.step ?? "—" })} · {index + 1}/{items.length}
+        </span>
+      </figcaption>
+      <div className="media-frame">
+        {!isImage ? (
+          <a href={url} target="_blank" rel="noreferrer" className="btn">
+            {item.path.split("/").pop()}
+          </a>
+        ) : failed === url ? (
+          <div className="chart-state error">{t("media.failed")}</div>
+        ) : (
+          <a href={url} target="_blank" rel="noreferrer">
+            <img
+              src={url}
+              alt={item.caption ?? mediaKey}
+              loading="lazy"
+              onError={() => setFailed(url)}
+              onLoad={(e) => {
+                // Small samples (MNIST, CIFAR) are enlarged with crisp pixels rather than blurred.
+                const img = e.currentTarget;
+                img.classList.toggle("pixelated", img.naturalWidth > 0 && img.naturalWidth < 160);
+              }}
+              data-testid="media-image"
+            />
+          </a>
+        )}
+      </div>
+      {item.caption && <div className="media-caption">{item.caption}</div>}
+      {items.length > 1 && (
+        <div className="media-slider">
+          <button type="button" className="btn-icon" onClick={() => setIndex((i) => Math.max(0, i - 1))} disabled={index === 0} aria-label={t("media.prev")}>
+            ‹
+          </button>
+          <input
+            type="range"
+            min={0}
+            max={items.length - 1}
+            value={index}
+            onChange={(e) => setIndex(Number(e.target.value))}
+            aria-label={t("media.stepSlider")}
+            data-testid="media-step-slider"
+          />
+          <button
+            type="button"
+            className="btn-icon"
+            onClick={() => setIndex((i) => Math.min(items.length - 1, i + 1))}
+            disabled={index === items.length - 1}
+            aria-label={t("media.next")}
+          >
+            ›
+          </button>
+        </div>
+      )}
+    </figure>
+  );
+}
+
+export function MediaTab({ run }: { run: RunDetail }) {
+  const { t } = useI18n();
+  const groups = useMemo(() => {
+    const byKey = new Map<string, MediaItem[]>();
+    for (const item of run.media ?? []) {
+      const list = byKey.get(item.key);
+      if (list) list.push(item);
+      else byKey.set(item.key, [item]);
+    }
+    for (const list of byKey.values()) list.sort((a, b) => (a.step ?? 0) - (b.step ?? 0) || (a.ts ?? 0) - (b.ts ?? 0));
+    return [...byKey.entries()].sort(([a], [b]) => a.localeCompare(b));
+  }, [run.media]);
+
+  if (groups.length === 0) {
+    return <EmptyState testId="media-empty" icon={<Icon name="image" size={18} />} title={t("media.none")} hint={<code className="mono">run.log_image("samples", image, step=step)</code>} />;
+  }
+  return (
+    <div className="media-grid" data-testid="media">
+      {groups.map(([key, items]) => (
+        <MediaCard key={key} runId={run.id} mediaKey={key} items={items} />
+      ))}
+    </div>
+  );
+}
