@@ -1,0 +1,1 @@
+"""Security helpers: paths built from requests, request rates, stored credentials."""

@@ -1,0 +1,108 @@
+"""One run: details, edits, deletion, media files and logs (HTTP and WebSocket)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, HTTPException, Query, Response, WebSocket
+from fastapi.responses import FileResponse
+
+from runicorn.viewer.api.deps import Context, MutateLimit, ReadLimit, in_thread, json_response
+from runicorn.viewer.api.models import RunIds, RunPatch
+from runicorn.viewer.services.live import serve_logs_socket
+from runicorn.viewer.services.logs import DEFAULT_LOG_LIMIT
+
+router = APIRouter(tags=["runs"])
+
+MAX_TAG_LENGTH = 128
+
+
+def _clean_tags(tags: list[Any] | None) -> list[str] | None:
+    if tags is None:
+        return None
+    cleaned: list[str] = []
+    for tag in tags:
+        if not isinstance(tag, str) or not tag.strip() or len(tag) > MAX_TAG_LENGTH:
+            raise HTTPException(
+                422, f"tags must be non-empty strings of at most {MAX_TAG_LENGTH} characters"
+            )
+        cleaned.append(tag.strip())
+    return cleaned
+
+
+@router.get(
+    "/api/runs/{run_id}",
+    summary="One run with meta, environment, media, files",
+    dependencies=[ReadLimit],
+)
+async def run_detail(run_id: str, context: Context) -> Response:
+    return json_response(await in_thread(context.runs.detail, run_id))
+
+
+@router.patch("/api/runs/{run_id}", summary="Change tags and/or notes", dependencies=[MutateLimit])
+async def update_run(run_id: str, body: RunPatch, context: Context) -> dict[str, Any]:
+    tags = _clean_tags(body.tags)
+    return await in_thread(context.runs.update, run_id, tags=tags, notes=body.notes)
+
+
+@router.delete(
+    "/api/runs/{run_id}", summary="Move a run to the recycle bin", dependencies=[MutateLimit]
+)
+async def delete_run(run_id: str, context: Context) -> dict[str, Any]:
+    await in_thread(context.runs.get, run_id)  # 404 for an unknown run
+    result = await in_thread(context.runs.soft_delete, [run_id])
+    return {"deleted": result["deleted"]}
+
+
+@router.post(
+    "/api/runs/delete", summary="Move many runs to the recycle bin", dependencies=[MutateLimit]
+)
+async def delete_runs(body: RunIds, context: Context) -> dict[str, Any]:
+    return await in_thread(context.runs.soft_delete, body.ids)
+
+
+@router.get(
+    "/api/runs/{run_id}/media/{path:path}",
+    summary="A file under the run's media/ folder",
+    dependencies=[ReadLimit],
+    response_class=FileResponse,
+)
+async def media_file(run_id: str, path: str, context: Context) -> FileResponse:
+    file_path = await in_thread(context.runs.media_file, run_id, path)
+    return FileResponse(file_path, headers={"Cache-Control": "private, max-age=3600"})
+
+
+@router.get(
+    "/api/runs/{run_id}/logs",
+    summary="Whole lines of logs.txt by byte offset",
+    dependencies=[ReadLimit],
+)
+async def logs(
+    run_id: str,
+    context: Context,
+    offset: Annotated[int | None, Query(ge=0, le=2**62)] = None,
+    limit: Annotated[int, Query(ge=1, le=16 * 1024 * 1024)] = DEFAULT_LOG_LIMIT,
+) -> dict[str, Any]:
+    return await in_thread(context.logs.read, run_id, offset, limit)
+
+
+@router.get(
+    "/api/runs/{run_id}/logs/download",
+    summary="logs.txt as a download",
+    dependencies=[ReadLimit],
+    response_class=FileResponse,
+)
+async def download_logs(run_id: str, context: Context) -> FileResponse:
+    record = await in_thread(context.runs.get, run_id)
+    path = await in_thread(context.logs.path, record.id)
+    if not await in_thread(path.is_file):
+        raise HTTPException(404, f"run {record.id} has no logs.txt yet")
+    return FileResponse(
+        path, media_type="text/plain; charset=utf-8", filename=f"{record.id}-logs.txt"
+    )
+
+
+@router.websocket("/api/runs/{run_id}/logs/ws")
+async def logs_socket(websocket: WebSocket, run_id: str) -> None:
+    context = websocket.app.state.ctx
+    await serve_logs_socket(websocket, context.runs, run_id)

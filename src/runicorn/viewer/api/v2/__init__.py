@@ -1,0 +1,1 @@
+"""The index-backed v2 API: query language, field lists, batch metric reads."""

@@ -1,0 +1,127 @@
+"""Assembling the viewer: routers, middleware and error mapping around one context."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import AsyncIterator, Iterable
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import anyio
+from fastapi import FastAPI
+from fastapi.responses import JSONResponse
+
+from runicorn.viewer.api import (
+    config,
+    experiments,
+    export,
+    gpu,
+    health,
+    import_,
+    metrics,
+    projects,
+    recycle_bin,
+    runs,
+    static,
+    ui_preferences,
+)
+from runicorn.viewer.api.deps import json_response
+from runicorn.viewer.api.v2 import experiments as v2_experiments
+from runicorn.viewer.api.v2 import metrics as v2_metrics
+from runicorn.viewer.api.v2 import runs as v2_runs
+from runicorn.viewer.context import (
+    DEFAULT_IMPORT_MAX_BYTES,
+    RateLimits,
+    ViewerContext,
+    ViewerSettings,
+)
+from runicorn.viewer.errors import install_error_handlers
+from runicorn.viewer.middleware import AccessControlMiddleware
+from runicorn.viewer.utils.cache import DEFAULT_MAX_BYTES
+from runicorn.viewer.utils.path import DEFAULT_STATIC_DIR
+
+API_ROUTERS = (
+    health.router,
+    projects.router,
+    experiments.router,
+    runs.router,
+    recycle_bin.router,
+    metrics.router,
+    v2_experiments.router,
+    v2_runs.router,
+    v2_metrics.router,
+    config.router,
+    gpu.router,
+    ui_preferences.router,
+    export.router,
+    import_.router,
+)
+
+
+class JsonResponse(JSONResponse):
+    """JSON that keeps NaN and infinities as the strings the API promises."""
+
+    def render(self, content: Any) -> bytes:
+        return bytes(json_response(content).body)
+
+
+def create_app(
+    root: Path,
+    *,
+    token: str | None = None,
+    host: str = "127.0.0.1",
+    allowed_hosts: Iterable[str] = (),
+    static_dir: Path | None = DEFAULT_STATIC_DIR,
+    rate_limits: RateLimits | None = None,
+    import_max_bytes: int = DEFAULT_IMPORT_MAX_BYTES,
+    cache_max_bytes: int = DEFAULT_MAX_BYTES,
+    index_on_start: bool = True,
+) -> FastAPI:
+    """The viewer app for the storage root ``root``.
+
+    ``host`` is the address the server binds: a non-loopback one requires ``token``. Requests
+    must name ``host``, a loopback name or one of ``allowed_hosts`` in their Host header.
+    ``index_on_start`` indexes, in the background, run folders the index does not know.
+    """
+    from runicorn import __version__
+
+    settings = ViewerSettings(
+        root=Path(root),
+        host=host,
+        token=token,
+        allowed_hosts=frozenset(h.lower() for h in allowed_hosts),
+        import_max_bytes=import_max_bytes,
+        cache_max_bytes=cache_max_bytes,
+        rate_limits=rate_limits or RateLimits(),
+        static_dir=static_dir,
+    )
+    context = ViewerContext(settings)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if index_on_start:
+            threading.Thread(
+                target=context.runs.index_new_runs, name="runicorn-index", daemon=True
+            ).start()
+        try:
+            yield
+        finally:
+            await anyio.to_thread.run_sync(context.close)
+
+    app = FastAPI(
+        title="Runicorn viewer",
+        version=__version__,
+        description="The API of the Runicorn viewer; the contract is docs/api.md.",
+        lifespan=lifespan,
+        docs_url="/docs",
+        redoc_url=None,
+        default_response_class=JsonResponse,
+    )
+    app.state.ctx = context
+    install_error_handlers(app)
+    for router in API_ROUTERS:
+        app.include_router(router)
+    app.include_router(static.router)  # last: the UI's fallback route matches every path
+    app.add_middleware(AccessControlMiddleware, settings=settings, activity=context.activity)
+    return app

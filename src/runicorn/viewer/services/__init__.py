@@ -1,0 +1,1 @@
+"""The viewer's logic: what routers call. Synchronous unless named otherwise."""

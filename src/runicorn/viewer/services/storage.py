@@ -1,0 +1,177 @@
+"""The viewer's view of storage: run lists, run details, edits, the recycle bin and run files.
+
+Every method is synchronous (routers call them through ``anyio.to_thread``) and returns plain
+JSON-ready values in the shapes of docs/api.md.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from runicorn.errors import RunicornError, RunNotFoundError
+from runicorn.security.path_validation import resolve_under, safe_run_id
+from runicorn.storage.backends import HybridStorageBackend
+from runicorn.storage.events import EVENTS_FILE
+from runicorn.storage.jsonio import read_json
+from runicorn.storage.layout import iter_run_dirs
+from runicorn.storage.models import ExperimentRecord
+from runicorn.storage.run_files import ENVIRONMENT_FILE, LOGS_FILE, MEDIA_DIR, META_FILE
+from runicorn.viewer.utils.cache import MetricCache
+
+
+class RunNotDeletedError(RunicornError, ValueError):
+    """A permanent delete was asked for a run that is not in the recycle bin."""
+
+
+RUN_ITEM_FIELDS = (
+    "id", "project", "name", "status", "created_at", "ended_at", "heartbeat_at", "hostname",
+    "pid", "exit_reason", "tags", "notes", "config", "summary", "last_step", "deleted_at", "path",
+)  # fmt: skip
+
+
+def run_item(record: ExperimentRecord) -> dict[str, Any]:
+    """The API shape of one run (docs/api.md, "Run item"); values are shared, not copied."""
+    item = {name: getattr(record, name) for name in RUN_ITEM_FIELDS}
+    item["duration"] = record.duration
+    item["metrics"] = {key: metric.to_dict() for key, metric in record.metrics.items()}
+    return item
+
+
+def page(records: list[ExperimentRecord], total: int) -> dict[str, Any]:
+    """A list response: ``{"items": [...], "total": N}``."""
+    return {"items": [run_item(r) for r in records], "total": total}
+
+
+class RunService:
+    """Runs as the API shows them, on top of the hybrid storage backend."""
+
+    def __init__(self, backend: HybridStorageBackend, cache: MetricCache) -> None:
+        self.backend = backend
+        self.cache = cache
+
+    @property
+    def root(self) -> Path:
+        return self.backend.root
+
+    def list_runs(self, **query: Any) -> dict[str, Any]:
+        """A page of runs; ``query`` is passed to :meth:`HybridStorageBackend.list_runs`."""
+        records, total = self.backend.list_runs(**query)
+        return page(records, total)
+
+    def projects(self) -> dict[str, Any]:
+        items = self.backend.list_projects()
+        return {"items": items, "total": len(items)}
+
+    def get(self, run_id: str) -> ExperimentRecord:
+        return self.backend.get_run(safe_run_id(run_id))
+
+    def run_path(self, run_id: str) -> Path:
+        """The run's folder, checked to lie under the root."""
+        return self.backend.run_path(safe_run_id(run_id))
+
+    def events_path(self, run_id: str) -> Path:
+        return self.run_path(run_id) / EVENTS_FILE
+
+    def logs_path(self, run_id: str) -> Path:
+        return self.run_path(run_id) / LOGS_FILE
+
+    def detail(self, run_id: str) -> dict[str, Any]:
+        """A run item plus ``meta``, ``environment``, ``media``, ``files``, ``metric_keys``."""
+        record = self.get(run_id)
+        path = self.backend.run_path(record.id)
+        snapshot = self.cache.get(record.id, path / EVENTS_FILE)
+        item = run_item(record)
+        meta = read_json(path / META_FILE, {})
+        item["meta"] = meta if isinstance(meta, dict) else {}
+        environment = read_json(path / ENVIRONMENT_FILE)
+        item["environment"] = environment if isinstance(environment, dict) else None
+        item["media"] = [
+            {k: m.get(k) for k in ("key", "path", "step", "caption", "ts")} for m in snapshot.media
+        ]
+        item["files"] = _file_sizes(path)
+        item["metric_keys"] = snapshot.metric_keys()
+        return item
+
+    def update(self, run_id: str, *, tags: list[str] | None, notes: str | None) -> dict[str, Any]:
+        return run_item(self.backend.update_run(safe_run_id(run_id), tags=tags, notes=notes))
+
+    def soft_delete(self, run_ids: Sequence[str]) -> dict[str, list[str]]:
+        deleted, missing = self.backend.soft_delete(_valid_ids(run_ids))
+        return {"deleted": deleted, "missing": missing + _invalid_ids(run_ids)}
+
+    def restore(self, run_ids: Sequence[str]) -> dict[str, list[str]]:
+        restored, missing = self.backend.restore(_valid_ids(run_ids))
+        return {"restored": restored, "missing": missing + _invalid_ids(run_ids)}
+
+    def purge_one(self, run_id: str) -> dict[str, list[str]]:
+        """Delete one run from the recycle bin for good."""
+        record = self.get(run_id)
+        if record.deleted_at is None:
+            raise RunNotDeletedError(
+                f"run {record.id} is not in the recycle bin; delete it first, then purge it"
+            )
+        purged, _ = self.backend.purge([record.id])
+        for rid in purged:
+            self.cache.forget(rid)
+        return {"purged": purged}
+
+    def empty_recycle_bin(self) -> dict[str, list[str]]:
+        records, _ = self.backend.list_runs(deleted_only=True, limit=None)
+        purged, _ = self.backend.purge([r.id for r in records])
+        for rid in purged:
+            self.cache.forget(rid)
+        return {"purged": purged}
+
+    def media_file(self, run_id: str, relative: str) -> Path:
+        """A file under the run's ``media/`` folder (links leading outside are refused)."""
+        media_dir = self.run_path(run_id) / MEDIA_DIR
+        path = resolve_under(media_dir, relative)
+        if not path.is_file():
+            raise RunNotFoundError(f"run {run_id} has no media file {relative!r}")
+        return path
+
+    def index_new_runs(self) -> int:
+        """Index run folders the index does not know yet (copied in by hand, for example)."""
+        known = self.backend.index.all_ids()
+        added = 0
+        for run_path in iter_run_dirs(self.root):
+            if run_path.name not in known:
+                try:
+                    self.backend.sync_run_dir(run_path)
+                except (RunicornError, OSError, ValueError):
+                    continue
+                added += 1
+        return added
+
+
+def _file_sizes(path: Path) -> dict[str, int]:
+    sizes: dict[str, int] = {}
+    try:
+        entries = sorted(path.iterdir())
+    except OSError:
+        return sizes
+    for entry in entries:
+        try:
+            if entry.is_file() and not entry.is_symlink():
+                sizes[entry.name] = entry.stat().st_size
+        except OSError:
+            continue
+    return sizes
+
+
+def _is_valid(run_id: object) -> bool:
+    try:
+        safe_run_id(run_id)  # type: ignore[arg-type]
+    except (RunicornError, TypeError):
+        return False
+    return True
+
+
+def _valid_ids(run_ids: Sequence[str]) -> list[str]:
+    return [rid for rid in dict.fromkeys(run_ids) if _is_valid(rid)]
+
+
+def _invalid_ids(run_ids: Sequence[str]) -> list[str]:
+    return [rid for rid in dict.fromkeys(run_ids) if not _is_valid(rid)]

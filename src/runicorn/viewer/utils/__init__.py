@@ -1,0 +1,1 @@
+"""Helpers of the viewer: the metric cache, downsampling and path handling."""
