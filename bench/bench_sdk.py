@@ -141,11 +141,12 @@ def main() -> None:
             f"{median(rows, 'bytes'):,.0f}", f"{median(rows, 'peak_rss_mb'):.0f} MB", overhead,
         )  # fmt: skip
     del sdk_us
-    console = Console()
+    console = Console(width=180)
     console.print(table)
     console.print(
         f"machine: {platform.machine()}, {os.cpu_count()} cores, "
-        f"Python {platform.python_version()}; bare interpreter with numpy/orjson/psutil: {base:.0f} MB peak RSS"
+        f"Python {platform.python_version()}; "
+        f"bare interpreter with numpy/orjson/psutil: {base:.0f} MB peak RSS"
     )
 
 
