@@ -63,7 +63,6 @@ __all__ = [
     "summary",
 ]
 
-_APPEND_NEWLINE = orjson.OPT_APPEND_NEWLINE
 _RESERVED_KEYS = ("global_step", "time", "stage")
 _NUMBER_TYPES = frozenset({float, int})
 _active_run: Run | NoOpRun | None = None
@@ -212,18 +211,16 @@ class Run:
             record["time"] = now
             if stage is not None:
                 record["stage"] = str(stage)
+            # orjson hands back bytes inside a ~4 KiB allocation; concatenating the newline
+            # makes an exact-size copy, so a queued line costs its length, not 4 KiB.
             try:
-                line = orjson.dumps(
-                    {"ts": now, "type": "metrics", "data": record}, option=_APPEND_NEWLINE
-                )
+                line = orjson.dumps({"ts": now, "type": "metrics", "data": record}) + b"\n"
             except TypeError:  # a non-string key in an otherwise plain dict
                 record = {
                     **self._clean(data),
                     **{k: record[k] for k in _RESERVED_KEYS if k in record},
                 }
-                line = orjson.dumps(
-                    {"ts": now, "type": "metrics", "data": record}, option=_APPEND_NEWLINE
-                )
+                line = orjson.dumps({"ts": now, "type": "metrics", "data": record}) + b"\n"
             if b"null" in line:  # orjson writes NaN/Infinity as null: keep them as tokens
                 line = self._encode_nonfinite(now, record)
             writer = self._writer
@@ -267,7 +264,7 @@ class Run:
             else value
             for key, value in record.items()
         }
-        return orjson.dumps({"ts": now, "type": "metrics", "data": encoded}, option=_APPEND_NEWLINE)
+        return orjson.dumps({"ts": now, "type": "metrics", "data": encoded}) + b"\n"
 
     def summary(self, values: Mapping[str, Any]) -> None:
         """Merge ``values`` into the run's summary (``summary.json``). Never raises."""

@@ -28,7 +28,13 @@ def test_no_generated_request_causes_a_server_error(root: Path) -> None:
     # One hypothesis run per operation (pytest 9 breaks schemathesis's lazy fixtures, so the
     # operations are walked here rather than parametrized).
     failures: list[str] = []
-    operations = [result.ok() for result in schema.get_all_operations()]
+    # The remote routes open SSH connections to whatever host they are given: fuzzing them
+    # would send traffic off this machine. tests/remote covers them against a local sshd.
+    operations = [
+        op
+        for op in (result.ok() for result in schema.get_all_operations())
+        if not op.path.startswith("/api/remote")
+    ]
     assert len(operations) >= 20
     try:
         for operation in operations:

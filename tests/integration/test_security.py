@@ -156,13 +156,22 @@ async def test_token_is_required_and_accepted_three_ways(token_app: Any) -> None
         first = await client.get("/", params={"token": TOKEN})
         assert first.status_code == 200
         cookie = first.headers["set-cookie"]
-        assert cookie.startswith(f"runicorn_token={TOKEN}") and "HttpOnly" in cookie
+        # Named per port: two viewers on one host name must not overwrite each other's token.
+        assert cookie.startswith(f"runicorn_token_23300={TOKEN}") and "HttpOnly" in cookie
         assert "SameSite=Strict" in cookie
         bearer = await client.get("/api/health", headers={"Authorization": f"Bearer {TOKEN}"})
         assert bearer.status_code == 200
-        with_cookie = await client.get("/api/health", headers={"Cookie": f"runicorn_token={TOKEN}"})
+        with_cookie = await client.get(
+            "/api/health", headers={"Cookie": f"runicorn_token_23300={TOKEN}"}
+        )
         assert with_cookie.status_code == 200
-        bad_cookie = await client.get("/api/health", headers={"Cookie": "runicorn_token=nope"})
+        other_port = await client.get(
+            "/api/health", headers={"Cookie": f"runicorn_token_23301={TOKEN}"}
+        )
+        assert other_port.status_code == 401
+        bad_cookie = await client.get(
+            "/api/health", headers={"Cookie": "runicorn_token_23300=nope"}
+        )
         assert bad_cookie.status_code == 401
 
 

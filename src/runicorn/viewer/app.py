@@ -22,6 +22,7 @@ from runicorn.viewer.api import (
     metrics,
     projects,
     recycle_bin,
+    remote,
     runs,
     static,
     ui_preferences,
@@ -56,6 +57,7 @@ API_ROUTERS = (
     ui_preferences.router,
     export.router,
     import_.router,
+    remote.router,
 )
 
 

@@ -20,7 +20,22 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from runicorn.storage.jsonio import dumps
 from runicorn.viewer.context import Activity, ViewerSettings
 
-TOKEN_COOKIE = "runicorn_token"  # noqa: S105 - the cookie name, not a secret
+TOKEN_COOKIE = "runicorn_token"  # noqa: S105 - the cookie name's prefix, not a secret
+
+
+def token_cookie_name(headers: dict[str, str]) -> str:
+    """The token cookie's name for the port the browser used.
+
+    Browsers share cookies across ports of one host, so two viewers reached as ``127.0.0.1``
+    (say, two SSH tunnels) would overwrite each other's token under a single name.
+    """
+    try:
+        port = urlsplit("//" + headers.get("host", "")).port
+    except ValueError:
+        port = None
+    return f"{TOKEN_COOKIE}_{port}" if port else TOKEN_COOKIE
+
+
 MUTATING_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 WS_POLICY_VIOLATION = 1008
 
@@ -86,12 +101,12 @@ class AccessControlMiddleware:
             return
         self.activity.touch()
         if from_query and self.token is not None:
-            send = self._setting_cookie(send)
+            send = self._setting_cookie(send, token_cookie_name(headers))
         await self.app(scope, receive, send)
 
-    def _setting_cookie(self, send: Send) -> Send:
+    def _setting_cookie(self, send: Send, name: str) -> Send:
         assert self.token is not None
-        cookie = f"{TOKEN_COOKIE}={self.token.decode()}; HttpOnly; SameSite=Strict; Path=/"
+        cookie = f"{name}={self.token.decode()}; HttpOnly; SameSite=Strict; Path=/"
 
         async def wrapped(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -144,6 +159,7 @@ def _given_token(scope: Scope, headers: dict[str, str]) -> tuple[str | None, boo
             jar = SimpleCookie(raw_cookie)
         except CookieError:
             return None, False
-        if TOKEN_COOKIE in jar:
-            return jar[TOKEN_COOKIE].value, False
+        name = token_cookie_name(headers)
+        if name in jar:
+            return jar[name].value, False
     return None, False

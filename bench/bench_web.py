@@ -1,0 +1,361 @@
+"""W5: the web UI in headless Chromium, against a real viewer process.
+
+    .venv/bin/python bench/bench_web.py [--quick] [--repeat 5] [--keep]
+
+- Run page: one run with 12 metrics x 100,000 steps. Time from navigation start to every chart
+  in the viewport drawn (the card ``ready``, its uPlot instance in ``window.__runicornCharts``
+  holding data, its container's ``data-points`` set), read in the page with
+  ``performance.now()`` on each animation frame. The first visit after the viewer starts reads
+  the events file cold; later visits (each in a fresh browser context) hit the viewer's cache.
+  Target: 1 s.
+- Experiments page with 10,000 runs: time from the list response arriving (resource timing
+  ``responseEnd`` of ``/api/v2/experiments``) to the frame that first shows rows (a
+  MutationObserver installed before the app loads, then the next animation frame). Target: 300 ms.
+  Then the table is scrolled programmatically, a fixed distance per frame, and
+  ``requestAnimationFrame`` deltas give the frame times (median, p95).
+
+Data is written straight in the SDK's file format and indexed with
+``HybridStorageBackend(root).reindex()``. This is a benchmark, not a test: it prints a table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import orjson
+from playwright.sync_api import Browser, sync_playwright
+from rich.console import Console
+from rich.table import Table
+
+from runicorn.storage.backends import HybridStorageBackend
+
+REPO = Path(__file__).resolve().parents[1]
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+READY = "RUNICORN_VIEWER_READY "
+VIEWPORT = {"width": 1400, "height": 900}
+RUN_PAGE_TARGET_MS = 1000.0
+FIRST_ROWS_TARGET_MS = 300.0
+FRAME_BUDGET_MS = 1000 / 60
+
+console = Console(width=140)
+rows: list[tuple[str, str, str, str, str]] = []
+
+
+def record(workload: str, what: str, value: str, target: str = "", note: str = "") -> None:
+    rows.append((workload, what, value, target, note))
+    console.log(f"{workload:4} {what:52} {value:>12}  {target:>8}  {note}")
+
+
+def ms(value: float) -> str:
+    return f"{value:,.0f} ms" if value >= 100 else f"{value:,.1f} ms"
+
+
+def verdict(value: float, target: float) -> str:
+    return f"≤ {target:,.0f} ms {'ok' if value <= target else 'MISSED'}"
+
+
+def percentile(values: list[float], q: float) -> float:
+    return float(np.percentile(np.asarray(values, dtype=float), q))
+
+
+def write_run(
+    root: Path, run_id: str, project: str, name: str, *, created: float,
+    config: dict[str, Any], summary: dict[str, Any], events: bytes,
+) -> None:  # fmt: skip
+    """A finished run's folder, as the SDK leaves it."""
+    path = root / project / name / "runs" / run_id
+    path.mkdir(parents=True)
+    meta = {"id": run_id, "project": project, "name": name, "created_at": created,
+            "config": config, "tags": ["bench"], "notes": ""}  # fmt: skip
+    status = {"status": "finished", "started_at": created, "ended_at": created + 60,
+              "heartbeat_at": created + 60, "heartbeat_interval": 10.0}  # fmt: skip
+    (path / "meta.json").write_bytes(orjson.dumps(meta))
+    (path / "status.json").write_bytes(orjson.dumps(status))
+    (path / "summary.json").write_bytes(orjson.dumps(summary))
+    (path / "events.jsonl").write_bytes(events)
+
+
+def metric_lines(steps: int, keys: list[str], seed: int = 0, t0: float = 1.79e9) -> bytes:
+    """``steps`` lines of ``{"ts", "type": "metrics", "data"}``, the SDK's metric events."""
+    rng = np.random.default_rng(seed)
+    curve = 2.0 / np.sqrt(np.arange(1, steps + 1))[:, None]
+    values = (curve + 0.1 * rng.random((steps, len(keys)))).tolist()
+    dumps = orjson.dumps
+    lines = []
+    for i in range(steps):
+        data = dict(zip(keys, values[i], strict=True))
+        t = t0 + i * 0.01
+        data["global_step"] = i + 1
+        data["time"] = t
+        lines.append(dumps({"ts": t, "type": "metrics", "data": data}))
+    return b"\n".join(lines) + b"\n"
+
+
+@contextmanager
+def viewer(root: Path) -> Iterator[str]:
+    """``python -m runicorn viewer --port 0`` on ``root``; its URL until the block ends."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RUNICORN_")}
+    env["RUNICORN_CONFIG_DIR"] = str(root.parent / f"{root.name}-config")
+    with open(root.parent / f"{root.name}-viewer.log", "w") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "runicorn", "viewer", "--root", str(root), "--port", "0"],
+            stdout=subprocess.PIPE, stderr=log, stdin=subprocess.DEVNULL, text=True, env=env,
+        )  # fmt: skip
+    assert process.stdout is not None
+    line = process.stdout.readline()
+    if not line.startswith(READY):
+        process.kill()
+        raise RuntimeError(f"viewer did not start: {line!r}")
+    try:
+        yield json.loads(line[len(READY) :])["url"].rstrip("/")
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        process.stdout.close()
+
+
+# Every chart card in the viewport is ready and its uPlot instance holds data: the time since
+# navigation start, or false. Polled on each animation frame.
+VISIBLE_CHARTS_DRAWN = """(expected) => {
+  const cards = [...document.querySelectorAll('[data-testid="chart-card"]')];
+  if (cards.length < expected) return false;
+  const charts = window.__runicornCharts || {};
+  const visible = cards.filter((card) => {
+    const box = card.getBoundingClientRect();
+    return box.bottom > 0 && box.top < innerHeight && box.right > 0 && box.left < innerWidth;
+  });
+  if (visible.length === 0) return false;
+  let points = 0;
+  for (const card of visible) {
+    const chart = charts[card.dataset.key];
+    const host = card.querySelector("[data-chart-key]");
+    if (card.dataset.state !== "ready" || !chart || !host) return false;
+    if (!(Number(host.dataset.points) > 0) || chart.data[0].length === 0) return false;
+    points = Math.max(points, chart.data[0].length);
+  }
+  const count = Number(visible[0].querySelector("[data-chart-key]").dataset.count);
+  return { ms: performance.now(), visible: visible.length, points, count };
+}"""
+
+
+def time_run_page(browser: Browser, url: str, charts: int, viewport: dict[str, int]) -> dict:
+    context = browser.new_context(viewport=viewport, locale="en-US", color_scheme="light")
+    try:
+        page = context.new_page()
+        page.goto(url, wait_until="commit")
+        handle = page.wait_for_function(
+            VISIBLE_CHARTS_DRAWN, arg=charts, polling="raf", timeout=120_000
+        )
+        return handle.json_value()
+    finally:
+        context.close()
+
+
+def bench_run_page(base: Path, browser: Browser, charts: int, points: int, repeat: int) -> None:
+    root = base / "run-page"
+    keys = [f"{'train' if i % 2 == 0 else 'val'}/metric_{i:02d}" for i in range(charts)]
+    started = time.perf_counter()
+    run_id = "20260101_000000_webrun"
+    write_run(root, run_id, "bench", "wide", created=1.79e9, config={"lr": 1e-3},
+              summary={}, events=metric_lines(points, keys))  # fmt: skip
+    HybridStorageBackend(root).reindex()
+    size = (root / "bench/wide/runs" / run_id / "events.jsonl").stat().st_size
+    console.log(f"wrote {charts} x {points:,} points ({size / 1e6:.0f} MB) in "
+                f"{time.perf_counter() - started:.1f} s")  # fmt: skip
+    label = f"{charts} charts x {points // 1000}k points"
+    with viewer(root) as base_url:
+        url = f"{base_url}/runs/{run_id}"
+        cold = time_run_page(browser, url, charts, VIEWPORT)
+        note = (
+            f"{cold['visible']} charts in view, {cold['points']} of {cold['count']:,} points each"
+        )
+        record("W5a", f"run page, {label}: first visit (viewer cold)", ms(cold["ms"]),
+               verdict(cold["ms"], RUN_PAGE_TARGET_MS), note)  # fmt: skip
+        warm = [time_run_page(browser, url, charts, VIEWPORT)["ms"] for _ in range(repeat)]
+        record("W5a", f"run page, {label}: visible charts drawn (warm)",
+               ms(statistics.median(warm)), verdict(statistics.median(warm), RUN_PAGE_TARGET_MS),
+               f"median of {repeat}; min {ms(min(warm))}, max {ms(max(warm))}")  # fmt: skip
+        tall = {"width": VIEWPORT["width"], "height": 3000}
+        every = [time_run_page(browser, url, charts, tall) for _ in range(repeat)]
+        record("W5a", f"run page, {label}: all {charts} drawn (3000 px tall)",
+               ms(statistics.median(e["ms"] for e in every)), "",
+               f"{every[0]['visible']} charts in view; median of {repeat}")  # fmt: skip
+
+
+def make_many_runs(root: Path, count: int) -> None:
+    rng = np.random.default_rng(count)
+    lrs = 10 ** rng.uniform(-5, -1, count)
+    accs = rng.random(count)
+    for i in range(count):
+        created = 1.79e9 + i * 60
+        write_run(
+            root, f"20260101_{i // 10000:06d}_{i % 10000:06d}", f"p{i % 7}", f"n{i % 13}",
+            created=created,
+            config={"lr": float(lrs[i]), "batch_size": int(32 << (i % 3)), "seed": i},
+            summary={"acc": float(accs[i])},
+            events=metric_lines(3, ["loss", "acc"], seed=i, t0=created),
+        )  # fmt: skip
+
+
+# Installed before the app's scripts: the moment the first run row enters the DOM, and the
+# animation frame that paints it.
+FIRST_ROWS_PROBE = """
+window.__firstRows = null;
+new MutationObserver((_, observer) => {
+  if (!document.querySelector('[data-testid="run-row"]')) return;
+  observer.disconnect();
+  const inserted = performance.now();
+  requestAnimationFrame((frame) => { window.__firstRows = { inserted, frame }; });
+}).observe(document, { childList: true, subtree: true });
+"""
+
+LIST_RESPONSE_END = """() => {
+  const entry = performance.getEntriesByType("resource")
+    .find((e) => e.name.includes("/api/v2/experiments"));
+  return entry ? { responseEnd: entry.responseEnd, duration: entry.duration } : null;
+}"""
+
+SCROLL = """async ({ frames, step }) => {
+  const table = document.querySelector('[data-testid="runs-table"]');
+  const deltas = [];
+  await new Promise((resolve) => {
+    let previous = null;
+    let n = 0;
+    const tick = (time) => {
+      if (previous !== null) deltas.push(time - previous);
+      previous = time;
+      table.scrollTop += step;
+      if (++n < frames) requestAnimationFrame(tick);
+      else resolve();
+    };
+    requestAnimationFrame(tick);
+  });
+  return { deltas, scrollTop: table.scrollTop };
+}"""
+
+
+def time_first_rows(browser: Browser, url: str, scroll_frames: int) -> dict[str, Any]:
+    context = browser.new_context(viewport=VIEWPORT, locale="en-US", color_scheme="light")
+    try:
+        context.add_init_script(FIRST_ROWS_PROBE)
+        page = context.new_page()
+        page.goto(url, wait_until="commit")
+        page.wait_for_function("window.__firstRows !== null", timeout=120_000)
+        first = page.evaluate("window.__firstRows")
+        listing = page.wait_for_function(LIST_RESPONSE_END).json_value()
+        result: dict[str, Any] = {
+            "after_response": first["frame"] - listing["responseEnd"],
+            "from_navigation": first["frame"],
+            "response_end": listing["responseEnd"],
+            "total": int(page.get_by_test_id("runs-table").get_attribute("data-total") or 0),
+        }
+        if scroll_frames:
+            scrolled = page.evaluate(SCROLL, {"frames": scroll_frames, "step": 96})
+            result["deltas"] = scrolled["deltas"]
+            result["scroll_top"] = scrolled["scrollTop"]
+        return result
+    finally:
+        context.close()
+
+
+def bench_experiments(base: Path, browser: Browser, count: int, repeat: int) -> None:
+    root = base / "many-runs"
+    started = time.perf_counter()
+    make_many_runs(root, count)
+    written = time.perf_counter() - started
+    HybridStorageBackend(root).reindex()
+    console.log(f"wrote {count:,} runs in {written:.1f} s, indexed them in "
+                f"{time.perf_counter() - started - written:.1f} s")  # fmt: skip
+    with viewer(root) as base_url:
+        url = f"{base_url}/"
+        time_first_rows(browser, url, 0)  # the viewer's first query warms SQLite's page cache
+        runs = [time_first_rows(browser, url, 0) for _ in range(repeat)]
+        after = [r["after_response"] for r in runs]
+        total = runs[0]["total"]
+        record("W5b", f"experiments, {total:,} runs: list response -> first rows",
+               ms(statistics.median(after)), verdict(statistics.median(after), FIRST_ROWS_TARGET_MS),
+               f"median of {repeat}; max {ms(max(after))}")  # fmt: skip
+        record("W5b", f"experiments, {total:,} runs: navigation -> first rows",
+               ms(statistics.median(r["from_navigation"] for r in runs)), "",
+               f"response ended at {ms(statistics.median(r['response_end'] for r in runs))}")  # fmt: skip
+        scrolled = time_first_rows(browser, url, 300)
+        deltas = scrolled["deltas"]
+        median, p95 = statistics.median(deltas), percentile(deltas, 95)
+        long_frames = sum(d > 50 for d in deltas)
+        rows_scrolled = scrolled["scroll_top"] / 32
+        record("W5b", "experiments: scroll frame time, median", ms(median),
+               f"{FRAME_BUDGET_MS:.1f} ms", f"{1000 / median:.0f} fps; {len(deltas)} frames, "
+               f"96 px/frame, {rows_scrolled:,.0f} rows")  # fmt: skip
+        record("W5b", "experiments: scroll frame time, p95", ms(p95), "",
+               f"max {ms(max(deltas))}; {long_frames} frames over 50 ms")  # fmt: skip
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="1,000 runs, 20k points, 2 repeats")
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--charts", type=int, default=12)
+    parser.add_argument("--points", type=int, default=100_000)
+    parser.add_argument("--runs", type=int, default=10_000)
+    parser.add_argument("--keep", action="store_true", help="keep the generated data")
+    args = parser.parse_args()
+    if args.quick:
+        args.repeat, args.points, args.runs = 2, 20_000, 1000
+    if not Path(CHROMIUM).exists():
+        sys.exit(f"{CHROMIUM} is missing: apt-get install chromium (never `playwright install`)")
+    if not (REPO / "src/runicorn/viewer/static/index.html").exists():
+        sys.exit("the web UI is not built: cd web && npm ci && npm run build")
+
+    base = Path(tempfile.mkdtemp(prefix="runicorn-bench-web-"))
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            version = browser.version
+            try:
+                bench_run_page(base, browser, args.charts, args.points, args.repeat)
+                bench_experiments(base, browser, args.runs, args.repeat)
+            finally:
+                browser.close()
+    finally:
+        if args.keep:
+            console.log(f"data kept in {base}")
+        else:
+            shutil.rmtree(base, ignore_errors=True)
+
+    table = Table(title=f"Runicorn web UI benchmarks ({platform.node()}, {os.cpu_count()} CPUs, "
+                        f"headless Chromium {version}, {VIEWPORT['width']}x{VIEWPORT['height']})")  # fmt: skip
+    for column in ("workload", "what", "value", "target", "note"):
+        table.add_column(column, justify="right" if column == "value" else "left")
+    for row in rows:
+        table.add_row(*row)
+    console.print(table)
+
+
+if __name__ == "__main__":
+    main()
