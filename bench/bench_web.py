@@ -82,16 +82,35 @@ def percentile(values: list[float], q: float) -> float:
 
 
 def write_run(
-    root: Path, run_id: str, project: str, name: str, *, created: float,
-    config: dict[str, Any], summary: dict[str, Any], events: bytes,
-) -> None:  # fmt: skip
+    root: Path,
+    run_id: str,
+    project: str,
+    name: str,
+    *,
+    created: float,
+    config: dict[str, Any],
+    summary: dict[str, Any],
+    events: bytes,
+) -> None:
     """A finished run's folder, as the SDK leaves it."""
     path = root / project / name / "runs" / run_id
     path.mkdir(parents=True)
-    meta = {"id": run_id, "project": project, "name": name, "created_at": created,
-            "config": config, "tags": ["bench"], "notes": ""}  # fmt: skip
-    status = {"status": "finished", "started_at": created, "ended_at": created + 60,
-              "heartbeat_at": created + 60, "heartbeat_interval": 10.0}  # fmt: skip
+    meta = {
+        "id": run_id,
+        "project": project,
+        "name": name,
+        "created_at": created,
+        "config": config,
+        "tags": ["bench"],
+        "notes": "",
+    }
+    status = {
+        "status": "finished",
+        "started_at": created,
+        "ended_at": created + 60,
+        "heartbeat_at": created + 60,
+        "heartbeat_interval": 10.0,
+    }
     (path / "meta.json").write_bytes(orjson.dumps(meta))
     (path / "status.json").write_bytes(orjson.dumps(status))
     (path / "summary.json").write_bytes(orjson.dumps(summary))
@@ -122,8 +141,12 @@ def viewer(root: Path) -> Iterator[str]:
     with open(root.parent / f"{root.name}-viewer.log", "w") as log:
         process = subprocess.Popen(
             [sys.executable, "-m", "runicorn", "viewer", "--root", str(root), "--port", "0"],
-            stdout=subprocess.PIPE, stderr=log, stdin=subprocess.DEVNULL, text=True, env=env,
-        )  # fmt: skip
+            stdout=subprocess.PIPE,
+            stderr=log,
+            stdin=subprocess.DEVNULL,
+            text=True,
+            env=env,
+        )
     assert process.stdout is not None
     line = process.stdout.readline()
     if not line.startswith(READY):
@@ -182,12 +205,22 @@ def bench_run_page(base: Path, browser: Browser, charts: int, points: int, repea
     keys = [f"{'train' if i % 2 == 0 else 'val'}/metric_{i:02d}" for i in range(charts)]
     started = time.perf_counter()
     run_id = "20260101_000000_webrun"
-    write_run(root, run_id, "bench", "wide", created=1.79e9, config={"lr": 1e-3},
-              summary={}, events=metric_lines(points, keys))  # fmt: skip
+    write_run(
+        root,
+        run_id,
+        "bench",
+        "wide",
+        created=1.79e9,
+        config={"lr": 1e-3},
+        summary={},
+        events=metric_lines(points, keys),
+    )
     HybridStorageBackend(root).reindex()
     size = (root / "bench/wide/runs" / run_id / "events.jsonl").stat().st_size
-    console.log(f"wrote {charts} x {points:,} points ({size / 1e6:.0f} MB) in "
-                f"{time.perf_counter() - started:.1f} s")  # fmt: skip
+    console.log(
+        f"wrote {charts} x {points:,} points ({size / 1e6:.0f} MB) in "
+        f"{time.perf_counter() - started:.1f} s"
+    )
     label = f"{charts} charts x {points // 1000}k points"
     with viewer(root) as base_url:
         url = f"{base_url}/runs/{run_id}"
@@ -195,17 +228,30 @@ def bench_run_page(base: Path, browser: Browser, charts: int, points: int, repea
         note = (
             f"{cold['visible']} charts in view, {cold['points']} of {cold['count']:,} points each"
         )
-        record("W5a", f"run page, {label}: first visit (viewer cold)", ms(cold["ms"]),
-               verdict(cold["ms"], RUN_PAGE_TARGET_MS), note)  # fmt: skip
+        record(
+            "W5a",
+            f"run page, {label}: first visit (viewer cold)",
+            ms(cold["ms"]),
+            verdict(cold["ms"], RUN_PAGE_TARGET_MS),
+            note,
+        )
         warm = [time_run_page(browser, url, charts, VIEWPORT)["ms"] for _ in range(repeat)]
-        record("W5a", f"run page, {label}: visible charts drawn (warm)",
-               ms(statistics.median(warm)), verdict(statistics.median(warm), RUN_PAGE_TARGET_MS),
-               f"median of {repeat}; min {ms(min(warm))}, max {ms(max(warm))}")  # fmt: skip
+        record(
+            "W5a",
+            f"run page, {label}: visible charts drawn (warm)",
+            ms(statistics.median(warm)),
+            verdict(statistics.median(warm), RUN_PAGE_TARGET_MS),
+            f"median of {repeat}; min {ms(min(warm))}, max {ms(max(warm))}",
+        )
         tall = {"width": VIEWPORT["width"], "height": 3000}
         every = [time_run_page(browser, url, charts, tall) for _ in range(repeat)]
-        record("W5a", f"run page, {label}: all {charts} drawn (3000 px tall)",
-               ms(statistics.median(e["ms"] for e in every)), "",
-               f"{every[0]['visible']} charts in view; median of {repeat}")  # fmt: skip
+        record(
+            "W5a",
+            f"run page, {label}: all {charts} drawn (3000 px tall)",
+            ms(statistics.median(e["ms"] for e in every)),
+            "",
+            f"{every[0]['visible']} charts in view; median of {repeat}",
+        )
 
 
 def make_many_runs(root: Path, count: int) -> None:
@@ -215,12 +261,15 @@ def make_many_runs(root: Path, count: int) -> None:
     for i in range(count):
         created = 1.79e9 + i * 60
         write_run(
-            root, f"20260101_{i // 10000:06d}_{i % 10000:06d}", f"p{i % 7}", f"n{i % 13}",
+            root,
+            f"20260101_{i // 10000:06d}_{i % 10000:06d}",
+            f"p{i % 7}",
+            f"n{i % 13}",
             created=created,
             config={"lr": float(lrs[i]), "batch_size": int(32 << (i % 3)), "seed": i},
             summary={"acc": float(accs[i])},
             events=metric_lines(3, ["loss", "acc"], seed=i, t0=created),
-        )  # fmt: skip
+        )
 
 
 # Installed before the app's scripts: the moment the first run row enters the DOM, and the
@@ -290,30 +339,51 @@ def bench_experiments(base: Path, browser: Browser, count: int, repeat: int) -> 
     make_many_runs(root, count)
     written = time.perf_counter() - started
     HybridStorageBackend(root).reindex()
-    console.log(f"wrote {count:,} runs in {written:.1f} s, indexed them in "
-                f"{time.perf_counter() - started - written:.1f} s")  # fmt: skip
+    console.log(
+        f"wrote {count:,} runs in {written:.1f} s, indexed them in "
+        f"{time.perf_counter() - started - written:.1f} s"
+    )
     with viewer(root) as base_url:
         url = f"{base_url}/"
         time_first_rows(browser, url, 0)  # the viewer's first query warms SQLite's page cache
         runs = [time_first_rows(browser, url, 0) for _ in range(repeat)]
         after = [r["after_response"] for r in runs]
         total = runs[0]["total"]
-        record("W5b", f"experiments, {total:,} runs: list response -> first rows",
-               ms(statistics.median(after)), verdict(statistics.median(after), FIRST_ROWS_TARGET_MS),
-               f"median of {repeat}; max {ms(max(after))}")  # fmt: skip
-        record("W5b", f"experiments, {total:,} runs: navigation -> first rows",
-               ms(statistics.median(r["from_navigation"] for r in runs)), "",
-               f"response ended at {ms(statistics.median(r['response_end'] for r in runs))}")  # fmt: skip
+        median_after = statistics.median(after)
+        record(
+            "W5b",
+            f"experiments, {total:,} runs: list response -> first rows",
+            ms(median_after),
+            verdict(median_after, FIRST_ROWS_TARGET_MS),
+            f"median of {repeat}; max {ms(max(after))}",
+        )
+        record(
+            "W5b",
+            f"experiments, {total:,} runs: navigation -> first rows",
+            ms(statistics.median(r["from_navigation"] for r in runs)),
+            "",
+            f"list response ended at {ms(statistics.median(r['response_end'] for r in runs))}",
+        )
         scrolled = time_first_rows(browser, url, 300)
         deltas = scrolled["deltas"]
         median, p95 = statistics.median(deltas), percentile(deltas, 95)
         long_frames = sum(d > 50 for d in deltas)
         rows_scrolled = scrolled["scroll_top"] / 32
-        record("W5b", "experiments: scroll frame time, median", ms(median),
-               f"{FRAME_BUDGET_MS:.1f} ms", f"{1000 / median:.0f} fps; {len(deltas)} frames, "
-               f"96 px/frame, {rows_scrolled:,.0f} rows")  # fmt: skip
-        record("W5b", "experiments: scroll frame time, p95", ms(p95), "",
-               f"max {ms(max(deltas))}; {long_frames} frames over 50 ms")  # fmt: skip
+        record(
+            "W5b",
+            "experiments: scroll frame time, median",
+            ms(median),
+            f"{FRAME_BUDGET_MS:.1f} ms",
+            f"{1000 / median:.0f} fps; {len(deltas)} frames, "
+            f"96 px/frame, {rows_scrolled:,.0f} rows",
+        )
+        record(
+            "W5b",
+            "experiments: scroll frame time, p95",
+            ms(p95),
+            "",
+            f"max {ms(max(deltas))}; {long_frames} frames over 50 ms",
+        )
 
 
 def main() -> None:
@@ -348,8 +418,11 @@ def main() -> None:
         else:
             shutil.rmtree(base, ignore_errors=True)
 
-    table = Table(title=f"Runicorn web UI benchmarks ({platform.node()}, {os.cpu_count()} CPUs, "
-                        f"headless Chromium {version}, {VIEWPORT['width']}x{VIEWPORT['height']})")  # fmt: skip
+    size = f"{VIEWPORT['width']}x{VIEWPORT['height']}"
+    table = Table(
+        title=f"Runicorn web UI benchmarks ({platform.node()}, {os.cpu_count()} CPUs, "
+        f"headless Chromium {version}, viewport {size})"
+    )
     for column in ("workload", "what", "value", "target", "note"):
         table.add_column(column, justify="right" if column == "value" else "left")
     for row in rows:

@@ -118,10 +118,12 @@ export function compareSeries(
         stroke: smooth ? withAlpha(line.color, 0.25) : line.color,
         width: smooth ? 1 : 1.5,
         points: { show: false },
-        spanGaps: true,
+        // uPlot joins across the `undefined` left by aligning runs either way; `false` keeps the
+        // `null` of a NaN as a visible break, as on the run page.
+        spanGaps: false,
       });
       if (smooth) {
-        series.push({ label: line.label, stroke: line.color, width: 1.75, points: { show: false }, spanGaps: true });
+        series.push({ label: line.label, stroke: line.color, width: 1.75, points: { show: false }, spanGaps: false });
       }
     }
     main.push(series.length - 1);
