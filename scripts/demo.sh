@@ -5,6 +5,5 @@ cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 ROOT=${RUNICORN_DEMO_ROOT:-"$PWD/demo-data"}
 .venv/bin/runicorn demo --root "$ROOT"
-if .venv/bin/runicorn --help | grep -q " viewer "; then
-  exec .venv/bin/runicorn viewer --root "$ROOT" --open
-fi
+echo "Opening the viewer on $ROOT (Ctrl-C to stop)"
+exec .venv/bin/runicorn viewer --root "$ROOT" --open
