@@ -230,8 +230,10 @@ def _wait_until_indexed(server: Viewer, runs: int, timeout: float = 30.0) -> Non
     raise AssertionError(f"the viewer indexed {total} of {runs} runs in {timeout} s")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser() -> Iterator[Browser]:
+    # Package scope, not session: Playwright's sync API keeps an asyncio loop running while it
+    # is open, and async tests collected after this folder could not start their own.
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(
             executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True

@@ -1,0 +1,1 @@
+"""Browser tests: the web UI in headless Chromium against a real viewer."""
