@@ -67,9 +67,13 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--root", default=".")
     parser.add_argument("--token", default="")
+    parser.add_argument("--token-stdin", action="store_true")
+    parser.add_argument("--label", default="")
     parser.add_argument("--idle-timeout", type=float, default=0.0)
     parser.add_argument("--exit-on-stdin-eof", action="store_true")
     args = parser.parse_args()
+    if args.token_stdin:
+        args.token = sys.stdin.readline().strip()
     root = Path(args.root)
     server = ThreadingHTTPServer((args.host, args.port), make_handler(args.token, root))
     port = server.server_address[1]

@@ -68,6 +68,12 @@ async def test_runs_listed_and_changed_through_the_tunnel(
     async with session_for(ssh_config, root) as session:
         health = session.last_health
         assert health is not None and health["status"] == "ok" and health["root"] == str(root)
+        shown = [
+            p.pid
+            for p in psutil.process_iter(["cmdline"])
+            if any(session.token in part for part in (p.info.get("cmdline") or []))
+        ]
+        assert shown == [], "the token must not appear in any command line (`ps` shows them all)"
         async with httpx.AsyncClient(base_url=session.base_url, timeout=30) as client:
             await open_url(client, session)
             listing = (await client.get("/api/experiments")).json()

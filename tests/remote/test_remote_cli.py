@@ -17,6 +17,7 @@ import pytest
 
 import runicorn as rn
 from runicorn.remote.cli import format_runs_table, list_remote_runs
+from runicorn.remote.commands import viewer_label
 from runicorn.remote.errors import UnknownHostKeyError
 from runicorn.remote.known_hosts import accept_host_key, runicorn_known_hosts_path
 
@@ -77,10 +78,11 @@ def start_cli(
 
 
 def viewer_processes(token: str) -> list[psutil.Process]:
+    label = viewer_label(token)
     return [
         p
         for p in psutil.process_iter(["cmdline"])
-        if any(token in part for part in (p.info.get("cmdline") or []))
+        if any(label in part for part in (p.info.get("cmdline") or []))
     ]
 
 

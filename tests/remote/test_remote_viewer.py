@@ -20,6 +20,7 @@ import pytest
 import websockets
 
 import runicorn as rn
+from runicorn.remote.commands import viewer_label
 from runicorn.remote.connection import SSHConfig, SSHConnection
 from runicorn.remote.errors import RemotePathError, RemoteViewerError
 from runicorn.remote.viewer.manager import RemoteViewerManager
@@ -54,12 +55,23 @@ def make_runs(root: Path, count: int = 2) -> list[str]:
 
 
 def viewer_processes(token: str) -> list[psutil.Process]:
+    """Our remote viewers, found by the public label their command line carries."""
+    label = viewer_label(token)
     found = []
     for proc in psutil.process_iter(["cmdline"]):
         cmdline = proc.info.get("cmdline") or []
-        if any(token in part for part in cmdline):
+        if any(label in part for part in cmdline):
             found.append(proc)
     return found
+
+
+def processes_showing(secret: str) -> list[psutil.Process]:
+    """Processes whose command line (readable by any user, as `ps` shows it) holds ``secret``."""
+    return [
+        proc
+        for proc in psutil.process_iter(["cmdline"])
+        if any(secret in part for part in (proc.info.get("cmdline") or []))
+    ]
 
 
 async def wait_for(predicate: Any, timeout: float, message: str) -> None:
@@ -92,6 +104,8 @@ async def test_viewer_starts_and_answers_through_the_tunnel(
         assert sorted(item["id"] for item in listing["items"]) == sorted(ids)
         status, _ = await http_get("127.0.0.1", session.local_port, "/api/health")
         assert status == 401, "the remote viewer must demand the token"
+        assert viewer_processes(session.token), "the viewer is found by its public label"
+        assert processes_showing(session.token) == [], "other users' `ps` must not show the token"
         info = session.info()
         assert info["state"] == "running" and info["remote_pid"]
         assert "password" not in json.dumps(info)

@@ -8,6 +8,7 @@ parameters (``"$1"``), never by string formatting. A path like ``a'b $(rm -rf ~)
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 import shlex
 from collections.abc import Sequence
@@ -55,12 +56,27 @@ def viewer_argv(
     ``-m runicorn.viewer`` takes the same options as ``runicorn viewer`` without importing the
     CLI, so a remote start costs less.
     """
-    # ``--name=value``: a value starting with "-" (a token, a folder) must not read as an option.
+    # ``--name=value``: a value starting with "-" (a folder) must not read as an option. The
+    # token itself goes through stdin: a command line is readable by every user of the host.
     argv = [python, *VIEWER_MODULE, "--host=127.0.0.1", f"--port={port}"]
     if root:
         argv.append(f"--root={root}")
-    argv += [f"--token={token}", f"--idle-timeout={idle_timeout:g}", "--exit-on-stdin-eof"]
+    argv += [
+        "--token-stdin",
+        f"--label={viewer_label(token)}",
+        f"--idle-timeout={idle_timeout:g}",
+        "--exit-on-stdin-eof",
+    ]
     return argv
+
+
+def viewer_label(token: str) -> str:
+    """A public name for the viewer holding ``token``, shown in its command line.
+
+    It lets ``ps`` find our viewer (and not a process that recycled its pid) without
+    revealing the token: a hash cannot be turned back into it.
+    """
+    return "rv-" + hashlib.sha256(token.encode()).hexdigest()[:20]
 
 
 def new_token() -> str:

@@ -13,6 +13,7 @@ from runicorn.remote.commands import (
     new_token,
     sh_script,
     viewer_argv,
+    viewer_label,
     with_pid_announcement,
 )
 
@@ -72,31 +73,32 @@ def test_expand_home_only_touches_a_leading_tilde() -> None:
     assert expand_home("~other/x", "/home/u") == "~other/x"
 
 
-def test_viewer_argv_follows_the_launch_contract() -> None:
-    argv = viewer_argv("/opt/py/bin/python", token="-T0k", root="-data/a b", idle_timeout=900)
+def test_viewer_argv_follows_the_launch_contract_without_the_token() -> None:
+    token = "-T0k-secret"
+    argv = viewer_argv("/opt/py/bin/python", token=token, root="-data/a b", idle_timeout=900)
     assert argv == [
         "/opt/py/bin/python", "-m", "runicorn.viewer",
         "--host=127.0.0.1", "--port=0",
         "--root=-data/a b",
-        "--token=-T0k",
+        "--token-stdin",
+        f"--label={viewer_label(token)}",
         "--idle-timeout=900",
         "--exit-on-stdin-eof",
     ]  # fmt: skip
+    assert not any(token in part for part in argv), "a command line is visible to every user"
     assert not any(
         a.startswith("--root") for a in viewer_argv("p", token="t", root=None, idle_timeout=1)
     )
 
 
-def test_values_starting_with_a_dash_reach_argparse_as_values() -> None:
-    import argparse
+def test_the_real_viewer_parses_the_launch_argv() -> None:
+    from runicorn.viewer.__main__ import build_parser
 
-    parser = argparse.ArgumentParser()
-    for option in ("--host", "--port", "--root", "--token", "--idle-timeout"):
-        parser.add_argument(option)
-    parser.add_argument("--exit-on-stdin-eof", action="store_true")
     argv = viewer_argv("python", token="-abc", root="--weird", idle_timeout=5)
-    parsed = parser.parse_args(argv[3:])
-    assert (parsed.token, parsed.root, parsed.port) == ("-abc", "--weird", "0")
+    parsed = build_parser().parse_args(argv[3:])
+    assert (str(parsed.root), parsed.port, parsed.host) == ("--weird", 0, "127.0.0.1")
+    assert parsed.token_stdin and parsed.token is None and parsed.exit_on_stdin_eof
+    assert parsed.label == viewer_label("-abc") != viewer_label("-abd")
 
 
 def test_new_tokens_never_start_with_a_dash() -> None:

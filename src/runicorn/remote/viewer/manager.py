@@ -31,6 +31,7 @@ from runicorn.remote.commands import (
     expand_home,
     new_token,
     viewer_argv,
+    viewer_label,
     with_pid_announcement,
 )
 from runicorn.remote.connection import SSHConnection
@@ -287,6 +288,7 @@ class RemoteViewerManager:
         if launcher is not None:
             argv = [python, *launcher, *argv[1 + len(VIEWER_MODULE) :]]
         process = await self.connection.create_process(with_pid_announcement(argv))
+        process.stdin.write(token + "\n")  # read by --token-stdin, never on a command line
         viewer = RemoteViewerProcess(process=process, python=python, root=root, token=token)
         viewer.started_at = asyncio.get_running_loop().time()
         viewer._drains.append(asyncio.create_task(_drain(process.stderr, viewer.output_tail)))
@@ -329,12 +331,12 @@ class RemoteViewerManager:
         return await self.ensure_gone(viewer.pid, viewer.token, grace=grace)
 
     async def viewer_alive(self, pid: int, token: str) -> bool:
-        """Whether ``pid`` on the remote host is still our viewer (its command line has the token).
+        """Whether ``pid`` on the remote host is still our viewer (its command line has our label).
 
-        Matching the token guards against a recycled pid belonging to someone else.
+        Matching the label guards against a recycled pid belonging to someone else.
         """
         result = await self.connection.run(["ps", "-o", "args=", "-p", str(pid)], timeout=15)
-        return result.ok and token in result.stdout
+        return result.ok and viewer_label(token) in result.stdout
 
     async def ensure_gone(
         self, pid: int, token: str, *, grace: float = 5.0, timeout: float = 3.0
