@@ -13,6 +13,7 @@ const RunPage = lazy(() => import("./pages/run/RunPage"));
 const ComparePage = lazy(() => import("./pages/compare/ComparePage"));
 const SystemPage = lazy(() => import("./pages/system/SystemPage"));
 const SettingsPage = lazy(() => import("./pages/settings/SettingsPage"));
+const RemotePage = lazy(() => import("./pages/remote/RemotePage"));
 
 function TopBar() {
   const { t, lang, setLang } = useI18n();
@@ -37,6 +38,9 @@ function TopBar() {
         </NavLink>
         <NavLink to="/system" className={navClass} data-testid="nav-system">
           {t("nav.system")}
+        </NavLink>
+        <NavLink to="/remote" className={navClass} data-testid="nav-remote">
+          {t("nav.remote")}
         </NavLink>
         <NavLink to="/settings" className={navClass} data-testid="nav-settings">
           {t("nav.settings")}
@@ -97,6 +101,7 @@ export function App() {
               <Route path="/runs/:runId" element={<RunPage />} />
               <Route path="/compare" element={<ComparePage />} />
               <Route path="/system" element={<SystemPage />} />
+              <Route path="/remote" element={<RemotePage />} />
               <Route path="/settings" element={<SettingsPage />} />
               <Route path="*" element={<NotFoundPage />} />
             </Routes>

@@ -27,13 +27,16 @@ export class ApiError extends Error {
   readonly status: number;
   readonly detail: string;
   readonly position: number | null;
+  /** The whole JSON error body, for answers with more fields (the remote API's `reason`, ...). */
+  readonly body: unknown;
 
-  constructor(status: number, detail: string, position: number | null = null) {
+  constructor(status: number, detail: string, position: number | null = null, body: unknown = null) {
     super(detail);
     this.name = "ApiError";
     this.status = status;
     this.detail = detail;
     this.position = position;
+    this.body = body;
   }
 }
 
@@ -74,7 +77,7 @@ async function toApiError(response: Response): Promise<ApiError> {
     if (body && typeof body === "object") {
       const detail = "detail" in body ? detailText(body.detail, fallback) : fallback;
       const position = "position" in body && typeof body.position === "number" ? body.position : null;
-      return new ApiError(response.status, detail, position);
+      return new ApiError(response.status, detail, position, body);
     }
   } catch {
     // Not JSON (a proxy error page, say): the status line is all there is.
@@ -89,7 +92,7 @@ interface RequestOptions {
   signal?: AbortSignal;
 }
 
-async function request<T>(path: string, options: RequestOptions = {}): Promise<T> {
+export async function request<T>(path: string, options: RequestOptions = {}): Promise<T> {
   const headers: Record<string, string> = { Accept: "application/json" };
   const init: RequestInit = {
     method: options.method ?? "GET",

@@ -185,3 +185,175 @@ export interface ExperimentsQuery {
   limit?: number;
   offset?: number;
 }
+
+/* Remote viewing (docs/api.md "Remote"). No answer carries a password, passphrase or key. */
+
+export type RemoteErrorReason =
+  | "unknown_host_key"
+  | "host_key_changed"
+  | "authentication_failed"
+  | "not_found"
+  | "path_not_found"
+  | "connect_failed"
+  | "viewer_failed"
+  | "command_failed"
+  | "tunnel_failed"
+  | "invalid"
+  | "credentials"
+  | "remote_error";
+
+/** The 409 body for a host key the user must check (`unknown_host_key`) or that changed. */
+export interface RemoteHostKeyError {
+  detail: string;
+  reason: "unknown_host_key" | "host_key_changed";
+  fingerprint: string;
+  key_type: string;
+  host: string;
+  port: number;
+}
+
+export interface RemoteConnectRequest {
+  host?: string | null;
+  port?: number | null;
+  user?: string | null;
+  key_file?: string | null;
+  password?: string | null;
+  passphrase?: string | null;
+  jump_host?: string | null;
+  use_agent?: boolean;
+  saved_id?: string | null;
+  save?: boolean;
+  save_name?: string | null;
+  remember_secrets?: boolean;
+}
+
+export interface RemoteConnection {
+  /** `user@host:port`, with blanks where ~/.ssh/config decides. */
+  id: string;
+  host: string;
+  port: number | null;
+  user: string | null;
+  target: string;
+  connected: boolean;
+  jump_host: string | null;
+  saved_id?: string | null;
+  /** Ids of the viewer sessions over this connection (in GET /sessions). */
+  viewer_sessions?: string[];
+}
+
+export interface HostKeyAccepted {
+  accepted: boolean;
+  host: string;
+  port: number;
+  key_type: string;
+  fingerprint: string;
+  known_hosts: string;
+}
+
+export type ViewerSessionState = "starting" | "running" | "reconnecting" | "stopped" | "failed";
+
+export interface RemoteViewerSession {
+  id: string;
+  state: ViewerSessionState;
+  connection_id: string | null;
+  target: string;
+  python: string;
+  root: string | null;
+  local_port: number | null;
+  /** The local tunnel URL; carries the remote viewer's token. */
+  url: string | null;
+  remote_port: number | null;
+  remote_pid: number | null;
+  reconnects: number;
+  viewer_restarts: number;
+  last_error: string | null;
+  created_at: number;
+  health: { status?: string; version?: string; root?: string } | null;
+}
+
+export interface RemoteEnvironment {
+  python: string;
+  source: "conda" | "path" | "user" | (string & {});
+  name: string;
+  python_version: string | null;
+  runicorn_version: string | null;
+  compatible: boolean;
+  error: string | null;
+}
+
+export type RemoteFsType = "dir" | "file" | "link" | "other";
+
+export interface RemoteFsEntry {
+  name: string;
+  path: string;
+  type: RemoteFsType;
+  is_link: boolean;
+  size: number | null;
+  mtime: number | null;
+}
+
+export interface RemoteFsListing {
+  path: string;
+  parent: string | null;
+  entries: RemoteFsEntry[];
+  truncated: boolean;
+}
+
+export interface RemoteFsExists {
+  path: string;
+  exists: boolean;
+  type: RemoteFsType | null;
+}
+
+export interface RemoteStatus {
+  hostname: string;
+  platform: string;
+  python: string;
+  time: number;
+  cpu_count: number | null;
+  load: [number, number, number] | null;
+  memory: { total: number | null; available: number | null; used: number | null; percent: number | null };
+  disk: {
+    path: string;
+    measured_at?: string;
+    total?: number;
+    used?: number;
+    free?: number;
+    percent?: number | null;
+    error?: string;
+  };
+  gpu: GpuResponse;
+}
+
+export interface SavedConnection {
+  id: string;
+  name: string;
+  host: string;
+  port: number | null;
+  user: string | null;
+  key_file: string | null;
+  jump_host: string | null;
+  use_agent: boolean;
+  python: string | null;
+  root: string | null;
+  has_password: boolean;
+  has_passphrase: boolean;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface SaveConnectionRequest {
+  id?: string | null;
+  name: string;
+  host: string;
+  port?: number | null;
+  user?: string | null;
+  key_file?: string | null;
+  jump_host?: string | null;
+  use_agent?: boolean;
+  python?: string | null;
+  root?: string | null;
+  password?: string | null;
+  passphrase?: string | null;
+  remember_secrets?: boolean;
+}
