@@ -288,13 +288,16 @@ async def test_remote_paths_with_quotes_and_command_substitution_stay_literal(
 
 
 async def test_environments_are_listed_with_their_runicorn(ssh_config: SSHConfig) -> None:
+    # The fake conda reports this venv, whose ``bin/python`` it probes; name the same venv by
+    # another of its executables so that both sources show (a path is listed once, first come).
+    user_python = str(Path(sys.prefix) / "bin" / "python3")
     conn = await SSHConnection.open(ssh_config)
     try:
-        envs = await RemoteViewerManager(conn).list_environments(extra_pythons=(PYTHON,))
+        envs = await RemoteViewerManager(conn).list_environments(extra_pythons=(user_python,))
     finally:
         await conn.aclose()
     by_source = {env.source: env for env in envs}
-    assert by_source["user"].python == PYTHON
+    assert by_source["user"].python == user_python
     assert by_source["user"].compatible and by_source["user"].runicorn_version == rn.__version__
     assert by_source["conda"].name == Path(sys.prefix).name
     assert by_source["conda"].compatible
