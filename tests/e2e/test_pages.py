@@ -63,6 +63,7 @@ def test_every_route_renders_without_console_errors(
         ("compare-empty", "/compare", lambda p: p.get_by_test_id("compare-empty")),
         ("system", "/system", lambda p: p.get_by_test_id("host-card")),
         ("settings", "/settings", lambda p: p.get_by_test_id("storage-root")),
+        ("remote", "/remote", lambda p: p.get_by_test_id("remote-form")),
         ("not-found", "/no/such/page", lambda p: p.get_by_test_id("not-found")),
     ]  # fmt: skip
     for label, path, ready in routes:
@@ -77,7 +78,23 @@ def test_every_route_renders_without_console_errors(
 
     # Clicking through the top bar, as a user does, goes the same way.
     for nav, testid in [("nav-compare", "compare-page"), ("nav-system", "system-page"),
-                        ("nav-settings", "settings-page"),
+                        ("nav-settings", "settings-page"), ("nav-remote", "remote-page"),
                         ("nav-experiments", "experiments-page")]:  # fmt: skip
         page.get_by_test_id(nav).click()
         expect(page.get_by_test_id(testid)).to_be_visible()
+
+
+def test_remote_page_explains_an_unreachable_ssh_server(page: Page, console_errors) -> None:
+    # Chromium logs the API's 502 answer itself; that one is expected.
+    console_errors.allow(r"status of 502")
+    page.goto("/remote")
+    page.get_by_test_id("remote-host").fill("127.0.0.1")
+    page.get_by_test_id("remote-port").fill("1")
+    page.get_by_test_id("remote-user").fill("nobody")
+    page.get_by_test_id("remote-auth-agent").click()
+    page.get_by_test_id("remote-connect").click()
+    error = page.get_by_test_id("remote-connect-error")
+    expect(error).to_be_visible()
+    expect(error).to_have_attribute("data-reason", "connect_failed")
+    expect(page.get_by_test_id("hostkey-dialog")).to_have_count(0)
+    expect(page.get_by_test_id("remote-connection")).to_have_count(0)
