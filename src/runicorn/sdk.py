@@ -524,7 +524,13 @@ class Run:
         )
 
     def finish(self, status: str = "finished", *, exit_reason: str | None = None) -> None:
-        """End the run: flush and fsync everything, record ``status``. Safe to call twice."""
+        """End the run: flush and fsync everything, record ``status``. Safe to call twice.
+
+        In a forked child of the process that started the run this does nothing: the run is
+        the parent's to end.
+        """
+        if os.getpid() != self._pid:
+            return
         with self._lock:
             if self._finished:
                 return
@@ -873,8 +879,18 @@ def finish(status: str = "finished") -> None:
 # ----- process hooks: exceptions, signals and exit end runs with the right status ------------
 
 
+def _runs_of_this_process() -> list[Run]:
+    """Live runs started by this very process.
+
+    A forked child (a DataLoader worker, a multiprocessing pool) inherits the parent's runs and
+    our hooks; when it exits, is terminated or raises, the parent's run goes on.
+    """
+    pid = os.getpid()
+    return [run for run in _live_runs if run._pid == pid]
+
+
 def _finish_all(status: str, exit_reason: str | None = None) -> None:
-    for run in list(_live_runs):
+    for run in _runs_of_this_process():
         run.finish(status, exit_reason=exit_reason)
 
 
@@ -882,7 +898,7 @@ def _excepthook(
     exc_type: type[BaseException], exc: BaseException, tb: TracebackType | None
 ) -> None:
     status = "interrupted" if issubclass(exc_type, KeyboardInterrupt) else "failed"
-    for run in list(_live_runs):
+    for run in _runs_of_this_process():
         with contextlib.suppress(Exception):
             run._fail(status, exc_type, exc, tb)
     _previous_excepthook(exc_type, exc, tb)

@@ -275,3 +275,38 @@ def test_console_is_captured_with_progress_bars_collapsed(root: Path) -> None:
     logs = (only_run(root) / "logs.txt").read_text()
     assert "progress 100%" in logs and "progress  50%" not in logs
     assert "epoch 1" in logs and "done" in logs
+
+
+def test_forked_children_that_exit_or_are_terminated_leave_the_run_alone(root: Path) -> None:
+    """DataLoader workers and pools fork the training process, hooks and all."""
+    process = launch(
+        root,
+        """
+        import json, os, signal
+        run = rn.init(project="p", name="fork", capture_console=False)
+        run.log({"a": 1.0})
+        child = os.fork()
+        if child == 0:
+            sys.exit(0)  # a normal exit runs the inherited atexit hook
+        os.waitpid(child, 0)
+        ready, ready_w = os.pipe()
+        child = os.fork()
+        if child == 0:
+            os.write(ready_w, b"x")
+            time.sleep(30)
+            os._exit(0)
+        os.read(ready, 1)  # a signal that lands mid-fork is dropped by the child's runtime
+        os.kill(child, signal.SIGTERM)  # runs the inherited SIGTERM hook
+        os.waitpid(child, 0)
+        print("after children", json.load(open(run.path / "status.json"))["status"], flush=True)
+        run.log({"a": 2.0})
+        run.finish()
+        """,
+    )
+    out, err = process.communicate(timeout=60)
+    assert process.returncode == 0, err
+    assert "after children running" in out
+    run_path = only_run(root)
+    assert read_json(run_path / "status.json")["status"] == "finished"
+    events, _ = event_lines(run_path)
+    assert [e["data"]["a"] for e in events if e["type"] == "metrics"] == [1.0, 2.0]  # type: ignore[index]
