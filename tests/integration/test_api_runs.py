@@ -245,8 +245,13 @@ async def test_gpu_without_a_driver_says_why(
 
 async def test_v2_experiments_filter_sort_cursor(client: httpx.AsyncClient, run_factory) -> None:
     runs = [
-        run_factory(config={"lr": lr, "opt": {"name": "adam"}}, summary={"acc": acc})
-        for lr, acc in [(0.1, 0.5), (0.01, 0.9), (0.001, 0.7), (0.0001, float("nan"))]
+        run_factory(config={"lr": lr, "opt": {"name": "adam"}}, summary={"acc": acc}, tags=[tag])
+        for lr, acc, tag in [
+            (0.1, 0.5, "sweep"),
+            (0.01, 0.9, "sweep"),
+            (0.001, 0.7, "baseline"),
+            (0.0001, float("nan"), "sweep"),
+        ]
     ]
     response = await client.get(
         "/api/v2/experiments", params={"filter": "config.lr < 0.05", "sort": "-summary.acc"}
@@ -273,6 +278,7 @@ async def test_v2_experiments_filter_sort_cursor(client: httpx.AsyncClient, run_
     fields = (await client.get("/api/v2/fields")).json()
     assert "lr" in fields["config"] and "opt.name" in fields["config"]
     assert fields["summary"] == ["acc"] and fields["metrics"] == ["acc", "loss"]
+    assert fields["tags"] == ["baseline", "sweep"]
 
 
 async def test_runs_copied_in_by_hand_are_indexed_on_start(root: Path, run_factory) -> None:

@@ -322,7 +322,7 @@ class SQLiteStorageBackend:
         return list(projects.values())
 
     def field_names(self) -> dict[str, list[str]]:
-        """Config and summary leaf paths and metric keys present across live runs."""
+        """Config and summary leaf paths, metric keys and tags present across live runs."""
         with self._lock:
             config = self._json_leaves("config")
             summary = self._json_leaves("summary")
@@ -333,7 +333,14 @@ class SQLiteStorageBackend:
                     "WHERE runs.deleted_at IS NULL ORDER BY m.key"
                 )
             ]
-        return {"config": config, "summary": summary, "metrics": metrics}
+            tags = [
+                row[0]
+                for row in self._conn.execute(
+                    "SELECT DISTINCT t.tag FROM run_tags AS t JOIN runs ON runs.id = t.run_id "
+                    "WHERE runs.deleted_at IS NULL ORDER BY t.tag"
+                )
+            ]
+        return {"config": config, "summary": summary, "metrics": metrics, "tags": tags}
 
     def _json_leaves(self, column: str) -> list[str]:
         rows = self._conn.execute(
@@ -566,7 +573,7 @@ class HybridStorageBackend:
         return self.index.projects()
 
     def field_names(self) -> dict[str, list[str]]:
-        """Config, summary and metric keys present across runs (for column pickers)."""
+        """Config, summary and metric keys and tags present across runs (for pickers)."""
         return self.index.field_names()
 
     def get_preferences(self) -> dict[str, Any]:

@@ -361,11 +361,12 @@ def test_field_names_list_config_summary_and_metric_keys(
     assert names["config"] == ["batch", "lr", "opt.betas[0]", "opt.betas[1]", "opt.name"]
     assert names["summary"] == ["acc", "f1"]
     assert names["metrics"] == ["loss"]
+    assert names["tags"] == []
 
 
 def test_field_names_leave_out_deleted_runs(root: Path, backend: HybridStorageBackend) -> None:
     make_run(root, config={"kept": 1})
-    gone = rn.init(project="p", name="n", config={"dropped": 1}, storage=root,
+    gone = rn.init(project="p", name="n", config={"dropped": 1}, storage=root, tags=["old"],
                    capture_console=False, capture_env=False, system_metrics=False)  # fmt: skip
     gone.log({"only_in_deleted": 1.0})
     gone.finish()
@@ -373,6 +374,7 @@ def test_field_names_leave_out_deleted_runs(root: Path, backend: HybridStorageBa
     names = backend.field_names()
     assert names["config"] == ["kept"]
     assert names["metrics"] == ["loss"]
+    assert names["tags"] == [], "a tag only a deleted run has is not offered"
 
 
 def test_preferences_round_trip_and_merge(root: Path, backend: HybridStorageBackend) -> None:

@@ -87,6 +87,8 @@ export interface FieldsResponse {
   config: string[];
   summary: string[];
   metrics: string[];
+  /** Every tag of a live run, so the tag filter offers tags of runs not loaded yet. */
+  tags: string[];
 }
 
 export interface Health {

@@ -85,7 +85,10 @@ export function ExperimentsPage() {
   const sortKeys = useMemo(() => parseSort(state.sort), [state.sort]);
   const selected = useMemo(() => new Set(state.selected), [state.selected]);
   const loaded = pages.loadedRows();
-  const knownTags = useMemo(() => [...new Set(loaded.flatMap((r) => r.tags))].sort(), [loaded]);
+  const knownTags = useMemo(
+    () => [...new Set([...(fields.data?.tags ?? []), ...loaded.flatMap((r) => r.tags)])].sort(),
+    [fields.data, loaded],
+  );
 
   const onTagClick = useCallback(
     (tag: string) => update((s) => ({ tags: s.tags.includes(tag) ? s.tags : [...s.tags, tag] })),
