@@ -14,8 +14,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import platformdirs
-
 from runicorn.errors import StorageError
 from runicorn.storage.jsonio import atomic_write_json, read_json
 
@@ -25,7 +23,11 @@ DEFAULT_ROOT_NAME = "RunicornData"
 
 def config_file_path() -> Path:
     """The user config file (``RUNICORN_CONFIG_DIR`` overrides its folder, for tests)."""
-    folder = os.environ.get("RUNICORN_CONFIG_DIR") or platformdirs.user_config_dir(APP_NAME)
+    folder = os.environ.get("RUNICORN_CONFIG_DIR")
+    if not folder:
+        import platformdirs  # only here: a training script given storage= never needs it
+
+        folder = platformdirs.user_config_dir(APP_NAME)
     return Path(folder) / "config.json"
 
 

@@ -8,6 +8,7 @@ is ``None``, and the rest is still recorded.
 from __future__ import annotations
 
 import importlib.metadata
+import json
 import os
 import platform
 import re
@@ -16,7 +17,7 @@ import socket
 import subprocess
 import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import urlsplit, urlunsplit
@@ -34,12 +35,16 @@ MAX_DIFF_BYTES = 1024 * 1024
 _T = TypeVar("_T")
 
 
-def capture_environment(cwd: Path | None = None) -> dict[str, Any]:
+def capture_environment(
+    cwd: Path | None = None, argv: Sequence[str] | None = None
+) -> dict[str, Any]:
     """Describe this process and its machine as a JSON-serializable dict; never raises.
 
-    ``cwd`` is where the git repository is looked for (default: the current directory).
+    ``cwd`` is where the git repository is looked for (default: the current directory);
+    ``argv`` is the command line to record (default: this process's).
     """
     directory = cwd if cwd is not None else _safely(Path.cwd)
+    command_line = argv if argv is not None else getattr(sys, "argv", [])
     return {
         "python": _safely(_python_info),
         "platform": _safely(_platform_info),
@@ -48,7 +53,7 @@ def capture_environment(cwd: Path | None = None) -> dict[str, Any]:
         "memory_total": _safely(lambda: int(psutil.virtual_memory().total)),
         "gpus": _safely(_gpus),
         "command": {
-            "argv": [str(arg) for arg in getattr(sys, "argv", [])],
+            "argv": [str(arg) for arg in command_line],
             "cwd": str(directory) if directory is not None else None,
         },
         "git": _safely(lambda: _git_info(directory)) if directory is not None else None,
@@ -237,3 +242,30 @@ def _run_git(
     if returncode != 0:
         return None
     return b"".join(chunks), False
+
+
+def start_capture(output: Path) -> subprocess.Popen[bytes] | None:
+    """Capture this process's environment into ``output`` from a child process.
+
+    Reading package metadata and running git takes a few hundred milliseconds of CPU; in a
+    child it never competes with the training loop for the GIL. The child sees this process's
+    ``sys.path``, working directory and command line. None when no child can be started.
+    """
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(entry for entry in sys.path if entry)
+    code = (
+        "import json, sys; from pathlib import Path; "
+        "from runicorn.environment import capture_environment; "
+        "from runicorn.storage.jsonio import atomic_write_json; "
+        "atomic_write_json(Path(sys.argv[1]), capture_environment(argv=json.loads(sys.argv[2])))"
+    )
+    try:
+        return subprocess.Popen(
+            [sys.executable, "-c", code, str(output), json.dumps(list(sys.argv))],
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+    except (OSError, ValueError):
+        return None

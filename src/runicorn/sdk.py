@@ -15,6 +15,7 @@ import math
 import os
 import shutil
 import signal
+import subprocess
 import sys
 import threading
 import time
@@ -175,6 +176,7 @@ class Run:
         self._console: Any = None
         self._sampler: Any = None
         self._env_thread: threading.Thread | None = None
+        self._env_process: subprocess.Popen[bytes] | None = None
 
     # ----- recording ------------------------------------------------------------------------
 
@@ -224,7 +226,8 @@ class Run:
             if b"null" in line:  # orjson writes NaN/Infinity as null: keep them as tokens
                 line = self._encode_nonfinite(now, record)
             writer = self._writer
-            writer.queue.append((line, record))
+            writer.lines.append(line)
+            writer.rows.append(record)
             writer.pending_bytes += len(line)
             if writer.pending_bytes >= writer.flush_bytes:
                 writer.wake()
@@ -348,10 +351,7 @@ class Run:
         if capture_console:
             self._start_console()
         if capture_env:
-            self._env_thread = threading.Thread(
-                target=self._capture_environment, name="runicorn-environment", daemon=True
-            )
-            self._env_thread.start()
+            self._start_environment_capture()
         if system_metrics:
             self._start_sampler()
 
@@ -375,6 +375,20 @@ class Run:
         except Exception as exc:
             self._warn("system", f"Runicorn cannot sample system metrics: {exc!r}")
 
+    def _start_environment_capture(self) -> None:
+        """Record environment.json from a child process (a thread when none can start)."""
+        try:
+            from runicorn.environment import start_capture
+
+            self._env_process = start_capture(self.path / ENVIRONMENT_FILE)
+        except Exception:
+            self._env_process = None
+        if self._env_process is None:
+            self._env_thread = threading.Thread(
+                target=self._capture_environment, name="runicorn-environment", daemon=True
+            )
+            self._env_thread.start()
+
     def _capture_environment(self) -> None:
         try:
             from runicorn.environment import capture_environment
@@ -384,6 +398,13 @@ class Run:
             atomic_write_json(self.path / ENVIRONMENT_FILE, environment)
         except Exception as exc:
             self._warn("environment", f"Runicorn cannot record the environment: {exc!r}")
+
+    def _wait_for_environment(self, timeout: float) -> None:
+        if self._env_thread is not None:
+            self._env_thread.join(timeout=timeout)
+        if self._env_process is not None:
+            with contextlib.suppress(subprocess.TimeoutExpired, OSError):
+                self._env_process.wait(timeout=timeout)
 
     def _meta(self) -> dict[str, Any]:
         return {
@@ -428,7 +449,8 @@ class Run:
         }
 
     def _write_status(self) -> None:
-        atomic_write_json(self.path / STATUS_FILE, self._status_document())
+        # While running, the file is rewritten every heartbeat: only the last one is synced.
+        atomic_write_json(self.path / STATUS_FILE, self._status_document(), durable=self._finished)
 
     def _summary_snapshot(self) -> dict[str, Any] | None:
         with self._lock:
@@ -447,7 +469,7 @@ class Run:
             try:
                 self._write_status()
                 if summary is not None:
-                    atomic_write_json(self.path / SUMMARY_FILE, summary)
+                    atomic_write_json(self.path / SUMMARY_FILE, summary, durable=self._finished)
             except OSError:
                 with self._lock:
                     self._summary_dirty = self._summary_dirty or summary is not None
@@ -541,8 +563,7 @@ class Run:
             self._exit_reason = exit_reason
             self._ended_at = time.time()
             self._writer.stop()
-            if self._env_thread is not None:
-                self._env_thread.join(timeout=5.0)
+            self._wait_for_environment(timeout=5.0)
             self._index_retry_at = 0.0  # the last chance to index the run: try whatever happened
             self._writer.flush(fsync=True, force_heartbeat=True)
             self._writer.warn_if_stalled()

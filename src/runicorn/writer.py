@@ -10,7 +10,6 @@ stays bounded by dropping the oldest buffered lines and counting them.
 from __future__ import annotations
 
 import contextlib
-import math
 import os
 import threading
 import time
@@ -84,17 +83,21 @@ class RunWriter:
         self._warn = warn
         self._io_lock = threading.Lock()
         # The training thread appends on the right and this thread pops on the left: deque's
-        # append/popleft are atomic, so neither side takes a lock. Entries are (encoded line,
-        # metrics data or None); log text has its own queue. ``pending_bytes`` is an estimate
-        # used to wake this thread early; the memory bound is enforced from exact sizes.
-        self.queue: deque[tuple[bytes, dict[str, Any] | None]] = deque()
+        # append/popleft are atomic, so neither side takes a lock. ``lines`` holds encoded event
+        # lines, ``rows`` the data of metrics events (for the statistics; the two need not line
+        # up), ``_log_queue`` log text. ``pending_bytes`` is an estimate used to wake this
+        # thread early; the memory bound is enforced from exact sizes.
+        self.lines: deque[bytes] = deque()
+        self.rows: deque[dict[str, Any]] = deque()
         self._log_queue: deque[bytes] = deque()
         self.pending_bytes = 0
         self.flush_bytes = settings.flush_bytes
         self._wake = threading.Event()
         self._stopping = threading.Event()
         self._failing_since: float | None = None
-        self._last_heartbeat = -math.inf
+        # init has just written status.json and the index: the first heartbeat is due in one
+        # interval, not at the first flush, when a fast loop would have to wait for it.
+        self._last_heartbeat = time.monotonic()
         self._thread = threading.Thread(target=self._loop, name="runicorn-writer", daemon=True)
 
     def start(self) -> None:
@@ -107,7 +110,9 @@ class RunWriter:
 
     def add_event(self, line: bytes, metrics: dict[str, Any] | None) -> None:
         """Queue one encoded event line (``metrics`` is its data when it is a metrics event)."""
-        self.queue.append((line, metrics))
+        self.lines.append(line)
+        if metrics is not None:
+            self.rows.append(metrics)
         self.pending_bytes += len(line)
         if self.pending_bytes >= self.flush_bytes:
             self._wake.set()
@@ -132,42 +137,42 @@ class RunWriter:
             except Exception as exc:  # the writer must never die: warn and keep going
                 self._warn("writer", f"Runicorn background writer error: {exc!r}")
 
-    def _take_pending(self) -> tuple[list[tuple[bytes, dict[str, Any] | None]], list[bytes]]:
-        queue, log_queue = self.queue, self._log_queue
-        events = [queue.popleft() for _ in range(len(queue))]
-        logs = [log_queue.popleft() for _ in range(len(log_queue))]
-        self.pending_bytes = max(
-            0, self.pending_bytes - sum(len(line) for line, _ in events) - sum(map(len, logs))
-        )
-        return events, logs
+    @staticmethod
+    def _take(queue: deque[Any]) -> list[Any]:
+        """What ``queue`` holds now; items appended meanwhile stay for the next call."""
+        return [queue.popleft() for _ in range(len(queue))]
 
-    def _give_back(
-        self, events: list[tuple[bytes, dict[str, Any] | None]], logs: list[bytes]
-    ) -> None:
+    def _give_back(self, lines: list[bytes], logs: list[bytes]) -> None:
         """Put unwritten data back at the front, dropping the oldest beyond the memory bound."""
-        self.queue.extendleft(reversed(events))
+        self.lines.extendleft(reversed(lines))
         self._log_queue.extendleft(reversed(logs))
-        held = sum(len(line) for line, _ in self.queue) + sum(map(len, self._log_queue))
+        held = sum(map(len, self.lines)) + sum(map(len, self._log_queue))
         limit = self.settings.max_buffer_bytes
-        while held > limit and (self.queue or self._log_queue):
-            if self.queue:
-                held -= len(self.queue.popleft()[0])
-            else:
-                held -= len(self._log_queue.popleft())
+        while held > limit and (self.lines or self._log_queue):
+            queue = self.lines if self.lines else self._log_queue
+            held -= len(queue.popleft())
             self.dropped_events += 1
         self.pending_bytes = held
 
     def flush(self, *, fsync: bool = False, force_heartbeat: bool = False) -> bool:
-        """Write everything buffered; True when it all reached the files."""
+        """Write everything buffered; True when it all reached the files.
+
+        Statistics follow what was logged even while writes fail, so that holding unwritten
+        data costs only its bytes.
+        """
         with self._io_lock:
-            events, logs = self._take_pending()
+            lines = self._take(self.lines)
+            logs = self._take(self._log_queue)
+            self.pending_bytes = max(
+                0, self.pending_bytes - sum(map(len, lines)) - sum(map(len, logs))
+            )
+            self.stats.add_batch(self._take(self.rows))
             ok = True
-            if events or logs:
+            if lines or logs:
                 try:
-                    if events:
-                        self._events.append(b"".join(line for line, _ in events))
-                        self.stats.add_batch([m for _, m in events if m is not None])
-                        events = []
+                    if lines:
+                        self._events.append(b"".join(lines))
+                        lines = []
                     if logs:
                         self._logs.append(b"".join(logs))
                         logs = []
@@ -176,7 +181,7 @@ class RunWriter:
                         self._logs.sync()
                 except OSError as exc:
                     ok = False
-                    self._give_back(events, logs)
+                    self._give_back(lines, logs)
                     if self._failing_since is None:
                         self._failing_since = time.time()
                         self._warn(
@@ -207,7 +212,7 @@ class RunWriter:
 
     def warn_if_stalled(self) -> None:
         """Tell the user when data is still unwritten at the end of the run."""
-        unwritten = sum(len(line) for line, _ in self.queue) + sum(map(len, self._log_queue))
+        unwritten = sum(map(len, self.lines)) + sum(map(len, self._log_queue))
         if unwritten:
             self._warn(
                 "lost",

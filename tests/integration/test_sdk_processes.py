@@ -310,3 +310,26 @@ def test_forked_children_that_exit_or_are_terminated_leave_the_run_alone(root: P
     assert read_json(run_path / "status.json")["status"] == "finished"
     events, _ = event_lines(run_path)
     assert [e["data"]["a"] for e in events if e["type"] == "metrics"] == [1.0, 2.0]  # type: ignore[index]
+
+
+def test_environment_is_recorded_for_the_training_script(root: Path, tmp_path: Path) -> None:
+    script = tmp_path / "train.py"
+    script.write_text(
+        "import runicorn as rn\n"
+        "run = rn.init(project='p', name='env', capture_console=False)\n"
+        "run.log({'a': 1.0})\n"
+        "run.finish()\n"
+    )
+    process = subprocess.run(
+        [sys.executable, str(script), "--lr", "0.1"],
+        env=script_env(root),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=tmp_path,
+    )
+    assert process.returncode == 0, process.stderr
+    environment = read_json(only_run(root) / "environment.json")
+    assert environment["command"] == {"argv": [str(script), "--lr", "0.1"], "cwd": str(tmp_path)}
+    assert environment["python"]["executable"] == sys.executable
+    assert "runicorn" in environment["packages"] and "orjson" in environment["packages"]

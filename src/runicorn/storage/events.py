@@ -107,52 +107,71 @@ class MetricStats:
     def add_batch(self, rows: list[dict[str, Any]]) -> None:
         """Fold many metrics events' ``data`` in at once (the SDK writer's path).
 
-        Rows are grouped by their key sets and each group becomes one NumPy matrix, so the cost
-        per row is a few C-level operations rather than a Python loop over every value.
+        Rows with the same keys become one NumPy matrix, so the cost per row is a few C-level
+        operations rather than a Python loop over every value. A training loop usually logs the
+        same keys every step: that batch is checked and converted in one go.
         """
-        groups: dict[tuple[str, ...], list[int]] = {}
+        if not rows:
+            return
+        if len(set(map(len, rows))) == 1:
+            try:
+                self._add_group(tuple(rows[0]), rows)
+                return
+            except KeyError:  # same sizes, other keys: group them
+                pass
+        groups: dict[tuple[str, ...], tuple[list[dict[str, Any]], list[int]]] = {}
         for position, row in enumerate(rows):
             keys = tuple(row)
-            members = groups.get(keys)
-            if members is None:
-                groups[keys] = [position]
-            else:
-                members.append(position)
-        latest: dict[str, int] = {}  # key -> position of the newest row that holds it
-        for keys, positions in groups.items():
-            metric_keys = [key for key in keys if key not in RESERVED_DATA_KEYS]
-            if not metric_keys:
-                continue
-            group_rows = [rows[p] for p in positions]
-            try:
-                values = list(map(itemgetter(*metric_keys), group_rows))
-                matrix = np.array(values, dtype=np.float64).reshape(len(group_rows), -1)
-            except (TypeError, ValueError):  # a value that is not a plain number
-                for row in group_rows:
-                    self.add(row)
-                continue
-            step = group_rows[-1].get(STEP_KEY)
+            group = groups.get(keys)
+            if group is None:
+                group = groups[keys] = ([], [0])
+            group[0].append(row)
+            group[1][0] = position
+        # Oldest group first, so that the group holding a key's newest row sets its last value.
+        for keys, (group_rows, _) in sorted(groups.items(), key=lambda item: item[1][1][0]):
+            self._add_group(keys, group_rows)
+
+    def _add_group(self, keys: tuple[str, ...], rows: list[dict[str, Any]]) -> None:
+        """Fold rows that all hold ``keys`` (KeyError, with nothing changed, if one does not)."""
+        metric_keys = [key for key in keys if key not in RESERVED_DATA_KEYS]
+        has_step = STEP_KEY in keys
+        columns = [STEP_KEY, *metric_keys] if has_step else metric_keys
+        if not columns:
+            return
+        try:
+            values = list(map(itemgetter(*columns), rows))
+            matrix = np.array(values, dtype=np.float64).reshape(len(rows), len(columns))
+        except (TypeError, ValueError):  # a value that is not a plain number
+            for row in rows:
+                self.add(row)
+            return
+        step: int | None = None
+        if has_step:
+            steps, matrix = matrix[:, 0], matrix[:, 1:]
             # An explicit step may go back (a resumed loop): the highest one is the last step.
-            top = max((s for r in group_rows if type(s := r.get(STEP_KEY)) is int), default=None)
-            if top is not None and top > self.last_step:
-                self.last_step = top
-            lows = np.fmin.reduce(matrix, axis=0)
-            highs = np.fmax.reduce(matrix, axis=0)
-            newest = positions[-1]
-            for column, key in enumerate(metric_keys):
-                low, high = float(lows[column]), float(highs[column])
-                record = self.records.get(key)
-                if record is None:
-                    record = self.records[key] = MetricRecord(key, None, None, None, None, 0)
-                record.count += len(positions)
-                if low == low and (record.min is None or low < record.min):
-                    record.min = low
-                if high == high and (record.max is None or high > record.max):
-                    record.max = high
-                if newest >= latest.get(key, -1):
-                    latest[key] = newest
-                    record.last = float(matrix[-1, column])
-                    record.step = step if type(step) is int else record.step
+            top = float(np.fmax.reduce(steps))
+            if top == top and top > self.last_step:
+                self.last_step = int(top)
+            last = rows[-1][STEP_KEY]
+            step = last if type(last) is int else None
+        if not metric_keys:
+            return
+        lows = np.fmin.reduce(matrix, axis=0)
+        highs = np.fmax.reduce(matrix, axis=0)
+        newest = matrix[-1]
+        for column, key in enumerate(metric_keys):
+            low, high = float(lows[column]), float(highs[column])
+            record = self.records.get(key)
+            if record is None:
+                record = self.records[key] = MetricRecord(key, None, None, None, None, 0)
+            record.count += len(rows)
+            if low == low and (record.min is None or low < record.min):
+                record.min = low
+            if high == high and (record.max is None or high > record.max):
+                record.max = high
+            record.last = float(newest[column])
+            if step is not None:
+                record.step = step
 
     def add_events(self, events: Iterable[dict[str, Any]]) -> None:
         """Fold every metrics event of ``events`` into the statistics."""

@@ -91,15 +91,20 @@ def read_json(path: Path, default: Any = None) -> Any:
         return default
 
 
-def atomic_write_json(path: Path, obj: Any) -> None:
-    """Write ``obj`` to ``path`` so that a reader sees the old or the new file, never a torn one."""
+def atomic_write_json(path: Path, obj: Any, *, durable: bool = True) -> None:
+    """Write ``obj`` to ``path`` so that a reader sees the old or the new file, never a torn one.
+
+    ``durable`` also syncs the data to disk before the rename, so that it survives a power cut;
+    a file rewritten every few seconds (a heartbeat) skips that cost.
+    """
     data = dumps(obj, indent=True)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as tmp:
             tmp.write(data)
             tmp.flush()
-            os.fsync(tmp.fileno())
+            if durable:
+                os.fsync(tmp.fileno())
         os.replace(tmp_name, path)
     except BaseException:
         with contextlib.suppress(OSError):

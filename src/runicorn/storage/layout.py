@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import re
-import secrets
 import string
 import time
 from collections.abc import Iterator
@@ -36,7 +35,13 @@ _SAFE_RUN_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,127}$")
 def new_run_id(now: float | None = None) -> str:
     """A sortable run id, ``YYYYMMDD_HHMMSS_xxxxxx`` (local time, 6 random base-36 chars)."""
     stamp = time.strftime("%Y%m%d_%H%M%S", time.localtime(now))
-    suffix = "".join(secrets.choice(_RUN_ID_ALPHABET) for _ in range(6))
+    # os.urandom rather than the secrets module: the SDK is imported into every training
+    # process, and secrets pulls in OpenSSL (~4 MB of RSS) for six random characters.
+    number = int.from_bytes(os.urandom(8), "big")
+    suffix = ""
+    for _ in range(6):
+        number, digit = divmod(number, len(_RUN_ID_ALPHABET))
+        suffix += _RUN_ID_ALPHABET[digit]
     return f"{stamp}_{suffix}"
 
 
