@@ -24,7 +24,8 @@ import { useTheme } from "../../theme/context";
 import { ConfigDiffTable } from "./ConfigDiffTable";
 import { Icon } from "../../components/Icon";
 
-const LIVE_REFRESH_MS = 10_000;
+// While a compared run is live, re-read the (server-cached, downsampled) batch this often.
+const LIVE_REFRESH_MS = 3_000;
 
 type Update = (change: UrlStateUpdate<CompareState>, options?: { push?: boolean }) => void;
 
