@@ -102,6 +102,10 @@ async def _run(
     ready = {"host": host, "port": port, "url": viewer_url(host, port, token)}
     sys.stdout.write(f"{READY_PREFIX} {json.dumps(ready)}\n")
     sys.stdout.flush()
+    # The line above is for programs (the remote launcher); this one is for the person.
+    root = context.backend.root
+    sys.stderr.write(f"Runicorn viewer for {root} at {ready['url']} (Ctrl-C to stop)\n")
+    sys.stderr.flush()
     if open_browser:
         threading.Thread(target=webbrowser.open, args=(str(ready["url"]),), daemon=True).start()
     if exit_on_stdin_eof:
