@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import socket
+from typing import Protocol
 
 import asyncssh
 
@@ -163,32 +164,27 @@ class SSHTunnel:
         self.connections_served += 1
         try:
             await asyncio.gather(
-                _copy_local_to_remote(reader, remote_writer),
-                _copy_remote_to_local(remote_reader, writer),
+                _pump(reader, remote_writer),
+                _pump(remote_reader, writer),
             )
         finally:
             remote_writer.close()
 
 
-async def _copy_local_to_remote(
-    reader: asyncio.StreamReader, writer: asyncssh.SSHWriter[bytes]
-) -> None:
-    try:
-        while True:
-            data = await reader.read(_CHUNK)
-            if not data:
-                break
-            writer.write(data)
-            await writer.drain()
-        if writer.can_write_eof():
-            writer.write_eof()
-    except (OSError, asyncssh.Error, BrokenPipeError):
-        writer.close()
+class _ByteReader(Protocol):
+    async def read(self, n: int = -1, /) -> bytes: ...
 
 
-async def _copy_remote_to_local(
-    reader: asyncssh.SSHReader[bytes], writer: asyncio.StreamWriter
-) -> None:
+class _ByteWriter(Protocol):
+    def write(self, data: bytes, /) -> None: ...
+    async def drain(self) -> None: ...
+    def can_write_eof(self) -> bool: ...
+    def write_eof(self) -> None: ...
+    def close(self) -> None: ...
+
+
+async def _pump(reader: _ByteReader, writer: _ByteWriter) -> None:
+    """Copy one direction of a forwarded connection until its end, then half-close it."""
     try:
         while True:
             data = await reader.read(_CHUNK)
