@@ -9,6 +9,7 @@ import { baseOptions, xFormatter, type ChartColors } from "./axes";
 import { compareColumns, compareSeries, type CompareLine } from "./build";
 import type { MetricsStore, SeriesData } from "./metricsStore";
 import { tooltipPlugin, type TooltipRow } from "./tooltip";
+import { ChartMessage } from "./ChartMessage";
 import { UPlotChart } from "./UPlotChart";
 import { useSeriesEntry } from "./useMetricsStore";
 
@@ -89,17 +90,13 @@ export function CompareChart(props: CompareChartProps) {
         {entry.status === "loading" && state === "ready" && <span className="spinner-ring small" />}
       </div>
       <div className="chart-body" style={{ height: HEIGHT }}>
-        {state === "error" ? (
-          <div className="chart-state error">
-            <span>{entry.error}</span>
-            <button type="button" className="btn btn-small" onClick={() => store.refresh([metricKey])}>
-              {t("common.retry")}
-            </button>
-          </div>
-        ) : state === "empty" ? (
-          <div className="chart-state" data-testid="chart-empty">
-            {zoom ? t("charts.noPointsInRange") : t("charts.noPoints")}
-          </div>
+        {state === "error" || state === "empty" ? (
+          <ChartMessage
+            state={state}
+            error={entry.error}
+            zoomed={Boolean(zoom)}
+            onRetry={() => store.refresh([metricKey])}
+          />
         ) : state === "ready" ? (
           <UPlotChart
             chartKey={`compare:${metricKey}`}

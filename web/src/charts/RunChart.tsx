@@ -11,6 +11,7 @@ import { baseOptions, xFormatter, type ChartColors } from "./axes";
 import { chartX, runColumns, runIndices, runSeries, seriesOfColumns, type RunLayout } from "./build";
 import { MetricsStore, type SeriesData } from "./metricsStore";
 import { tooltipPlugin, type TooltipRow } from "./tooltip";
+import { ChartMessage } from "./ChartMessage";
 import { UPlotChart, type ChartOptions } from "./UPlotChart";
 import { useSeriesEntry } from "./useMetricsStore";
 
@@ -211,17 +212,13 @@ export function RunChart(props: RunChartProps) {
         </div>
       </div>
       <div className="chart-body" style={{ height: expanded ? EXPANDED_HEIGHT : HEIGHT }}>
-        {state === "error" ? (
-          <div className="chart-state error">
-            <span>{entry.error}</span>
-            <button type="button" className="btn btn-small" onClick={() => store.refresh([metricKey])}>
-              {t("common.retry")}
-            </button>
-          </div>
-        ) : state === "empty" ? (
-          <div className="chart-state" data-testid="chart-empty">
-            {zoom ? t("charts.noPointsInRange") : t("charts.noPoints")}
-          </div>
+        {state === "error" || state === "empty" ? (
+          <ChartMessage
+            state={state}
+            error={entry.error}
+            zoomed={Boolean(zoom)}
+            onRetry={() => store.refresh([metricKey])}
+          />
         ) : columns && data ? (
           <UPlotChart
             chartKey={metricKey}
