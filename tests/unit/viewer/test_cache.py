@@ -283,3 +283,37 @@ def test_concurrent_readers_while_the_file_grows(events: Path) -> None:
         thread.join(timeout=60)
     assert not errors
     assert cache.get("r", events).count("loss") == 3000
+
+
+def test_fast_path_for_uniform_batches_agrees_with_the_grouped_path() -> None:
+    datas = [
+        {
+            "loss": 1.0 / step,
+            "acc": "NaN" if step == 3 else 0.5,
+            "global_step": step,
+            "time": None if step == 2 else 1000.0 + step,
+        }
+        for step in range(1, 50)
+    ]
+    fast = cache_module._uniform_columns(datas)
+    assert fast is not None, "a training loop's batch takes the one-matrix path"
+    grouped = cache_module._grouped_columns(datas)
+    np.testing.assert_array_equal(fast[0], grouped[0])
+    np.testing.assert_array_equal(fast[1], grouped[1])
+    assert fast[2].keys() == grouped[2].keys()
+    for key, (values, rows) in fast[2].items():
+        np.testing.assert_array_equal(values, grouped[2][key][0])
+        assert rows is None and grouped[2][key][1] is None
+
+
+@pytest.mark.parametrize(
+    "odd",
+    [
+        {"loss": 1.0, "global_step": 9, "time": 1.0, "stage": "eval"},
+        {"loss": "text", "global_step": 9, "time": 1.0},
+        {"other": 1.0, "global_step": 9, "time": 1.0},
+    ],
+)
+def test_fast_path_steps_aside_for_anything_unusual(odd: dict[str, object]) -> None:
+    datas = [{"loss": 1.0, "global_step": 1, "time": 1.0}, odd]
+    assert cache_module._uniform_columns(datas) is None

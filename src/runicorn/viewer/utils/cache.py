@@ -332,6 +332,45 @@ def _layouts(datas: list[dict[str, Any]]) -> tuple[dict[tuple[Any, ...], int], I
 
 def _columns_of(datas: list[dict[str, Any]], events: list[dict[str, Any]]) -> _Chunk:
     """Columnar form of event ``data`` dicts: one group per distinct key set, vectorized."""
+    uniform = _uniform_columns(datas)
+    steps, times, columns = uniform if uniform is not None else _grouped_columns(datas)
+    missing = np.isnan(times)
+    if missing.any():
+        fallback = _column([event.get("ts") for event in events])
+        if fallback[1] is None:
+            times[missing] = fallback[0][missing]
+    return _Chunk(steps, times, columns)
+
+
+_Columns = dict[str, tuple[FloatArray, IndexArray | None]]
+
+
+def _uniform_columns(datas: list[dict[str, Any]]) -> tuple[FloatArray, FloatArray, _Columns] | None:
+    """The columns of a batch as a training loop writes it, in one conversion, else None.
+
+    That batch is every line with the same keys, a step, a time and numbers only: step, time
+    and every metric become one NumPy matrix. Anything else (a stage, a missing key, a value
+    that is not a number) returns None for the general path.
+    """
+    first = datas[0]
+    if STEP_KEY not in first or TIME_KEY not in first or len(set(map(len, datas))) != 1:
+        return None
+    keys = [key for key in first if key not in RESERVED_DATA_KEYS]
+    if len(keys) != len(first) - 2:
+        return None
+    try:
+        rows = list(map(itemgetter(STEP_KEY, TIME_KEY, *keys), datas))
+        matrix = np.array(rows, dtype=np.float64)
+    except (KeyError, TypeError, ValueError):
+        return None
+    if matrix.ndim != 2:
+        return None
+    columns: _Columns = {key: (matrix[:, j + 2], None) for j, key in enumerate(keys)}
+    return matrix[:, 0].copy(), matrix[:, 1].copy(), columns
+
+
+def _grouped_columns(datas: list[dict[str, Any]]) -> tuple[FloatArray, FloatArray, _Columns]:
+    """Steps, times and per-key columns of dicts with differing key sets, a group at a time."""
     n = len(datas)
     layouts, layout_ids = _layouts(datas)
     steps = np.full(n, np.nan)
@@ -369,12 +408,7 @@ def _columns_of(datas: list[dict[str, Any]], events: list[dict[str, Any]]) -> _C
             else:
                 column, picked = _column([d[key] for d in group])
             parts.setdefault(key, []).append((rows, column, picked))
-    missing = np.isnan(times)
-    if missing.any():
-        fallback = _column([event.get("ts") for event in events])
-        if fallback[1] is None:
-            times[missing] = fallback[0][missing]
-    return _Chunk(steps, times, {key: _merge(p, n) for key, p in parts.items()})
+    return steps, times, {key: _merge(p, n) for key, p in parts.items()}
 
 
 def _merge(
