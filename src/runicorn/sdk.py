@@ -9,11 +9,9 @@ from __future__ import annotations
 
 import atexit
 import contextlib
-import io
 import logging
 import math
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -30,6 +28,7 @@ import orjson
 
 from runicorn import config as runicorn_config
 from runicorn.errors import InvalidNameError
+from runicorn.media import save_image
 from runicorn.storage.backends import SQLiteStorageBackend, index_path
 from runicorn.storage.events import EVENTS_FILE, STEP_KEY, MetricStats, read_events
 from runicorn.storage.jsonio import atomic_write_json, dumps, encode_nonfinite, read_json
@@ -178,8 +177,6 @@ class Run:
         self._env_thread: threading.Thread | None = None
         self._env_process: subprocess.Popen[bytes] | None = None
 
-    # ----- recording ------------------------------------------------------------------------
-
     def log(
         self, data: Mapping[str, Any], step: int | None = None, *, stage: str | None = None
     ) -> None:
@@ -311,7 +308,7 @@ class Run:
             safe_key = "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in str(key))[:64]
             media = self.path / MEDIA_DIR
             media.mkdir(parents=True, exist_ok=True)
-            file_name = _save_image(image, media, f"{safe_key}_{at_step}_{number}")
+            file_name = save_image(image, media, f"{safe_key}_{at_step}_{number}")
             data = {
                 "key": str(key),
                 "path": f"{MEDIA_DIR}/{file_name}",
@@ -332,8 +329,6 @@ class Run:
             return
         now = time.time()
         self._writer.add_event(dumps({"ts": now, "type": "system", "data": sample}) + b"\n", None)
-
-    # ----- lifecycle --------------------------------------------------------------------------
 
     def _start(self, *, capture_console: bool, capture_env: bool, system_metrics: bool) -> None:
         try:
@@ -683,36 +678,6 @@ class NoOpRun:
         self.finish()
 
 
-def _save_image(image: Any, folder: Path, stem: str) -> str:
-    """Write ``image`` into ``folder`` and return the file name."""
-    if isinstance(image, str | os.PathLike):
-        source = Path(image)
-        target = folder / f"{stem}{source.suffix.lower() or '.bin'}"
-        shutil.copyfile(source, target)
-        return target.name
-    from PIL import Image
-
-    if not isinstance(image, Image.Image):
-        import numpy as np
-
-        array = np.asarray(image)
-        if array.ndim == 3 and array.shape[0] in (1, 3, 4) and array.shape[-1] not in (1, 3, 4):
-            array = np.moveaxis(array, 0, -1)  # CHW (torch) to HWC
-        if array.ndim == 3 and array.shape[-1] == 1:
-            array = array[..., 0]
-        if array.dtype != np.uint8:
-            array = np.nan_to_num(array.astype(np.float64))
-            if array.max(initial=0.0) <= 1.0:
-                array = array * 255.0
-            array = np.clip(array, 0, 255).astype(np.uint8)
-        image = Image.fromarray(array)
-    target = folder / f"{stem}.png"
-    buffer = io.BytesIO()
-    image.save(buffer, format="PNG")
-    target.write_bytes(buffer.getvalue())
-    return target.name
-
-
 def _find_existing(root: Path, project: str, name: str, run_id: str) -> Path | None:
     expected = run_dir(root, project, name, run_id)
     if expected.is_dir():
@@ -897,7 +862,8 @@ def finish(status: str = "finished") -> None:
         _active_run.finish(status)
 
 
-# ----- process hooks: exceptions, signals and exit end runs with the right status ------------
+# Process hooks: an uncaught exception, SIGTERM and interpreter exit end runs with the right
+# status.
 
 
 def _runs_of_this_process() -> list[Run]:
