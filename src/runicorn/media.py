@@ -25,6 +25,8 @@ def save_image(image: Any, folder: Path, stem: str) -> str:
     if not isinstance(image, Image.Image):
         import numpy as np
 
+        if hasattr(image, "detach"):  # a torch tensor, maybe on a GPU
+            image = image.detach().cpu().numpy()
         array = np.asarray(image)
         if array.ndim == 3 and array.shape[0] in (1, 3, 4) and array.shape[-1] not in (1, 3, 4):
             array = np.moveaxis(array, 0, -1)  # CHW (torch) to HWC
