@@ -182,6 +182,11 @@ def viewer_env(root: Path, config_dir: Path) -> dict[str, str]:
     env["RUNICORN_CONFIG_DIR"] = str(config_dir)
     env["RUNICORN_DIR"] = str(root)
     env["PYTHONUNBUFFERED"] = "1"
+    # A home of its own: the Remote page's SSH connections must not read the real ~/.ssh.
+    home = config_dir.parent / "home"
+    home.mkdir(parents=True, exist_ok=True)
+    env["HOME"] = str(home)
+    env.pop("SSH_AUTH_SOCK", None)
     return env
 
 
