@@ -127,14 +127,21 @@ def demo(
     root: RootOption = None,
     runs: Annotated[int, typer.Option(help="How many runs to record.")] = 3,
     steps: Annotated[int, typer.Option(help="Training steps per run.")] = 2000,
+    live: Annotated[
+        float,
+        typer.Option(help="Also keep one run logging in the background for this many seconds."),
+    ] = 0.0,
 ) -> None:
     """Record a few synthetic training runs, to try Runicorn out."""
-    from runicorn.demo import record_demo_runs
+    from runicorn.demo import record_demo_runs, start_live_run
 
     target = runicorn_config.get_user_root_dir(root)
     with progress_bar("Recording demo runs") as progress:
         ids = record_demo_runs(target, runs=runs, steps=steps, progress=progress)
     console.print(f"recorded {len(ids)} runs under {target}: {', '.join(ids)}")
+    if live > 0:
+        start_live_run(target, live)
+        console.print(f"a live run keeps logging in the background for {live:g} s")
 
 
 @app.command()

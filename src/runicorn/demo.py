@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import math
 import random
+import subprocess
+import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -68,3 +71,44 @@ def record_demo_runs(
     if progress:
         progress(total, total)
     return ids
+
+
+def record_live_run(root: Path, seconds: float, *, steps_per_second: float = 20.0) -> str:
+    """Record one run in real time for ``seconds``, to watch a live run in the viewer."""
+    run = rn.init(
+        project="demo",
+        name="live-finetune",
+        config={"lr": 1e-3, "batch_size": 64, "optimizer": {"name": "adamw", "wd": 0.01}},
+        tags=["demo", "live"],
+        storage=root,
+        capture_console=False,
+    )
+    rng = random.Random(7)
+    step = 0
+    deadline = time.monotonic() + seconds
+    with run:
+        while time.monotonic() < deadline:
+            step += 1
+            loss = 1.6 * math.exp(-step / 400) + 0.2 + rng.gauss(0, 0.02)
+            run.log({"train/loss": loss, "train/acc": 1 - loss / 2})
+            if step % 50 == 0:
+                run.log({"val/loss": loss + 0.05}, step=step)
+                run.log_text(f"step {step}: loss {loss:.4f}")
+            time.sleep(1.0 / steps_per_second)
+        run.summary({"final_loss": loss if step else None, "steps": step})
+    return run.id or ""
+
+
+def start_live_run(root: Path, seconds: float) -> subprocess.Popen[bytes]:
+    """Run :func:`record_live_run` in a background process that outlives this command."""
+    code = (
+        "import sys; from pathlib import Path; from runicorn.demo import record_live_run; "
+        "record_live_run(Path(sys.argv[1]), float(sys.argv[2]))"
+    )
+    return subprocess.Popen(
+        [sys.executable, "-c", code, str(root), str(seconds)],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
