@@ -3,27 +3,12 @@ import { Icon } from "../../components/Icon";
 import { Spinner } from "../../components/States";
 import { useAsync } from "../../hooks/useAsync";
 import { usePolling } from "../../hooks/usePolling";
+import { Meter } from "../../components/Meter";
 import { useI18n } from "../../i18n/context";
-import { formatBytes, formatPercent } from "../../lib/format";
+import { formatBytes } from "../../lib/format";
 import { remoteErrorText } from "./errors";
 
 const POLL_MS = 15_000;
-
-function Meter({ label, value, detail, testId }: { label: string; value: number | null; detail?: string; testId: string }) {
-  const level = value === null ? "" : value > 90 ? " hot" : value > 70 ? " warm" : "";
-  return (
-    <div className="meter" data-testid={testId} data-value={value ?? ""}>
-      <div className="meter-head">
-        <span>{label}</span>
-        <span className="mono">{formatPercent(value)}</span>
-      </div>
-      <div className="meter-track">
-        <div className={`meter-fill${level}`} style={{ width: `${Math.min(100, Math.max(0, value ?? 0))}%` }} />
-      </div>
-      {detail && <div className="muted small mono">{detail}</div>}
-    </div>
-  );
-}
 
 const pct = (used: number | null | undefined, total: number | null | undefined) =>
   used !== null && used !== undefined && total ? (100 * used) / total : null;

@@ -7,6 +7,7 @@ import { tooltipPlugin } from "../../charts/tooltip";
 import { UPlotChart, type ChartOptions } from "../../charts/UPlotChart";
 import { EmptyState, ErrorState, LoadingState } from "../../components/States";
 import { usePolling } from "../../hooks/usePolling";
+import { Meter } from "../../components/Meter";
 import { useI18n } from "../../i18n/context";
 import { formatBytes, formatDateTime, formatPercent } from "../../lib/format";
 import { colorAt } from "../../lib/palette";
@@ -24,22 +25,6 @@ interface Sample {
 
 function percent(used: number | null | undefined, total: number | null | undefined): number | null {
   return used !== null && used !== undefined && total ? (100 * used) / total : null;
-}
-
-function Meter({ label, value, detail, testId }: { label: string; value: number | null; detail?: string; testId: string }) {
-  const level = value === null ? "" : value > 90 ? " hot" : value > 70 ? " warm" : "";
-  return (
-    <div className="meter" data-testid={testId} data-value={value ?? ""}>
-      <div className="meter-head">
-        <span>{label}</span>
-        <span className="mono">{formatPercent(value)}</span>
-      </div>
-      <div className="meter-track">
-        <div className={`meter-fill${level}`} style={{ width: `${Math.min(100, Math.max(0, value ?? 0))}%` }} />
-      </div>
-      {detail && <div className="muted small mono">{detail}</div>}
-    </div>
-  );
 }
 
 function HistoryChart({ chartKey, title, samples, series }: {
