@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import httpx
 import pytest
 
 pytest.importorskip("playwright.sync_api", reason="browser tests need the playwright package")
@@ -63,3 +64,30 @@ def test_theme_toggle_changes_the_background_and_is_remembered(page: Page) -> No
 def luminance(css_rgb: str) -> float:
     red, green, blue = (float(part) for part in css_rgb[css_rgb.index("(") + 1 : -1].split(",")[:3])
     return 0.2126 * red + 0.7152 * green + 0.0722 * blue
+
+
+def test_chart_settings_follow_the_metric_to_other_runs(page: Page, viewer, e2e_data) -> None:
+    first, second = e2e_data.run("vision", "resnet"), e2e_data.run("nlp", "bert")
+    log_button = '[data-testid="chart-card"][data-key="train/acc"] [data-testid="chart-log-y"]'
+    try:
+        page.goto(f"/runs/{first.id}")
+        expect(page.locator(log_button)).to_have_attribute("aria-pressed", "false")
+        page.locator(log_button).click()
+        expect(page.locator(log_button)).to_have_attribute("aria-pressed", "true")
+
+        page.goto(f"/runs/{second.id}")
+        expect(page.locator(log_button)).to_have_attribute("aria-pressed", "true")
+        other = '[data-testid="chart-card"][data-key="train/loss"] [data-testid="chart-log-y"]'
+        expect(page.locator(other)).to_have_attribute("aria-pressed", "false")
+        # Saved on the server, so a new browser profile sees it too.
+        page.wait_for_function(
+            "async () => (await (await fetch('/api/ui-preferences')).json())"
+            ".preferences['charts.overrides']?.['train/acc']?.logY === true"
+        )
+    finally:
+        httpx.put(
+            f"{viewer.url}/api/ui-preferences",
+            json={"preferences": {"charts.overrides": {}}},
+            headers={"Origin": viewer.url.rstrip("/")},
+            timeout=30,
+        ).raise_for_status()

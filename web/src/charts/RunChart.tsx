@@ -5,6 +5,7 @@ import { Icon } from "../components/Icon";
 import { useInView } from "../hooks/useInView";
 import { usePolling } from "../hooks/usePolling";
 import { useI18n } from "../i18n/context";
+import type { ChartOverride } from "../lib/chartOverrides";
 import { formatExact, formatNumber } from "../lib/format";
 import type { Zoom } from "../lib/urlState";
 import { baseOptions, xFormatter, type ChartColors } from "./axes";
@@ -15,11 +16,7 @@ import { ChartMessage } from "./ChartMessage";
 import { UPlotChart, type ChartOptions } from "./UPlotChart";
 import { useSeriesEntry } from "./useMetricsStore";
 
-export interface ChartOverride {
-  smoothing?: number;
-  logY?: boolean;
-  x?: XMode;
-}
+export type { ChartOverride } from "../lib/chartOverrides";
 
 export interface RunChartProps {
   /** The page's store: every chart drawn against the page's x axis loads through it. */

@@ -1,14 +1,16 @@
 import { useMemo, useState } from "react";
-import type { RunDetail } from "../../api/types";
+import type { JsonValue, RunDetail } from "../../api/types";
 import { chartColors } from "../../charts/axes";
 import { ChartSections } from "../../charts/ChartSections";
 import { ChartToolbar } from "../../charts/ChartToolbar";
 import type { MetricsStore } from "../../charts/metricsStore";
-import { RunChart, type ChartOverride } from "../../charts/RunChart";
+import { RunChart } from "../../charts/RunChart";
 import { useMetricKeys } from "../../charts/useMetricsStore";
 import { EmptyState } from "../../components/States";
 import type { UrlStateUpdate } from "../../hooks/useUrlState";
+import { usePreference } from "../../hooks/usePreference";
 import { useI18n } from "../../i18n/context";
+import { parseOverrides, withOverride } from "../../lib/chartOverrides";
 import { isSystemKey, matchKeys } from "../../lib/metricKeys";
 import type { RunPageState } from "../../lib/urlState";
 import { useSettings } from "../../settings/context";
@@ -30,7 +32,9 @@ export function ChartsTab({ run, store, state, update, system, running }: Charts
   const { theme } = useTheme();
   const { chartDefaults } = useSettings();
   const allKeys = useMetricKeys(store);
-  const [overrides, setOverrides] = useState<Record<string, ChartOverride | undefined>>({});
+  // A chart's own settings follow its metric from run to run, saved as a UI preference.
+  const [stored, saveOverrides] = usePreference<JsonValue>("charts.overrides", {});
+  const overrides = useMemo(() => parseOverrides(stored), [stored]);
   const [expanded, setExpanded] = useState<ReadonlySet<string>>(new Set());
   const colors = useMemo(() => chartColors(theme), [theme]);
   const smoothing = state.smoothing ?? chartDefaults.smoothing;
@@ -57,7 +61,7 @@ export function ChartsTab({ run, store, state, update, system, running }: Charts
       running={running}
       colors={colors}
       override={overrides[key]}
-      onOverride={(o) => setOverrides((prev) => ({ ...prev, [key]: o }))}
+      onOverride={(o) => saveOverrides(withOverride(overrides, key, o) as JsonValue)}
       expanded={expanded.has(key)}
       onExpand={() =>
         setExpanded((prev) => {
