@@ -501,7 +501,10 @@ class HybridStorageBackend:
 
     def run_path(self, run_id: str) -> Path:
         """The folder of run ``run_id``, checked to lie under the storage root."""
-        record = self.get_run(run_id)
+        return self.path_of(self.get_run(run_id))
+
+    def path_of(self, record: ExperimentRecord) -> Path:
+        """The folder of a run already looked up, checked to lie under the storage root."""
         return ensure_within(self.root, self.root / record.path)
 
     def update_run(

@@ -20,11 +20,13 @@ import orjson
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
 from runicorn.errors import RunicornError, RunNotFoundError
+from runicorn.storage.events import EVENTS_FILE
 from runicorn.storage.jsonio import read_json
-from runicorn.storage.run_files import STATUS_FILE
+from runicorn.storage.run_files import LOGS_FILE, STATUS_FILE
 from runicorn.viewer.services.logs import DEFAULT_LOG_LIMIT, read_log_window
 from runicorn.viewer.services.metrics import MetricsService, encode, json_array
 from runicorn.viewer.services.storage import RunService
+from runicorn.viewer.utils.cache import MetricCache
 
 POLL_INTERVAL = 0.1
 STATUS_RECHECK_INTERVAL = 1.0
@@ -37,10 +39,16 @@ class MetricsFollower:
     """What one client has been sent, and the points it has not seen yet."""
 
     def __init__(
-        self, service: MetricsService, run_id: str, keys: list[str] | None, after: float | None
+        self,
+        cache: MetricCache,
+        run_id: str,
+        events_path: Path,
+        keys: list[str] | None,
+        after: float | None,
     ) -> None:
-        self.service = service
+        self.cache = cache
         self.run_id = run_id
+        self.events_path = events_path
         self.keys = keys
         self.after = after
         self.cursors: dict[str, int] = {}
@@ -51,7 +59,8 @@ class MetricsFollower:
 
     def poll(self) -> dict[str, Any] | None:
         """``{"series": {...}}`` with the points not sent yet, or None when there are none."""
-        snapshot = self.service.snapshot(self.run_id)
+        # The run was found when the socket opened: no index lookup on every poll.
+        snapshot = self.cache.get(self.run_id, self.events_path)
         first = self.generation is None
         if not first and snapshot.generation != self.generation:
             # The file was rewritten: start over, skipping what the client already drew.
@@ -160,8 +169,7 @@ async def _open(
     if hello is None:
         return None
     try:
-        record = await anyio.to_thread.run_sync(runs.get, run_id)
-        run_path = await anyio.to_thread.run_sync(runs.run_path, record.id)
+        record, run_path = await anyio.to_thread.run_sync(runs.locate, run_id)
     except RunNotFoundError as exc:
         await _close_with_error(websocket, CLOSE_NOT_FOUND, str(exc))
         return None
@@ -218,15 +226,21 @@ async def serve_metrics_socket(
     if opened is None:
         return
     run_id, run_path, hello = opened
-    state = {"follower": MetricsFollower(metrics, run_id, _keys_of(hello), _after_of(hello))}
+    events_path = run_path / EVENTS_FILE
+
+    def follower(message: dict[str, Any]) -> MetricsFollower:
+        return MetricsFollower(
+            metrics.cache, run_id, events_path, _keys_of(message), _after_of(message)
+        )
+
+    state = {"follower": follower(hello)}
 
     def on_message(message: dict[str, Any]) -> None:
         # A new opening message (same shape) restarts the stream from its position.
-        state["follower"] = MetricsFollower(metrics, run_id, _keys_of(message), _after_of(message))
+        state["follower"] = follower(message)
 
     async def loop() -> None:
         watch = _StatusWatch(runs, run_id, run_path)
-        events_path = run_path / "events.jsonl"
         last_size = -2
         sent_status: str | None = None
         follower = state["follower"]
@@ -270,7 +284,7 @@ async def serve_logs_socket(websocket: WebSocket, runs: RunService, run_id: str)
 
     async def loop() -> None:
         watch = _StatusWatch(runs, run_id, run_path)
-        logs_path = run_path / "logs.txt"
+        logs_path = run_path / LOGS_FILE
         next_offset: int | None = None
         while True:
             status = await anyio.to_thread.run_sync(watch.check, anyio.current_time())

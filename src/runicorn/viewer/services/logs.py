@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from runicorn.storage.run_files import LOGS_FILE
 from runicorn.viewer.services.storage import RunService
 
 DEFAULT_LOG_LIMIT = 256 * 1024
@@ -54,9 +55,10 @@ class LogService:
         self.runs = runs
 
     def read(self, run_id: str, offset: int | None, limit: int) -> dict[str, Any]:
-        record = self.runs.get(run_id)
-        path = self.runs.logs_path(record.id)
-        return read_log_window(path, offset, limit, include_partial=record.status != "running")
+        record, folder = self.runs.locate(run_id)
+        return read_log_window(
+            folder / LOGS_FILE, offset, limit, include_partial=record.status != "running"
+        )
 
     def path(self, run_id: str) -> Path:
-        return self.runs.logs_path(run_id)
+        return self.runs.run_path(run_id) / LOGS_FILE

@@ -13,6 +13,7 @@ import numpy as np
 import orjson
 
 from runicorn.errors import RunicornError, RunNotFoundError
+from runicorn.storage.events import EVENTS_FILE
 from runicorn.viewer.services.storage import RunService
 from runicorn.viewer.utils.cache import FloatArray, MetricCache, MetricsSnapshot, Series
 from runicorn.viewer.utils.downsample import SeriesWindow, sort_by_x, window
@@ -112,8 +113,8 @@ class MetricsService:
 
     def snapshot(self, run_id: str) -> MetricsSnapshot:
         """The run's cached metrics, brought up to date with its events file."""
-        record = self.runs.get(run_id)
-        return self.cache.get(record.id, self.runs.events_path(record.id))
+        record, path = self.runs.locate(run_id)
+        return self.cache.get(record.id, path / EVENTS_FILE)
 
     def series(
         self,

@@ -17,7 +17,7 @@ from runicorn.storage.events import EVENTS_FILE
 from runicorn.storage.jsonio import read_json
 from runicorn.storage.layout import iter_run_dirs
 from runicorn.storage.models import ExperimentRecord
-from runicorn.storage.run_files import ENVIRONMENT_FILE, LOGS_FILE, MEDIA_DIR, META_FILE
+from runicorn.storage.run_files import ENVIRONMENT_FILE, MEDIA_DIR, META_FILE
 from runicorn.viewer.utils.cache import MetricCache
 
 
@@ -67,20 +67,18 @@ class RunService:
     def get(self, run_id: str) -> ExperimentRecord:
         return self.backend.get_run(safe_run_id(run_id))
 
+    def locate(self, run_id: str) -> tuple[ExperimentRecord, Path]:
+        """The run and its folder (checked to lie under the root), from one index lookup."""
+        record = self.get(run_id)
+        return record, self.backend.path_of(record)
+
     def run_path(self, run_id: str) -> Path:
         """The run's folder, checked to lie under the root."""
-        return self.backend.run_path(safe_run_id(run_id))
-
-    def events_path(self, run_id: str) -> Path:
-        return self.run_path(run_id) / EVENTS_FILE
-
-    def logs_path(self, run_id: str) -> Path:
-        return self.run_path(run_id) / LOGS_FILE
+        return self.locate(run_id)[1]
 
     def detail(self, run_id: str) -> dict[str, Any]:
         """A run item plus ``meta``, ``environment``, ``media``, ``files``, ``metric_keys``."""
-        record = self.get(run_id)
-        path = self.backend.run_path(record.id)
+        record, path = self.locate(run_id)
         snapshot = self.cache.get(record.id, path / EVENTS_FILE)
         item = run_item(record)
         meta = read_json(path / META_FILE, {})
