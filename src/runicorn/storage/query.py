@@ -286,21 +286,23 @@ def _json_paths(segments: tuple[str, ...]) -> list[str]:
     return paths
 
 
-def _json_value(fld: _Json) -> _Sql:
-    """The field's SQL value, with its JSON paths bound as parameters."""
+def _json_call(fld: _Json, function: str) -> _Sql:
+    """``function`` (json_extract, json_type) of the field, its JSON paths bound as parameters."""
     column = f"runs.{fld.namespace}"
     paths = _json_paths(fld.segments)
-    parts = [f"json_extract({column}, ?)" for _ in paths]
+    parts = [f"{function}({column}, ?)" for _ in paths]
     text = parts[0] if len(parts) == 1 else f"COALESCE({', '.join(parts)})"
     return _Sql(text, list(paths))
+
+
+def _json_value(fld: _Json) -> _Sql:
+    """The field's SQL value."""
+    return _json_call(fld, "json_extract")
 
 
 def _json_type(fld: _Json) -> _Sql:
-    column = f"runs.{fld.namespace}"
-    paths = _json_paths(fld.segments)
-    parts = [f"json_type({column}, ?)" for _ in paths]
-    text = parts[0] if len(parts) == 1 else f"COALESCE({', '.join(parts)})"
-    return _Sql(text, list(paths))
+    """The field's JSON type name (``null`` when absent)."""
+    return _json_call(fld, "json_type")
 
 
 def _numeric(value: _Sql) -> _Sql:
