@@ -44,11 +44,11 @@ import websockets
 from rich.console import Console
 from rich.table import Table
 
+from runicorn.remote.commands import VIEWER_READY_PREFIX
 from runicorn.storage.backends import HybridStorageBackend
 from runicorn.storage.models import ExperimentRecord, MetricRecord
 from runicorn.viewer.utils.cache import MetricCache
 
-READY = "RUNICORN_VIEWER_READY "
 console = Console(width=130)
 rows: list[tuple[str, str, str, str]] = []
 
@@ -107,10 +107,10 @@ def viewer(root: Path) -> Iterator[tuple[str, psutil.Process]]:
     )  # fmt: skip
     assert process.stdout is not None and process.stdin is not None
     line = process.stdout.readline()
-    if not line.startswith(READY):
+    if not line.startswith(VIEWER_READY_PREFIX):
         process.kill()
         raise RuntimeError(f"viewer did not start: {line!r}")
-    url = json.loads(line[len(READY) :])["url"].rstrip("/")
+    url = json.loads(line[len(VIEWER_READY_PREFIX) :])["url"].rstrip("/")
     try:
         yield url, psutil.Process(process.pid)
     finally:

@@ -41,6 +41,7 @@ from playwright.sync_api import Browser, sync_playwright
 from rich.console import Console
 from rich.table import Table
 
+from runicorn.remote.commands import VIEWER_READY_PREFIX
 from runicorn.storage.backends import HybridStorageBackend
 
 REPO = Path(__file__).resolve().parents[1]
@@ -54,7 +55,6 @@ CHROMIUM_ARGS = [
     "--no-first-run",
     "--disable-quic",
 ]
-READY = "RUNICORN_VIEWER_READY "
 VIEWPORT = {"width": 1400, "height": 900}
 RUN_PAGE_TARGET_MS = 1000.0
 FIRST_ROWS_TARGET_MS = 300.0
@@ -149,11 +149,11 @@ def viewer(root: Path) -> Iterator[str]:
         )
     assert process.stdout is not None
     line = process.stdout.readline()
-    if not line.startswith(READY):
+    if not line.startswith(VIEWER_READY_PREFIX):
         process.kill()
         raise RuntimeError(f"viewer did not start: {line!r}")
     try:
-        yield json.loads(line[len(READY) :])["url"].rstrip("/")
+        yield json.loads(line[len(VIEWER_READY_PREFIX) :])["url"].rstrip("/")
     finally:
         process.terminate()
         try:

@@ -25,6 +25,7 @@ import numpy as np
 import pytest
 
 import runicorn as rn
+from runicorn.remote.commands import VIEWER_READY_PREFIX
 
 try:
     from playwright.sync_api import Browser, ConsoleMessage, Page, expect, sync_playwright
@@ -35,7 +36,6 @@ REPO = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
 STATIC_INDEX = REPO / "src" / "runicorn" / "viewer" / "static" / "index.html"
 SCREENSHOTS = REPO / "test-artifacts" / "screenshots"
-READY_PREFIX = "RUNICORN_VIEWER_READY "
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -205,11 +205,11 @@ def viewer(e2e_data: E2EData, tmp_path_factory: pytest.TempPathFactory) -> Itera
         )  # fmt: skip
     assert process.stdout is not None
     line = process.stdout.readline()
-    if not line.startswith(READY_PREFIX):
+    if not line.startswith(VIEWER_READY_PREFIX):
         process.kill()
         process.wait(timeout=10)
         raise RuntimeError(f"the viewer did not start: {line!r}\n{stderr_path.read_text()}")
-    url = json.loads(line[len(READY_PREFIX) :])["url"].rstrip("/")
+    url = json.loads(line[len(VIEWER_READY_PREFIX) :])["url"].rstrip("/")
     server = Viewer(url, e2e_data.root, process)
     try:
         _wait_until_indexed(server, len(e2e_data.runs))

@@ -11,7 +11,8 @@ from typing import Any
 
 import httpx
 
-from runicorn.viewer.server import READY_PREFIX, viewer_url
+from runicorn.remote.commands import VIEWER_READY_PREFIX
+from runicorn.viewer.server import viewer_url
 
 
 def start(root: Path, *args: str) -> tuple[subprocess.Popen[str], dict[str, Any]]:
@@ -24,11 +25,11 @@ def start(root: Path, *args: str) -> tuple[subprocess.Popen[str], dict[str, Any]
     )
     assert process.stdout is not None
     line = process.stdout.readline()
-    assert line.startswith(READY_PREFIX + " "), (
+    assert line.startswith(VIEWER_READY_PREFIX), (
         line,
         process.stderr.read() if process.stderr else "",
     )
-    return process, json.loads(line[len(READY_PREFIX) + 1 :])
+    return process, json.loads(line[len(VIEWER_READY_PREFIX) :])
 
 
 def stop(process: subprocess.Popen[str]) -> None:

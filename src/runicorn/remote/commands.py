@@ -13,6 +13,7 @@ import secrets
 import shlex
 from collections.abc import Sequence
 
+# The line a viewer prints once listening (``<prefix>{json}``), which launchers wait for.
 VIEWER_READY_PREFIX = "RUNICORN_VIEWER_READY "
 REMOTE_PID_PREFIX = "RUNICORN_REMOTE_PID "
 VIEWER_MODULE = ("-m", "runicorn.viewer")

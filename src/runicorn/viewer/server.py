@@ -19,10 +19,10 @@ from pathlib import Path
 
 import uvicorn
 
+from runicorn.remote.commands import VIEWER_READY_PREFIX
 from runicorn.viewer.app import create_app
 from runicorn.viewer.context import WILDCARD_HOSTS, ViewerContext, is_loopback
 
-READY_PREFIX = "RUNICORN_VIEWER_READY"
 DEFAULT_PORT = 23300
 GRACEFUL_SHUTDOWN_SECONDS = 3
 IDLE_CHECK_INTERVAL = 0.5
@@ -100,7 +100,7 @@ async def _run(
         return
     port = _bound_port(server)
     ready = {"host": host, "port": port, "url": viewer_url(host, port, token)}
-    sys.stdout.write(f"{READY_PREFIX} {json.dumps(ready)}\n")
+    sys.stdout.write(f"{VIEWER_READY_PREFIX}{json.dumps(ready)}\n")
     sys.stdout.flush()
     # The line above is for programs (the remote launcher); this one is for the person.
     root = context.backend.root
