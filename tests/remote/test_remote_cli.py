@@ -169,3 +169,26 @@ def test_remote_ls_lists_runs_on_the_remote_root(
     assert run.id in table and "finished" in table
     empty = list_remote_runs(target, str(tmp_path / "nothing"), key_file=key)
     assert empty["exists"] is False
+
+
+def test_runicorn_remote_ls_command_prints_the_remote_runs(
+    sshd_server: SshdServer, cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    root = tmp_path / "remote root"
+    run = rn.init(project="nlp", name="bert", storage=root, capture_console=False,
+                  capture_env=False, system_metrics=False)  # fmt: skip
+    run.finish()
+    accept_host_key(sshd_server.host, sshd_server.port, sshd_server.host_public_key)
+    target = f"{sshd_server.user}@{sshd_server.host}"
+    command = [sys.executable, "-m", "runicorn", "remote", "ls", target,
+               "--port", str(sshd_server.port), "-i", str(sshd_server.client_key_path),
+               "--root", str(root), "--python", sys.executable]  # fmt: skip
+    done = subprocess.run(command, env=cli_env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert run.id in done.stdout and "bert" in done.stdout and "finished" in done.stdout
+
+    wrong = subprocess.run(
+        [sys.executable, "-m", "runicorn", "remote", "a", "b", "c"],
+        env=cli_env, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert wrong.returncode == 1 and "usage: runicorn remote" in wrong.stderr

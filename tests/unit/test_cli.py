@@ -167,3 +167,26 @@ def test_unknown_command_fails_with_usage() -> None:
     result = invoke("no-such-command")
     assert result.exit_code != 0
     assert "No such command" in result.output or "No such command" in result.stderr
+
+
+def test_export_then_import_moves_a_run_to_another_root(root: Path, tmp_path: Path) -> None:
+    run_id = make_run(root)
+    archive = tmp_path / "runs.tar.gz"
+    exported = invoke("export", run_id, "-o", str(archive), "--root", str(root))
+    assert exported.exit_code == 0, exported.output
+    assert f"exported 1 runs to {archive}" in exported.output
+
+    other = tmp_path / "other"
+    imported = invoke("import", str(archive), "--root", str(other))
+    assert imported.exit_code == 0, imported.output
+    with HybridStorageBackend(other) as backend:
+        assert [r.id for r in backend.list_runs()[0]] == [run_id]
+    again = invoke("import", str(archive), "--root", str(other))
+    assert "imported 0 runs" in again.output and run_id in again.stderr, "never overwritten"
+
+    table = tmp_path / "metrics.csv"
+    csv = invoke("export", run_id, "-o", str(table), "--format", "csv", "--root", str(root))
+    assert csv.exit_code == 0, csv.output
+    assert table.read_text().splitlines()[0].startswith("run_id,step,time")
+    bad = invoke("export", run_id, "-o", str(table), "--format", "xml", "--root", str(root))
+    assert bad.exit_code == 1 and "unknown format" in bad.stderr
