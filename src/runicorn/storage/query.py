@@ -58,6 +58,7 @@ _COLUMNS: dict[str, tuple[str, str]] = {
     "duration": ("(COALESCE(runs.ended_at, runs.heartbeat_at) - runs.created_at)", "number"),
     "last_step": ("runs.last_step", "number"),
     "pid": ("runs.pid", "number"),
+    "alerts": ("(SELECT COUNT(*) FROM alerts AS a WHERE a.run_id = runs.id)", "number"),
 }
 _FIELD_HELP = (
     "a field: " + ", ".join(_COLUMNS) + ", tags, config.<key>, summary.<key> or "

@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
@@ -56,6 +56,21 @@ CREATE TABLE IF NOT EXISTS metrics (
     PRIMARY KEY (run_id, key)
 );
 CREATE INDEX IF NOT EXISTS metrics_key ON metrics (key);
+CREATE TABLE IF NOT EXISTS alerts (
+    id INTEGER PRIMARY KEY,
+    run_id TEXT NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+    ts REAL NOT NULL,
+    source TEXT NOT NULL DEFAULT 'sdk',
+    rule TEXT NOT NULL,
+    key TEXT,
+    step INTEGER,
+    value REAL,
+    level TEXT NOT NULL,
+    title TEXT NOT NULL,
+    text TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX IF NOT EXISTS alerts_run_ts ON alerts (run_id, ts);
+CREATE INDEX IF NOT EXISTS alerts_ts ON alerts (ts);
 CREATE TABLE IF NOT EXISTS preferences (
     key TEXT PRIMARY KEY,
     value TEXT NOT NULL
@@ -63,6 +78,7 @@ CREATE TABLE IF NOT EXISTS preferences (
 """
 
 _DROP_ALL = """
+DROP TABLE IF EXISTS alerts;
 DROP TABLE IF EXISTS metrics;
 DROP TABLE IF EXISTS run_tags;
 DROP TABLE IF EXISTS runs;
