@@ -113,8 +113,15 @@ class SdkSettings:
             system_interval=_env_float("RUNICORN_SYSTEM_INTERVAL", 10.0, 0.05),
             flush_bytes=int(_env_float("RUNICORN_FLUSH_BYTES", float(1 << 20), 1)),
             max_buffer_bytes=int(_env_float("RUNICORN_MAX_BUFFER_BYTES", float(64 << 20), 1024)),
-            mode=os.environ.get("RUNICORN_MODE", "online").strip().lower() or "online",
+            mode=_recording_mode(),
         )
+
+
+def _recording_mode() -> str:
+    """``RUNICORN_MODE``, where the original SDK's kill switch ``RUNICORN_ON=0|false|off`` wins."""
+    if os.environ.get("RUNICORN_ON", "").strip().lower() in ("0", "false", "off"):
+        return "disabled"
+    return os.environ.get("RUNICORN_MODE", "online").strip().lower() or "online"
 
 
 def process_rank() -> int:

@@ -184,6 +184,27 @@ def test_sdk_settings_read_the_environment(monkeypatch: pytest.MonkeyPatch) -> N
     assert settings.mode == "disabled"
 
 
+@pytest.mark.parametrize("switch", ["0", "false", "OFF", " off "])
+def test_original_kill_switch_runicorn_on_disables_recording(
+    switch: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("RUNICORN_ON", switch)
+    assert config.SdkSettings.from_env().mode == "disabled"
+    run = rn.init(project="vision", name="resnet50", storage=tmp_path, config={"batch_size": 64})
+    run.log({"train/loss": 0.5})
+    run.finish()
+    assert isinstance(run, rn.NoOpRun)
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("switch", ["1", "true", "on", ""])
+def test_runicorn_on_set_to_yes_keeps_recording(
+    switch: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("RUNICORN_ON", switch)
+    assert config.SdkSettings.from_env().mode == "online"
+
+
 def test_sdk_settings_clamp_tiny_values_and_ignore_garbage(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
