@@ -19,6 +19,7 @@ from typing import Any
 import orjson
 
 from runicorn.errors import RunNotFoundError, StorageError
+from runicorn.storage import alerts as alert_index
 from runicorn.storage.jsonio import atomic_write_json, dumps, read_json
 from runicorn.storage.layout import INDEX_DIR_NAME, ensure_within, iter_run_dirs, validate_run_id
 from runicorn.storage.liveness import Heartbeat, looks_crashed
@@ -141,6 +142,8 @@ class SQLiteStorageBackend:
             if replace_metrics:
                 conn.execute("DELETE FROM metrics WHERE run_id = ?", (record.id,))
                 self._write_metrics(conn, record.id, record.metrics.values())
+            if record.alert_events is not None:
+                alert_index.replace_file_alerts(conn, record.id, record.alert_events)
 
     def update_progress(
         self,
@@ -229,7 +232,13 @@ class SQLiteStorageBackend:
         with self._lock:
             rows = self._conn.execute(sql, args).fetchall()
             metrics = self._metrics_of([row["id"] for row in rows])
-        return [_record_from_row(row, metrics.get(row["id"], {})) for row in rows]
+            alerts = alert_index.alert_counts(self._conn, [row["id"] for row in rows])
+        records = [_record_from_row(row, metrics.get(row["id"], {})) for row in rows]
+        for record in records:
+            if record.id in alerts:
+                count, last = alerts[record.id]
+                record.alerts, record.last_alert = count, last.to_dict()
+        return records
 
     def _metrics_of(self, run_ids: list[str]) -> dict[str, dict[str, MetricRecord]]:
         result: dict[str, dict[str, MetricRecord]] = {}
@@ -349,6 +358,44 @@ class SQLiteStorageBackend:
             "ORDER BY j.fullkey"
         ).fetchall()
         return [row[0][2:] if row[0].startswith("$.") else row[0] for row in rows]
+
+    def add_alerts(self, alerts: Sequence[alert_index.AlertRecord]) -> None:
+        """Record alerts of indexed runs."""
+        if alerts:
+            with self._lock, transaction(self._conn) as conn:
+                alert_index.insert_alerts(conn, alerts)
+
+    def add_alert_once(self, alert: alert_index.AlertRecord) -> bool:
+        """Record ``alert`` unless the run already has one of its rule at its step."""
+        with self._lock, transaction(self._conn) as conn:
+            if alert_index.has_alert(conn, alert.run_id, alert.rule, alert.step):
+                return False
+            alert_index.insert_alerts(conn, [alert])
+            return True
+
+    def alerts(
+        self,
+        *,
+        run_id: str | None = None,
+        since: float | None = None,
+        levels: Sequence[str] = (),
+        project: str | None = None,
+        after_id: int | None = None,
+        limit: int | None = 100,
+        offset: int = 0,
+    ) -> tuple[list[alert_index.AlertRecord], int]:
+        """A page of alerts, newest first, and the total matching."""
+        with self._lock:
+            return alert_index.select_alerts(
+                self._conn,
+                run_id=run_id,
+                since=since,
+                levels=levels,
+                project=project,
+                after_id=after_id,
+                limit=limit,
+                offset=offset,
+            )
 
     def get_preferences(self) -> dict[str, Any]:
         """Every stored UI preference."""

@@ -77,6 +77,10 @@ class ExperimentRecord:
     metrics: dict[str, MetricRecord] = field(default_factory=dict)
     last_step: int = 0
     deleted_at: float | None = None
+    alerts: int = 0
+    last_alert: dict[str, Any] | None = None
+    # Alerts read from the run's events.jsonl (None when the record did not come from its files).
+    alert_events: list[Any] | None = field(default=None, repr=False, compare=False)
 
     @property
     def duration(self) -> float | None:
@@ -89,6 +93,7 @@ class ExperimentRecord:
     def to_dict(self) -> dict[str, Any]:
         """The API shape of a run item (DESIGN §4)."""
         data = asdict(self)
+        data.pop("alert_events", None)
         data["metrics"] = {key: record.to_dict() for key, record in self.metrics.items()}
         data["duration"] = self.duration
         return data

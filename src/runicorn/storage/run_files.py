@@ -10,7 +10,8 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
-from runicorn.storage.events import EVENTS_FILE, metric_stats_of
+from runicorn.storage.alerts import alerts_from_events
+from runicorn.storage.events import EVENTS_FILE, MetricStats, read_events
 from runicorn.storage.jsonio import read_json
 from runicorn.storage.layout import RunLocation, location_from_path
 from runicorn.storage.models import RUN_STATUSES, ExperimentRecord
@@ -82,7 +83,9 @@ def read_record(root: Path, run_path: Path) -> ExperimentRecord:
     deleted = read_json(run_path / DELETED_FILE)
     location = location_from_path(root, run_path)
     project, name = _project_and_name(meta, location)
-    stats = metric_stats_of(run_path / EVENTS_FILE)
+    events = read_events(run_path / EVENTS_FILE).events
+    stats = MetricStats()
+    stats.add_events(events)
 
     state = status.get("status")
     if state not in RUN_STATUSES:
@@ -120,4 +123,5 @@ def read_record(root: Path, run_path: Path) -> ExperimentRecord:
         metrics=stats.records,
         last_step=stats.last_step,
         deleted_at=to_timestamp(deleted.get("deleted_at")) if isinstance(deleted, dict) else None,
+        alert_events=alerts_from_events(run_path.name, events),
     )
