@@ -19,6 +19,7 @@ import csv
 import hashlib
 import io
 import math
+import os
 import secrets
 import shutil
 import tarfile
@@ -30,7 +31,8 @@ from typing import IO, Any, Literal
 
 import numpy as np
 
-from runicorn.errors import InvalidNameError, RunicornError
+from runicorn.errors import InvalidNameError, RunicornError, UnsafePathError
+from runicorn.security.path_validation import file_under, open_under
 from runicorn.storage.backends import HybridStorageBackend
 from runicorn.storage.events import EVENTS_FILE
 from runicorn.storage.jsonio import dumps, encode_nonfinite, loads
@@ -141,7 +143,7 @@ def export_archive(
             run_path = backend.run_path(record.id)
             files: dict[str, dict[str, Any]] = {}
             for name, path in _run_files(run_path):
-                entry = _add_file(tar, f"{record.path}/{name}", path)
+                entry = _add_file(tar, f"{record.path}/{name}", backend.root, path)
                 if entry is not None:
                     files[name] = entry
                     result.files += 1
@@ -165,13 +167,13 @@ def export_archive(
     return result
 
 
-def _add_file(tar: tarfile.TarFile, arcname: str, path: Path) -> dict[str, Any] | None:
+def _add_file(tar: tarfile.TarFile, arcname: str, root: Path, path: Path) -> dict[str, Any] | None:
     try:
-        handle = open(path, "rb")  # noqa: SIM115 - closed by the with below
-    except OSError:
+        handle = open_under(root, path)  # a link swapped in after listing is not followed
+    except (OSError, UnsafePathError):
         return None
     with handle:
-        stat = path.stat()
+        stat = os.fstat(handle.fileno())
         # A live run's events.jsonl grows while we read: archive the size seen now, hashed
         # from the very bytes archived.
         info = tarfile.TarInfo(arcname)
@@ -414,7 +416,8 @@ def _metric_rows(
     tables: list[tuple[ExperimentRecord, dict[str, Any]]] = []
     all_keys: dict[str, None] = {}
     for done, record in enumerate(records, start=1):
-        snapshot = cache.get(record.id, backend.run_path(record.id) / EVENTS_FILE)
+        events = file_under(backend.root, backend.run_path(record.id) / EVENTS_FILE)
+        snapshot = cache.get(record.id, events)
         wanted = (
             list(keys)
             if keys

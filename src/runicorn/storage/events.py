@@ -17,6 +17,8 @@ from typing import Any
 
 import numpy as np
 
+from runicorn.errors import UnsafePathError
+from runicorn.security.path_validation import open_under
 from runicorn.storage.jsonio import as_float, loads
 from runicorn.storage.models import MetricRecord
 
@@ -36,10 +38,14 @@ class EventChunk:
     skipped_lines: int = 0
 
 
-def read_events(path: Path, offset: int = 0) -> EventChunk:
-    """Every complete event line of ``path`` from byte ``offset`` on."""
+def read_events(path: Path, offset: int = 0, *, root: Path | None = None) -> EventChunk:
+    """Every complete event line of ``path`` from byte ``offset`` on.
+
+    ``path`` must stay under ``root`` (by default its own run folder): a link leading elsewhere
+    raises :class:`~runicorn.errors.UnsafePathError` rather than being read.
+    """
     try:
-        with open(path, "rb") as handle:
+        with open_under(root or path.parent, path) as handle:
             handle.seek(offset)
             data = handle.read()
     except FileNotFoundError:
@@ -182,8 +188,12 @@ class MetricStats:
                     self.add(data)
 
 
-def metric_stats_of(path: Path) -> MetricStats:
-    """Statistics of every metric in one ``events.jsonl``."""
+def metric_stats_of(path: Path, *, root: Path | None = None) -> MetricStats:
+    """Statistics of every metric in one ``events.jsonl`` (none when it leads outside ``root``)."""
     stats = MetricStats()
-    stats.add_events(read_events(path).events)
+    try:
+        events = read_events(path, root=root).events
+    except UnsafePathError:
+        return stats
+    stats.add_events(events)
     return stats

@@ -8,7 +8,13 @@ from pathlib import Path
 import pytest
 
 from runicorn.errors import InvalidNameError, UnsafePathError
-from runicorn.security.path_validation import resolve_under, safe_relative_path, safe_run_id
+from runicorn.security.path_validation import (
+    open_under,
+    read_json_under,
+    resolve_under,
+    safe_relative_path,
+    safe_run_id,
+)
 
 
 @pytest.mark.parametrize(
@@ -45,3 +51,22 @@ def test_run_ids_must_be_single_safe_names(bad: str) -> None:
     with pytest.raises(InvalidNameError):
         safe_run_id(bad)
     assert safe_run_id("20261126_101500_a1b2c3") == "20261126_101500_a1b2c3"
+
+
+def test_open_under_reads_files_and_refuses_escapes(tmp_path: Path) -> None:
+    root = tmp_path / "root"
+    run = root / "vision" / "resnet" / "runs" / "20261126_101500_a1b2c3"
+    run.mkdir(parents=True)
+    (tmp_path / "id_rsa").write_text("PRIVATE KEY")
+    (run / "logs.txt").write_text("epoch 1\n")
+    with open_under(root, run / "logs.txt") as handle:
+        assert handle.read() == b"epoch 1\n"
+    os.symlink(tmp_path / "id_rsa", run / "events.jsonl")
+    os.symlink(tmp_path, run / "up")
+    os.mkfifo(run / "status.json")
+    for name in ("events.jsonl", "up/id_rsa", "status.json"):
+        with pytest.raises(UnsafePathError):
+            open_under(root, run / name)
+    with pytest.raises(FileNotFoundError):
+        open_under(root, run / "environment.json")
+    assert read_json_under(root, run / "events.jsonl") is None

@@ -5,12 +5,12 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query, Response, WebSocket
-from fastapi.responses import FileResponse
+from fastapi.responses import FileResponse, StreamingResponse
 
 from runicorn.viewer.api.deps import Context, MutateLimit, ReadLimit, in_thread, json_response
 from runicorn.viewer.api.models import RunIds, RunPatch
 from runicorn.viewer.services.live import serve_logs_socket
-from runicorn.viewer.services.logs import DEFAULT_LOG_LIMIT
+from runicorn.viewer.services.logs import DEFAULT_LOG_LIMIT, iter_file
 
 router = APIRouter(tags=["runs"])
 
@@ -90,15 +90,19 @@ async def logs(
     "/api/runs/{run_id}/logs/download",
     summary="logs.txt as a download",
     dependencies=[ReadLimit],
-    response_class=FileResponse,
+    response_class=StreamingResponse,
+    responses={200: {"content": {"text/plain": {"schema": {"type": "string"}}}}},
 )
-async def download_logs(run_id: str, context: Context) -> FileResponse:
-    record = await in_thread(context.runs.get, run_id)
-    path = await in_thread(context.logs.path, record.id)
-    if not await in_thread(path.is_file):
-        raise HTTPException(404, f"run {record.id} has no logs.txt yet")
-    return FileResponse(
-        path, media_type="text/plain; charset=utf-8", filename=f"{record.id}-logs.txt"
+async def download_logs(run_id: str, context: Context) -> StreamingResponse:
+    # Streamed from the handle opened under the root: a link swapped in later is never read.
+    found_id, handle, size = await in_thread(context.logs.open, run_id)
+    return StreamingResponse(
+        iter_file(handle, size),
+        media_type="text/plain; charset=utf-8",
+        headers={
+            "Content-Length": str(size),
+            "Content-Disposition": f'attachment; filename="{found_id}-logs.txt"',
+        },
     )
 
 

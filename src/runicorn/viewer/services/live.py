@@ -19,9 +19,9 @@ import anyio
 import orjson
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
-from runicorn.errors import RunicornError, RunNotFoundError
+from runicorn.errors import RunicornError, RunNotFoundError, UnsafePathError
+from runicorn.security.path_validation import file_under, read_json_under
 from runicorn.storage.events import EVENTS_FILE
-from runicorn.storage.jsonio import read_json
 from runicorn.storage.run_files import LOGS_FILE, STATUS_FILE
 from runicorn.viewer.services.logs import DEFAULT_LOG_LIMIT, read_log_window
 from runicorn.viewer.services.metrics import MetricsService, encode, json_array
@@ -33,6 +33,7 @@ STATUS_RECHECK_INTERVAL = 1.0
 MAX_POINTS_PER_MESSAGE = 50_000
 CLOSE_NOT_FOUND = 4404
 CLOSE_BAD_REQUEST = 4400
+CLOSE_FORBIDDEN = 4403
 
 
 class MetricsFollower:
@@ -45,10 +46,13 @@ class MetricsFollower:
         events_path: Path,
         keys: list[str] | None,
         after: float | None,
+        *,
+        root: Path,
     ) -> None:
         self.cache = cache
         self.run_id = run_id
         self.events_path = events_path
+        self.root = root
         self.keys = keys
         self.after = after
         self.cursors: dict[str, int] = {}
@@ -59,8 +63,9 @@ class MetricsFollower:
 
     def poll(self) -> dict[str, Any] | None:
         """``{"series": {...}}`` with the points not sent yet, or None when there are none."""
-        # The run was found when the socket opened: no index lookup on every poll.
-        snapshot = self.cache.get(self.run_id, self.events_path)
+        # The run was found when the socket opened: no index lookup on every poll. The file is
+        # checked every time, since a link can replace it while the socket is open.
+        snapshot = self.cache.get(self.run_id, file_under(self.root, self.events_path))
         first = self.generation is None
         if not first and snapshot.generation != self.generation:
             # The file was rewritten: start over, skipping what the client already drew.
@@ -117,6 +122,7 @@ class _StatusWatch:
 
     def __init__(self, runs: RunService, run_id: str, run_path: Path) -> None:
         self.runs = runs
+        self.root = runs.root
         self.run_id = run_id
         self.status_path = run_path / STATUS_FILE
         self.mtime = -1.0
@@ -127,7 +133,7 @@ class _StatusWatch:
         mtime, _ = _mtime_and_size(self.status_path)
         if mtime != self.mtime:
             self.mtime = mtime
-            data = read_json(self.status_path, {})
+            data = read_json_under(self.root, self.status_path)
             if isinstance(data, dict) and isinstance(data.get("status"), str):
                 self.status = data["status"]
         if self.status == "running" and now - self.checked_at >= STATUS_RECHECK_INTERVAL:
@@ -196,8 +202,11 @@ async def _run_until_disconnect(
                 on_message(message)
 
         group.start_soon(reader)
-        with contextlib.suppress(WebSocketDisconnect, RuntimeError, OSError):
-            await loop()
+        try:
+            with contextlib.suppress(WebSocketDisconnect, RuntimeError, OSError):
+                await loop()
+        except UnsafePathError as exc:
+            await _close_with_error(websocket, CLOSE_FORBIDDEN, str(exc))
         group.cancel_scope.cancel()
     if websocket.application_state == WebSocketState.CONNECTED:
         with contextlib.suppress(RuntimeError, WebSocketDisconnect):
@@ -230,8 +239,9 @@ async def serve_metrics_socket(
 
     def follower(message: dict[str, Any]) -> MetricsFollower:
         return MetricsFollower(
-            metrics.cache, run_id, events_path, _keys_of(message), _after_of(message)
-        )
+            metrics.cache, run_id, events_path, _keys_of(message), _after_of(message),
+            root=runs.root,
+        )  # fmt: skip
 
     state = {"follower": follower(hello)}
 
@@ -303,6 +313,7 @@ async def serve_logs_socket(websocket: WebSocket, runs: RunService, run_id: str)
                         next_offset,
                         DEFAULT_LOG_LIMIT,
                         include_partial=status != "running",
+                        root=runs.root,
                     )
                 )
                 if first or chunk["text"]:

@@ -10,11 +10,15 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from runicorn.errors import RunicornError, RunNotFoundError
-from runicorn.security.path_validation import resolve_under, safe_run_id
+from runicorn.errors import RunicornError, RunNotFoundError, UnsafePathError
+from runicorn.security.path_validation import (
+    file_under,
+    read_json_under,
+    resolve_under,
+    safe_run_id,
+)
 from runicorn.storage.backends import HybridStorageBackend
 from runicorn.storage.events import EVENTS_FILE
-from runicorn.storage.jsonio import read_json
 from runicorn.storage.layout import iter_run_dirs
 from runicorn.storage.models import ExperimentRecord
 from runicorn.storage.run_files import ENVIRONMENT_FILE, MEDIA_DIR, META_FILE
@@ -79,17 +83,23 @@ class RunService:
     def detail(self, run_id: str) -> dict[str, Any]:
         """A run item plus ``meta``, ``environment``, ``media``, ``files``, ``metric_keys``."""
         record, path = self.locate(run_id)
-        snapshot = self.cache.get(record.id, path / EVENTS_FILE)
         item = run_item(record)
-        meta = read_json(path / META_FILE, {})
+        meta = read_json_under(self.root, path / META_FILE)
         item["meta"] = meta if isinstance(meta, dict) else {}
-        environment = read_json(path / ENVIRONMENT_FILE)
+        environment = read_json_under(self.root, path / ENVIRONMENT_FILE)
         item["environment"] = environment if isinstance(environment, dict) else None
-        item["media"] = [
-            {k: m.get(k) for k in ("key", "path", "step", "caption", "ts")} for m in snapshot.media
-        ]
+        try:
+            snapshot = self.cache.get(record.id, file_under(self.root, path / EVENTS_FILE))
+        except UnsafePathError:
+            # The run is still shown; its events are not read (the metrics API says why).
+            item["media"], item["metric_keys"] = [], []
+        else:
+            item["media"] = [
+                {k: m.get(k) for k in ("key", "path", "step", "caption", "ts")}
+                for m in snapshot.media
+            ]
+            item["metric_keys"] = snapshot.metric_keys()
         item["files"] = _file_sizes(path)
-        item["metric_keys"] = snapshot.metric_keys()
         return item
 
     def update(self, run_id: str, *, tags: list[str] | None, notes: str | None) -> dict[str, Any]:
