@@ -1,7 +1,9 @@
 """What a run needs to be reproduced later: interpreter, machine, command line, code, packages.
 
-Captured once at ``init`` into ``environment.json``. It runs in the user's training process
-before training starts, so it must be quick and must never raise: any part that cannot be read
+Captured into ``environment.json`` once per process and working directory, in a child process,
+and copied into every run the process starts (:func:`record_environment`). Nobody waits for it:
+``init`` and ``finish`` return at once and the file appears when the capture is done, possibly
+after the run has ended, so readers must accept a run without it. Any part that cannot be read
 is ``None``, and the rest is still recorded.
 """
 
@@ -11,6 +13,7 @@ import importlib.metadata
 import json
 import os
 import platform
+import queue
 import re
 import shutil
 import socket
@@ -25,6 +28,7 @@ from urllib.parse import urlsplit, urlunsplit
 import psutil
 
 from runicorn import gpu
+from runicorn.storage.jsonio import atomic_write_json, read_json
 
 GIT_TIMEOUT = 3.0
 """Seconds allowed per git command; a repository on a stalled network share must not block."""
@@ -244,12 +248,17 @@ def _run_git(
     return b"".join(chunks), False
 
 
-def start_capture(output: Path) -> subprocess.Popen[bytes] | None:
+CAPTURE_TIMEOUT = 60.0
+"""Seconds the capture child may take before it is given up (git is bounded per command)."""
+
+
+def start_capture(output: Path, cwd: str | None = None) -> subprocess.Popen[bytes] | None:
     """Capture this process's environment into ``output`` from a child process.
 
     Reading package metadata and running git takes a few hundred milliseconds of CPU; in a
     child it never competes with the training loop for the GIL. The child sees this process's
-    ``sys.path``, working directory and command line. None when no child can be started.
+    ``sys.path`` and command line, and ``cwd`` (default: this process's working directory).
+    None when no child can be started.
     """
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(entry for entry in sys.path if entry)
@@ -263,9 +272,89 @@ def start_capture(output: Path) -> subprocess.Popen[bytes] | None:
         return subprocess.Popen(
             [sys.executable, "-c", code, str(output), json.dumps(list(sys.argv))],
             env=env,
+            cwd=cwd,
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
     except (OSError, ValueError):
         return None
+
+
+class EnvironmentRecorder:
+    """Writes ``environment.json`` into run folders from one background thread.
+
+    The first run of a working directory starts the capture child and the thread waits for it;
+    later runs receive a copy of its result. A script that creates a thousand short runs thus
+    pays for one capture, and ``finish`` never waits for one.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._pid = 0
+        self._jobs: queue.SimpleQueue[tuple[str, Path]] = queue.SimpleQueue()
+        self._thread: threading.Thread | None = None
+        self._captured: dict[str, dict[str, Any]] = {}
+
+    def record(self, output: Path) -> None:
+        """Have ``output`` written soon; returns at once and never raises."""
+        try:
+            cwd = os.getcwd()
+        except OSError:
+            return
+        with self._lock:
+            if self._pid != os.getpid():
+                # First use, or a forked child: the parent's thread did not come along.
+                self._pid = os.getpid()
+                self._jobs = queue.SimpleQueue()
+                self._thread = None
+            self._jobs.put((cwd, output))
+            if self._thread is None:
+                self._thread = threading.Thread(
+                    target=self._work, name="runicorn-environment", daemon=True
+                )
+                self._thread.start()
+
+    def _work(self) -> None:
+        jobs = self._jobs
+        while True:
+            cwd, output = jobs.get()
+            try:
+                self._write(cwd, output)
+            except Exception:  # noqa: S112 - a missing environment.json is allowed; go on
+                continue
+
+    def _write(self, cwd: str, output: Path) -> None:
+        environment = self._captured.get(cwd)
+        if environment is None:
+            captured = _capture_into(output, cwd)
+            if captured is not None:
+                self._captured[cwd] = captured
+            return
+        if output.parent.is_dir():
+            atomic_write_json(output, environment, durable=False)
+
+
+def _capture_into(output: Path, cwd: str) -> dict[str, Any] | None:
+    """Capture into ``output`` (in a child when possible) and return what was written."""
+    process = start_capture(output, cwd)
+    if process is None:
+        environment = capture_environment(cwd=Path(cwd))
+        atomic_write_json(output, environment)
+        return environment
+    try:
+        process.wait(CAPTURE_TIMEOUT)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+        return None
+    environment = read_json(output, None)
+    return environment if isinstance(environment, dict) else None
+
+
+_recorder = EnvironmentRecorder()
+
+
+def record_environment(output: Path) -> None:
+    """Write this process's environment to ``output`` in the background (see the module doc)."""
+    _recorder.record(output)

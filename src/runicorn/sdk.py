@@ -11,9 +11,9 @@ import atexit
 import contextlib
 import logging
 import math
+import operator
 import os
 import signal
-import subprocess
 import sys
 import threading
 import time
@@ -22,7 +22,7 @@ import warnings
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from types import FrameType, TracebackType
-from typing import Any
+from typing import Any, NoReturn
 
 import orjson
 
@@ -65,6 +65,13 @@ __all__ = [
 
 _RESERVED_KEYS = ("global_step", "time", "stage")
 _NUMBER_TYPES = frozenset({float, int})
+MAX_KEY_LENGTH = 256
+"""The longest metric key ``log`` accepts, in characters; longer keys are skipped with a warning."""
+_FORBIDDEN_KEY_CHARS = ("\x00", "\n", "\r")
+# orjson's integer range: a larger int cannot be encoded, so it is refused per key.
+_INT_MIN, _INT_MAX = -(2**63), 2**64 - 1
+# Steps are stored in SQLite's signed 64-bit integers.
+_STEP_MIN, _STEP_MAX = -(2**63), 2**63 - 1
 _active_run: Run | NoOpRun | None = None
 _live_runs: list[Run] = []
 _hooks_installed = False
@@ -101,28 +108,66 @@ def _caller_stacklevel() -> int:
 
 
 def _clean_value(value: Any) -> float | int | None:
-    """A loggable number from ``value`` (NumPy scalars, 0-d tensors, bools), else None."""
+    """A loggable number from ``value`` (NumPy scalars, 0-d tensors, bools), else None.
+
+    A tensor costs exactly one ``.item()``: the one device synchronisation the user's own
+    ``.item()`` would have caused, and nothing else (``item`` refuses tensors of several values).
+    """
     kind = type(value)
-    if kind is float or kind is int:
+    if kind is float:
         return value  # type: ignore[no-any-return]
-    if kind is bool:
-        return int(value)
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return float(value) if isinstance(value, float) else int(value)
+    if kind is int:
+        return value if _INT_MIN <= value <= _INT_MAX else None
     item = getattr(value, "item", None)
-    if item is not None and callable(item):
+    if item is not None:
         try:
-            numel = getattr(value, "numel", None)
-            size = numel() if callable(numel) else getattr(value, "size", 1)
-            if size != 1:
-                return None
-            result = item()
+            value = item()
         except Exception:
             return None
-        if isinstance(result, bool):
-            return int(result)
-        if isinstance(result, int | float):
-            return result
+        kind = type(value)
+        if kind is float:
+            return value  # type: ignore[no-any-return]
+    if isinstance(value, bool):
+        return int(value)
+    if isinstance(value, int):
+        return int(value) if _INT_MIN <= value <= _INT_MAX else None
+    if isinstance(value, float):
+        return float(value)
+    return None
+
+
+def _describe(value: Any) -> str:
+    """Why ``value`` is not a loggable number, for the one warning about its key."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return f"{value} does not fit in 64 bits"
+    return f"{type(value).__name__} is not a number"
+
+
+def _clean_step(step: Any) -> int | None:
+    """``step`` as a storable whole number, else None (bools, fractions, beyond 64 bits)."""
+    if type(step) is not int:
+        if isinstance(step, bool):
+            return None
+        if isinstance(step, float):
+            if not step.is_integer():
+                return None
+            step = int(step)
+        else:
+            try:
+                step = operator.index(step)
+            except TypeError:
+                return None
+    return step if _STEP_MIN <= step <= _STEP_MAX else None
+
+
+def _key_problem(key: str) -> str | None:
+    """Why ``key`` cannot name a metric, or None when it can."""
+    if not key:
+        return "is empty"
+    if len(key) > MAX_KEY_LENGTH:
+        return f"is {len(key)} characters long (the limit is {MAX_KEY_LENGTH})"
+    if any(char in key for char in _FORBIDDEN_KEY_CHARS):
+        return "contains a NUL, newline or carriage return"
     return None
 
 
@@ -154,6 +199,8 @@ class Run:
         self.settings = settings
         self._warn = _WarnOnce()
         self._lock = threading.Lock()
+        # Metric keys already checked: a dict made only of them skips the per-key checks.
+        self._good_keys: set[str] = set()
         self._step = resume_from.last_step if resume_from else 0
         self._summary: dict[str, Any] = dict(resume_from.summary) if resume_from else {}
         self._summary_dirty = bool(self._summary)
@@ -162,6 +209,7 @@ class Run:
         self._status = "running"
         self._ended_at: float | None = None
         self._exit_reason: str | None = None
+        self._exit_code: int | None = None
         self._finished = False
         self._media_count = 0
         self._index: SQLiteStorageBackend | None = None
@@ -174,8 +222,6 @@ class Run:
         )
         self._console: Any = None
         self._sampler: Any = None
-        self._env_thread: threading.Thread | None = None
-        self._env_process: subprocess.Popen[bytes] | None = None
 
     def log(
         self, data: Mapping[str, Any], step: int | None = None, *, stage: str | None = None
@@ -191,10 +237,8 @@ class Run:
         try:
             if (
                 type(data) is dict
+                and self._good_keys.issuperset(data)
                 and _NUMBER_TYPES.issuperset(map(type, data.values()))
-                and "global_step" not in data
-                and "time" not in data
-                and "stage" not in data
             ):
                 record = data.copy()
             else:
@@ -205,7 +249,15 @@ class Run:
             if step is None:
                 current = self._step = self._step + 1
             else:
-                current = self._step = int(step)
+                checked = _clean_step(step)
+                if checked is None:
+                    self._warn(
+                        "step",
+                        f"step must be a whole number that fits in 64 bits, got {step!r}; "
+                        "such log() calls are skipped",
+                    )
+                    return
+                current = self._step = checked
             record["global_step"] = current
             record["time"] = now
             if stage is not None:
@@ -214,7 +266,7 @@ class Run:
             # makes an exact-size copy, so a queued line costs its length, not 4 KiB.
             try:
                 line = orjson.dumps({"ts": now, "type": "metrics", "data": record}) + b"\n"
-            except TypeError:  # a non-string key in an otherwise plain dict
+            except TypeError:  # an int beyond 64 bits in an otherwise plain dict
                 record = {
                     **self._clean(data),
                     **{k: record[k] for k in _RESERVED_KEYS if k in record},
@@ -237,24 +289,36 @@ class Run:
             self._warn("log-type", f"log() takes a dict of metrics, got {type(data).__name__}")
             return {}
         values: dict[str, Any] = {}
-        items: Iterable[tuple[object, Any]] = data.items()
+        good_keys = self._good_keys
+        items: Iterable[tuple[Any, Any]] = data.items()
         for key, raw in items:
-            if not isinstance(key, str):
-                self._warn("key-type", f"metric keys must be strings; {key!r} and such are skipped")
-                continue
-            if key in _RESERVED_KEYS:
-                if key != STEP_KEY:
-                    self._warn(f"reserved:{key}", f"metric key {key!r} is reserved; it is skipped")
+            if key not in good_keys and not self._accept_key(key):
                 continue
             value = _clean_value(raw)
             if value is None:
                 self._warn(
-                    f"value:{key}",
-                    f"metric {key!r}: {type(raw).__name__} is not a number; the value is skipped",
+                    f"value:{key}", f"metric {key!r}: {_describe(raw)}; the value is skipped"
                 )
                 continue
             values[key] = value
         return values
+
+    def _accept_key(self, key: object) -> bool:
+        """Whether ``key`` can name a metric; remembered when it can, warned once when not."""
+        if not isinstance(key, str):
+            self._warn("key-type", f"metric keys must be strings; {key!r} and such are skipped")
+            return False
+        if key in _RESERVED_KEYS:
+            if key != STEP_KEY:
+                self._warn(f"reserved:{key}", f"metric key {key!r} is reserved; it is skipped")
+            return False
+        problem = _key_problem(key)
+        if problem is not None:
+            shown = key if len(key) <= 60 else key[:60] + "…"
+            self._warn(f"key:{key}", f"metric key {shown!r} {problem}; it is skipped")
+            return False
+        self._good_keys.add(key)
+        return True
 
     @staticmethod
     def _encode_nonfinite(now: float, record: dict[str, Any]) -> bytes:
@@ -371,35 +435,13 @@ class Run:
             self._warn("system", f"Runicorn cannot sample system metrics: {exc!r}")
 
     def _start_environment_capture(self) -> None:
-        """Record environment.json from a child process (a thread when none can start)."""
+        """Have environment.json written in the background; nothing ever waits for it."""
         try:
-            from runicorn.environment import start_capture
+            from runicorn.environment import record_environment
 
-            self._env_process = start_capture(self.path / ENVIRONMENT_FILE)
-        except Exception:
-            self._env_process = None
-        if self._env_process is None:
-            self._env_thread = threading.Thread(
-                target=self._capture_environment, name="runicorn-environment", daemon=True
-            )
-            self._env_thread.start()
-
-    def _capture_environment(self) -> None:
-        try:
-            from runicorn.environment import capture_environment
-
-            environment = capture_environment()
-            self.path.mkdir(parents=True, exist_ok=True)
-            atomic_write_json(self.path / ENVIRONMENT_FILE, environment)
+            record_environment(self.path / ENVIRONMENT_FILE)
         except Exception as exc:
             self._warn("environment", f"Runicorn cannot record the environment: {exc!r}")
-
-    def _wait_for_environment(self, timeout: float) -> None:
-        if self._env_thread is not None:
-            self._env_thread.join(timeout=timeout)
-        if self._env_process is not None:
-            with contextlib.suppress(subprocess.TimeoutExpired, OSError):
-                self._env_process.wait(timeout=timeout)
 
     def _meta(self) -> dict[str, Any]:
         return {
@@ -421,27 +463,31 @@ class Run:
         existing = read_json(meta_path, {})
         meta = self._meta()
         if isinstance(existing, dict) and existing:
-            # A resumed run keeps what users edited since (tags, notes) and its birth date.
-            meta = {
-                **existing,
-                **meta,
-                "tags": existing.get("tags", self.tags),
-                "notes": existing.get("notes", self.notes),
-            }
+            # A resumed run's config, tags and notes were merged at init; fields written by
+            # others (the original SDK's alias, say) stay.
+            meta = {**existing, **meta}
         atomic_write_json(meta_path, meta)
 
+    def _heartbeat_time(self) -> float:
+        """Now, or the end of the run once it ended: a heartbeat never comes after the end."""
+        ended_at = self._ended_at
+        return time.time() if ended_at is None else ended_at
+
     def _status_document(self) -> dict[str, Any]:
-        return {
+        document = {
             "status": self._status,
             "started_at": self._started_at,
             "ended_at": self._ended_at,
-            "heartbeat_at": time.time(),
+            "heartbeat_at": self._heartbeat_time(),
             "heartbeat_interval": self.settings.heartbeat_interval,
             "hostname": this_host(),
             "pid": self._pid,
             "pid_started_at": self._pid_started_at,
             "exit_reason": self._exit_reason,
         }
+        if self._exit_code is not None:
+            document["exit_code"] = self._exit_code
+        return document
 
     def _write_status(self) -> None:
         # While running, the file is rewritten every heartbeat: only the last one is synced.
@@ -479,7 +525,7 @@ class Run:
             status=self._status,
             created_at=self._created_at,
             ended_at=self._ended_at,
-            heartbeat_at=time.time(),
+            heartbeat_at=self._heartbeat_time(),
             hostname=this_host(),
             pid=self._pid,
             pid_started_at=self._pid_started_at,
@@ -531,7 +577,7 @@ class Run:
             lambda index: index.update_progress(
                 self.id,
                 status=self._status,
-                heartbeat_at=time.time(),
+                heartbeat_at=self._heartbeat_time(),
                 ended_at=self._ended_at,
                 exit_reason=self._exit_reason,
                 summary=summary,
@@ -540,8 +586,17 @@ class Run:
             )
         )
 
-    def finish(self, status: str = "finished", *, exit_reason: str | None = None) -> None:
+    def finish(
+        self,
+        status: str = "finished",
+        *,
+        exit_reason: str | None = None,
+        exit_code: int | None = None,
+    ) -> None:
         """End the run: flush and fsync everything, record ``status``. Safe to call twice.
+
+        ``exit_code`` is the process's exit status when the run ends because the script exits
+        with one (``sys.exit(2)``); it is kept in ``status.json``.
 
         In a forked child of the process that started the run this does nothing: the run is
         the parent's to end.
@@ -556,9 +611,9 @@ class Run:
             self._stop_helpers()
             self._status = status
             self._exit_reason = exit_reason
+            self._exit_code = exit_code
             self._ended_at = time.time()
             self._writer.stop()
-            self._wait_for_environment(timeout=5.0)
             self._index_retry_at = 0.0  # the last chance to index the run: try whatever happened
             self._writer.flush(fsync=True, force_heartbeat=True)
             self._writer.warn_if_stalled()
@@ -602,6 +657,8 @@ class Run:
     ) -> None:
         if exc_type is None:
             self.finish()
+        elif issubclass(exc_type, SystemExit):
+            _finish_with_exit_code(self, exc.code if isinstance(exc, SystemExit) else None)
         elif issubclass(exc_type, KeyboardInterrupt):
             self._fail("interrupted", exc_type, exc, tb)
         else:
@@ -689,7 +746,7 @@ def _find_existing(root: Path, project: str, name: str, run_id: str) -> Path | N
 
 
 def _resume_state(path: Path) -> tuple[ExperimentRecord, MetricStats]:
-    """What a resumed run continues from: its summary, birth date and last step."""
+    """What a resumed run continues from: config, tags, notes, summary, birth date, last step."""
     stats = MetricStats()
     stats.add_events(read_events(path / EVENTS_FILE).events)
     meta = read_json(path / META_FILE, {})
@@ -701,7 +758,10 @@ def _resume_state(path: Path) -> tuple[ExperimentRecord, MetricStats]:
         name=str(meta.get("name", "")),
         path="",
         created_at=to_timestamp(meta.get("created_at")),
+        config=config if isinstance(config := meta.get("config"), dict) else {},
         summary=summary if isinstance(summary, dict) else {},
+        tags=[str(tag) for tag in tags] if isinstance(tags := meta.get("tags"), list) else [],
+        notes=notes if isinstance(notes := meta.get("notes"), str) else "",
         last_step=stats.last_step,
     )
     return record, stats
@@ -781,6 +841,11 @@ def init(
             resume_from, stats = _resume_state(existing)
             if resume_from.project and resume_from.name:
                 project, name = resume_from.project, resume_from.name
+            # What the run had (including tags and notes edited in the viewer) stays; a config
+            # or tags given at resume are merged in, notes given at resume replace the old ones.
+            config_dict = {**resume_from.config, **config_dict}
+            tag_list = list(dict.fromkeys([*resume_from.tags, *tag_list]))
+            notes = resume_from.notes if notes is None else notes
     if _active_run is not None:
         _active_run.finish()
 
@@ -881,6 +946,42 @@ def _finish_all(status: str, exit_reason: str | None = None) -> None:
         run.finish(status, exit_reason=exit_reason)
 
 
+def _exit_status(code: object) -> int:
+    """The process exit status Python derives from ``sys.exit(code)``."""
+    if code is None:
+        return 0
+    if isinstance(code, int):
+        return int(code)
+    return 1  # Python prints any other object and exits with 1
+
+
+def _finish_with_exit_code(run: Run, code: object) -> None:
+    status = _exit_status(code)
+    if status == 0:
+        run.finish()
+    else:
+        run.finish("failed", exit_reason="SystemExit", exit_code=status)
+
+
+def _finish_at_exit() -> None:
+    """At interpreter exit: ``finished``, or ``failed`` when ``sys.exit`` gave a non-zero code."""
+    pid, code = _requested_exit
+    for run in _runs_of_this_process():
+        _finish_with_exit_code(run, code if pid == os.getpid() else None)
+
+
+# (pid, code) of the last ``sys.exit`` called on a main thread; SystemExit skips the excepthook,
+# so wrapping ``sys.exit`` is the one way the atexit hook can learn the exit code.
+_requested_exit: tuple[int, object] = (0, None)
+
+
+def _recording_exit(code: object = None) -> NoReturn:
+    global _requested_exit
+    if threading.current_thread() is threading.main_thread():
+        _requested_exit = (os.getpid(), code)
+    _previous_exit(code)
+
+
 def _excepthook(
     exc_type: type[BaseException], exc: BaseException, tb: TracebackType | None
 ) -> None:
@@ -892,6 +993,7 @@ def _excepthook(
 
 
 _previous_excepthook = sys.excepthook
+_previous_exit: Callable[[Any], NoReturn] = sys.exit
 _previous_sigterm: Any = signal.SIG_DFL
 
 
@@ -906,14 +1008,16 @@ def _on_sigterm(signum: int, frame: FrameType | None) -> None:
 
 
 def _install_hooks() -> None:
-    global _hooks_installed, _previous_excepthook, _previous_sigterm
+    global _hooks_installed, _previous_excepthook, _previous_exit, _previous_sigterm
     with _hooks_lock:
         if _hooks_installed:
             return
         _hooks_installed = True
-    atexit.register(_finish_all, "finished")
+    atexit.register(_finish_at_exit)
     _previous_excepthook = sys.excepthook
     sys.excepthook = _excepthook
+    _previous_exit = sys.exit
+    sys.exit = _recording_exit
     if threading.current_thread() is threading.main_thread():
         try:
             _previous_sigterm = signal.getsignal(signal.SIGTERM)

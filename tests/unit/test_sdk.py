@@ -206,6 +206,136 @@ def test_resume_continues_the_step_counter_and_keeps_the_summary(root: Path) -> 
     assert record.metrics["loss"].count == 6
 
 
+def test_resume_keeps_config_tags_and_notes_and_merges_a_new_config(root: Path) -> None:
+    config = {
+        "batch_size": 64,
+        "weight decay": 0.05,
+        "optimizer": {"name": "adamw", "betas": [0.9, 0.999]},
+        "学习率": 3e-4,
+    }
+    first = start(
+        root, project="vision", name="vit-b16", config=config, tags=["sweep-7"], notes="baseline"
+    )
+    first.log({"train/loss": 2.3, "val/acc": 0.12})
+    first.finish("interrupted")
+    with HybridStorageBackend(root) as backend:  # a tag and a note edited in the viewer
+        backend.update_run(first.id, tags=["sweep-7", "keep"], notes="baseline; lr too high?")
+
+    again = start(root, run_id=first.id, resume=True, config={"epochs": 90, "batch_size": 128})
+    again.log({"train/loss": 1.9, "val/acc": 0.31})
+    again.finish()
+
+    expected_config = {**config, "batch_size": 128, "epochs": 90}
+    meta = read_json(again.path / "meta.json")
+    assert meta["config"] == expected_config
+    assert meta["tags"] == ["sweep-7", "keep"]
+    assert meta["notes"] == "baseline; lr too high?"
+    with HybridStorageBackend(root) as backend:
+        record = backend.get_run(first.id)
+        assert record.config == expected_config
+        assert (record.tags, record.notes) == (["sweep-7", "keep"], "baseline; lr too high?")
+        for expression in (
+            "tag:keep",
+            "tag:sweep-7",
+            "config.batch_size = 128",
+            'config."weight decay" = 0.05',
+            "config.optimizer.name = adamw",
+            "config.epochs = 90",
+        ):
+            items, total = backend.list_runs(filter=expression)
+            assert total == 1 and items[0].id == first.id, expression
+
+
+def test_resume_merges_tags_and_replaces_notes_given_at_resume(root: Path) -> None:
+    first = start(root, project="nlp", name="bert", config={"max_seq_len": 512}, tags=["v1"])
+    first.finish("interrupted")
+    again = start(root, run_id=first.id, resume=True, tags=["resumed"], notes="second try")
+    again.finish()
+    meta = read_json(again.path / "meta.json")
+    assert meta["tags"] == ["v1", "resumed"] and meta["notes"] == "second try"
+    assert meta["config"] == {"max_seq_len": 512}
+
+
+def test_one_unstorable_value_skips_only_its_key(root: Path) -> None:
+    run = start(root)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        for _ in range(3):
+            run.log({"big": 10**30, "train/loss": 0.5, "val/acc": np.int64(7)})
+            run.log({"train/loss": 0.25, "neg": -(10**20)})
+    run.finish()
+    rows = metric_rows(run.path)
+    assert [row["train/loss"] for row in rows] == [0.5, 0.25] * 3
+    assert [row["global_step"] for row in rows] == [1, 2, 3, 4, 5, 6]
+    assert all("big" not in row and "neg" not in row for row in rows)
+    messages = [str(w.message) for w in caught]
+    assert sum("'big'" in m for m in messages) == 1
+    assert sum("'neg'" in m for m in messages) == 1
+    assert len(messages) == 2
+
+
+@pytest.mark.parametrize("bad_step", [2**64, -(2**64), 1.5, "12", True, None])
+def test_a_bad_step_skips_that_call_and_auto_steps_keep_working(root: Path, bad_step: Any) -> None:
+    run = start(root)
+    run.log({"train/loss": 1.0})
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        if bad_step is None:
+            run.log({"train/loss": 9.0, "global_step": 2**64})
+        else:
+            run.log({"train/loss": 9.0}, step=bad_step)
+        run.log({"train/loss": 0.5})
+        run.log({"train/loss": 0.25}, step=np.int64(10))
+        run.log({"train/loss": 0.125})
+    run.finish()
+    rows = metric_rows(run.path)
+    assert [(row["global_step"], row["train/loss"]) for row in rows] == [
+        (1, 1.0), (2, 0.5), (10, 0.25), (11, 0.125),
+    ]  # fmt: skip
+    assert len(caught) == 1 and "step" in str(caught[0].message)
+
+
+@pytest.mark.parametrize(
+    "bad_key", ["val\x00acc", "train/loss\nval/loss", "loss\r", "x" * 4096, ""]
+)
+def test_unusable_metric_keys_are_refused_at_log_with_one_warning(root: Path, bad_key: str) -> None:
+    run = start(root)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        for step in range(4):
+            run.log({bad_key: 1.0, "train/loss": float(step)})
+    run.finish()
+    rows = metric_rows(run.path)
+    assert [row["train/loss"] for row in rows] == [0.0, 1.0, 2.0, 3.0]
+    assert all(bad_key not in row for row in rows)
+    assert b"\\u0000" not in (run.path / "events.jsonl").read_bytes()
+    assert len(caught) == 1 and "metric key" in str(caught[0].message)
+    assert len(str(caught[0].message)) < 300, "the warning does not repeat a 4 KB key"
+
+
+def test_keys_up_to_the_documented_length_are_kept(root: Path) -> None:
+    key = "train/" + "k" * (rn.sdk.MAX_KEY_LENGTH - len("train/"))
+    run = start(root)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        run.log({key: 1.0, "学习率": 3e-4})
+    run.finish()
+    assert metric_rows(run.path)[0][key] == 1.0
+
+
+def test_heartbeat_is_never_later_than_the_end(root: Path) -> None:
+    for final in ("finished", "failed", "interrupted"):
+        run = start(root, system_metrics=True)
+        run.log({"train/loss": 0.5})
+        run.finish(final)
+        status = read_json(run.path / "status.json")
+        assert status["heartbeat_at"] <= status["ended_at"], status
+        with HybridStorageBackend(root) as backend:
+            record = backend.get_run(run.id)
+        assert record.heartbeat_at is not None and record.ended_at is not None
+        assert record.heartbeat_at <= record.ended_at
+
+
 def test_reusing_a_run_id_without_resume_is_refused(root: Path) -> None:
     run = start(root)
     run.finish()
