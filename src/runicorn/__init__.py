@@ -16,6 +16,7 @@ from runicorn.errors import (
 from runicorn.sdk import (
     NoOpRun,
     Run,
+    alert,
     finish,
     get_active_run,
     init,
@@ -36,6 +37,7 @@ __all__ = [
     "RunicornError",
     "StorageError",
     "__version__",
+    "alert",
     "finish",
     "get_active_run",
     "init",

@@ -139,3 +139,46 @@ def process_rank() -> int:
 def record_all_ranks() -> bool:
     """Whether processes of rank > 0 record too (``RUNICORN_ALL_RANKS=1``)."""
     return os.environ.get("RUNICORN_ALL_RANKS", "").strip().lower() in ("1", "true", "yes")
+
+
+DEFAULT_STALL_MINUTES = 10.0
+
+
+@dataclass(frozen=True)
+class AlertSettings:
+    """Alert options from the user config's ``alerts`` section and ``RUNICORN_ALERT_WEBHOOK``.
+
+    ``{"alerts": {"webhooks": ["https://…", {"url": "https://hooks.slack.com/…", "format":
+    "slack"}], "monitors": [{"rule": "spike", "key": "train/loss"}] | false,
+    "cooldown_seconds": 60, "stall_minutes": 10}}``. ``monitors`` is kept raw (``None`` when
+    unset) for :func:`runicorn.monitors.rules_from_config` to check.
+    """
+
+    webhooks: tuple[Any, ...] = ()
+    monitors: Any = None
+    cooldown_seconds: float = 60.0
+    stall_minutes: float = DEFAULT_STALL_MINUTES
+
+
+def alert_settings() -> AlertSettings:
+    """The alert options in force now (the env webhook list comes first; comma-separated)."""
+    section = load_user_config().get("alerts")
+    section = section if isinstance(section, dict) else {}
+    hooks: list[Any] = [
+        url.strip()
+        for url in os.environ.get("RUNICORN_ALERT_WEBHOOK", "").split(",")
+        if url.strip()
+    ]
+    configured = section.get("webhooks")
+    if isinstance(configured, list):
+        hooks.extend(configured)
+    elif isinstance(configured, str | dict):
+        hooks.append(configured)
+    cooldown = section.get("cooldown_seconds", 60.0)
+    stall = section.get("stall_minutes", DEFAULT_STALL_MINUTES)
+    return AlertSettings(
+        webhooks=tuple(hooks),
+        monitors=section.get("monitors"),
+        cooldown_seconds=float(cooldown) if isinstance(cooldown, int | float) else 60.0,
+        stall_minutes=float(stall) if isinstance(stall, int | float) and stall > 0 else 10.0,
+    )

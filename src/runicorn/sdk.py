@@ -54,6 +54,7 @@ from runicorn.writer import DROPPED_SUMMARY_KEY, RunWriter
 __all__ = [
     "NoOpRun",
     "Run",
+    "alert",
     "finish",
     "get_active_run",
     "init",
@@ -222,6 +223,7 @@ class Run:
         )
         self._console: Any = None
         self._sampler: Any = None
+        self._alerts: Any = None
 
     def log(
         self, data: Mapping[str, Any], step: int | None = None, *, stage: str | None = None
@@ -383,6 +385,36 @@ class Run:
             self._writer.add_event(dumps({"ts": now, "type": "image", "data": data}) + b"\n", None)
         except Exception as exc:
             self._warn(f"image-error:{key}", f"Runicorn could not save image {key!r}: {exc!r}")
+
+    def alert(self, title: str, text: str = "", level: str = "info") -> None:
+        """Raise an alert by hand (``level``: info, warn or error). Never raises.
+
+        It becomes an event in ``events.jsonl``, a console warning and a post to the configured
+        webhooks, like the alerts of the run's monitors.
+        """
+        if self._finished:
+            self._warn("alert-after-finish", f"run {self.id} is finished; alert() is ignored")
+            return
+        try:
+            if self._alerts is not None:
+                self._alerts.raise_alert(title, text, level, step=self._step or None)
+        except Exception as exc:
+            self._warn("alert-error", f"Runicorn could not raise an alert: {exc!r}")
+
+    def _attach_alerts(self, monitors: Any) -> None:
+        """Watch metrics with the run's rules (see :mod:`runicorn.monitors`) on the writer."""
+        from runicorn.monitors import resolve_monitors, run_alerts
+
+        settings = runicorn_config.alert_settings()
+        rules = resolve_monitors(monitors, settings)
+        alerts = run_alerts(self.id, self.project, self.name, rules, settings, self._index_alerts)
+        self._alerts = alerts
+        self._writer.on_batch = alerts.drain
+        if rules:
+            self._writer.stats.observer = alerts.observe
+
+    def _index_alerts(self, records: list[Any]) -> bool:
+        return self._index_call(lambda index: index.add_alerts(records))
 
     def logging_handler(self, level: int = logging.INFO) -> logging.Handler:
         """A :class:`logging.Handler` that writes records to this run's ``logs.txt``."""
@@ -718,6 +750,9 @@ class NoOpRun:
     ) -> None:
         """Do nothing."""
 
+    def alert(self, title: str, text: str = "", level: str = "info") -> None:
+        """Do nothing."""
+
     def logging_handler(self, level: int = logging.INFO) -> logging.Handler:
         """A handler that drops records."""
         return logging.NullHandler(level)
@@ -802,6 +837,7 @@ def init(
     capture_env: bool = True,
     system_metrics: bool = True,
     mode: str = "online",
+    monitors: Any = None,
 ) -> Run | NoOpRun:
     """Start recording a run and make it the active run.
 
@@ -861,6 +897,7 @@ def init(
         resume_from=resume_from,
         stats=stats,
     )
+    run._attach_alerts(monitors)
     _install_hooks()
     _live_runs.append(run)
     _active_run = run
@@ -919,6 +956,13 @@ def log_image(key: str, image: Any, step: int | None = None, caption: str | None
     run = _active_or_warn("log_image")
     if run is not None:
         run.log_image(key, image, step, caption)
+
+
+def alert(title: str, text: str = "", level: str = "info") -> None:
+    """:meth:`Run.alert` on the active run."""
+    run = _active_or_warn("alert")
+    if run is not None:
+        run.alert(title, text, level)
 
 
 def finish(status: str = "finished") -> None:

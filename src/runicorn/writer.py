@@ -92,6 +92,8 @@ class RunWriter:
         self._log_queue: deque[bytes] = deque()
         self.pending_bytes = 0
         self.flush_bytes = settings.flush_bytes
+        # Extra event lines to append at each flush, after the statistics (the run's alerts).
+        self.on_batch: Callable[[], list[bytes]] | None = None
         self._wake = threading.Event()
         self._stopping = threading.Event()
         self._failing_since: float | None = None
@@ -167,6 +169,8 @@ class RunWriter:
                 0, self.pending_bytes - sum(map(len, lines)) - sum(map(len, logs))
             )
             self.stats.add_batch(self._take(self.rows))
+            if self.on_batch is not None:
+                lines.extend(self.on_batch())
             ok = True
             if lines or logs:
                 try:

@@ -9,7 +9,7 @@ error. A complete line that is not JSON is skipped and counted.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from operator import itemgetter
 from pathlib import Path
@@ -89,6 +89,11 @@ class MetricStats:
 
     records: dict[str, MetricRecord] = field(default_factory=dict)
     last_step: int = 0
+    # Called with (metric keys, steps or None, values matrix) for each batch folded in by
+    # add_batch: the SDK's monitors check the matrix built here instead of building their own.
+    observer: Callable[[list[str], np.ndarray | None, np.ndarray], None] | None = field(
+        default=None, repr=False, compare=False
+    )
 
     def add(self, data: dict[str, Any]) -> None:
         """Fold one metrics event's ``data`` into the statistics."""
@@ -162,6 +167,8 @@ class MetricStats:
             step = last if type(last) is int else None
         if not metric_keys:
             return
+        if self.observer is not None:
+            self.observer(metric_keys, steps if has_step else None, matrix)
         lows = np.fmin.reduce(matrix, axis=0)
         highs = np.fmax.reduce(matrix, axis=0)
         newest = matrix[-1]
