@@ -9,6 +9,7 @@ is ``None``, and the rest is still recorded.
 
 from __future__ import annotations
 
+import atexit
 import importlib.metadata
 import json
 import os
@@ -251,6 +252,9 @@ def _run_git(
 CAPTURE_TIMEOUT = 60.0
 """Seconds the capture child may take before it is given up (git is bounded per command)."""
 
+EXIT_WAIT = 10.0
+"""Seconds interpreter exit waits for queued copies of a capture still running."""
+
 
 def start_capture(output: Path, cwd: str | None = None) -> subprocess.Popen[bytes] | None:
     """Capture this process's environment into ``output`` from a child process.
@@ -286,13 +290,17 @@ class EnvironmentRecorder:
 
     The first run of a working directory starts the capture child and the thread waits for it;
     later runs receive a copy of its result. A script that creates a thousand short runs thus
-    pays for one capture, and ``finish`` never waits for one.
+    pays for one capture, and ``finish`` never waits for one. At interpreter exit, copies still
+    queued are written (waiting at most :data:`EXIT_WAIT` for a capture in flight); a capture
+    with nothing queued behind it finishes in its child on its own.
     """
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._pid = 0
-        self._jobs: queue.SimpleQueue[tuple[str, Path]] = queue.SimpleQueue()
+        self._exit_hook = False
+        self._queued = 0
+        self._jobs: queue.SimpleQueue[tuple[str, Path] | None] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
         self._captured: dict[str, dict[str, Any]] = {}
 
@@ -308,17 +316,35 @@ class EnvironmentRecorder:
                 self._pid = os.getpid()
                 self._jobs = queue.SimpleQueue()
                 self._thread = None
+                self._queued = 0
+            self._queued += 1
             self._jobs.put((cwd, output))
             if self._thread is None:
                 self._thread = threading.Thread(
-                    target=self._work, name="runicorn-environment", daemon=True
+                    target=self._work, args=(self._jobs,), name="runicorn-environment", daemon=True
                 )
                 self._thread.start()
+            if not self._exit_hook:
+                self._exit_hook = True
+                atexit.register(self._finish_queue)
 
-    def _work(self) -> None:
-        jobs = self._jobs
+    def _finish_queue(self) -> None:
+        """Write what is still queued before the interpreter goes (this process's queue only)."""
+        with self._lock:
+            thread = self._thread if self._pid == os.getpid() else None
+            if thread is None or self._queued == 0:
+                return
+            self._jobs.put(None)
+        thread.join(EXIT_WAIT)
+
+    def _work(self, jobs: queue.SimpleQueue[tuple[str, Path] | None]) -> None:
         while True:
-            cwd, output = jobs.get()
+            job = jobs.get()
+            if job is None:
+                return
+            with self._lock:
+                self._queued -= 1
+            cwd, output = job
             try:
                 self._write(cwd, output)
             except Exception:  # noqa: S112 - a missing environment.json is allowed; go on

@@ -70,6 +70,17 @@ def wait_for_line(process: subprocess.Popen[str], prefix: str, timeout: float = 
     )
 
 
+def wait_for_json(path: Path, timeout: float = 60.0) -> dict[str, object]:
+    """A JSON file another process writes when it is ready (environment.json comes late)."""
+    deadline = time.monotonic() + timeout
+    while not path.is_file():
+        assert time.monotonic() < deadline, f"{path} never appeared"
+        time.sleep(0.1)
+    document = read_json(path)
+    assert isinstance(document, dict)
+    return document
+
+
 LOG_AT_1KHZ = """
 run = rn.init(project="p", name="killed", capture_console=False)
 print("started", run.id, flush=True)
@@ -329,7 +340,133 @@ def test_environment_is_recorded_for_the_training_script(root: Path, tmp_path: P
         cwd=tmp_path,
     )
     assert process.returncode == 0, process.stderr
-    environment = read_json(only_run(root) / "environment.json")
+    environment = wait_for_json(only_run(root) / "environment.json")
     assert environment["command"] == {"argv": [str(script), "--lr", "0.1"], "cwd": str(tmp_path)}
     assert environment["python"]["executable"] == sys.executable
     assert "runicorn" in environment["packages"] and "orjson" in environment["packages"]
+
+
+@pytest.mark.parametrize(
+    ("exit_call", "code"),
+    [("sys.exit(1)", 1), ("sys.exit(3)", 3), ("sys.exit('CUDA out of memory')", 1)],
+)
+def test_sys_exit_with_a_nonzero_code_marks_the_run_failed_with_the_code(
+    root: Path, exit_call: str, code: int
+) -> None:
+    process = launch(
+        root,
+        f"""
+        run = rn.init(project="vision", name="resnet50", config={{"batch_size": 256}})
+        run.log({{"train/loss": 2.31}})
+        {exit_call}
+        """,
+    )
+    process.communicate(timeout=30)
+    assert process.returncode == code
+    status = read_json(only_run(root) / "status.json")
+    assert status["status"] == "failed" and status["exit_code"] == code
+    with HybridStorageBackend(root) as backend:
+        assert backend.get_run(only_run(root).name).status == "failed"
+
+
+@pytest.mark.parametrize("exit_call", ["sys.exit(0)", "sys.exit()", "sys.exit(None)"])
+def test_sys_exit_with_code_zero_marks_the_run_finished(root: Path, exit_call: str) -> None:
+    process = launch(
+        root,
+        f"""
+        run = rn.init(project="vision", name="resnet50")
+        run.log({{"train/loss": 2.31}})
+        {exit_call}
+        """,
+    )
+    process.communicate(timeout=30)
+    assert process.returncode == 0
+    status = read_json(only_run(root) / "status.json")
+    assert status["status"] == "finished" and "exit_code" not in status
+
+
+def test_sys_exit_inside_a_with_block_records_the_code(root: Path) -> None:
+    process = launch(
+        root,
+        """
+        with rn.init(project="nlp", name="bert") as run:
+            run.log({"val/acc": 0.5})
+            sys.exit(2)
+        """,
+    )
+    process.communicate(timeout=30)
+    assert process.returncode == 2
+    status = read_json(only_run(root) / "status.json")
+    assert status["status"] == "failed" and status["exit_code"] == 2
+
+
+def test_sys_exit_in_a_worker_thread_does_not_fail_the_run(root: Path) -> None:
+    process = launch(
+        root,
+        """
+        import threading
+        run = rn.init(project="nlp", name="bert")
+        worker = threading.Thread(target=sys.exit, args=(4,))
+        worker.start(); worker.join()
+        run.log({"val/acc": 0.5})
+        """,
+    )
+    process.communicate(timeout=30)
+    assert process.returncode == 0
+    assert read_json(only_run(root) / "status.json")["status"] == "finished"
+
+
+def test_finish_does_not_wait_for_the_environment_capture(root: Path, tmp_path: Path) -> None:
+    """A slow git (a network share, a huge repository) must not hold up the end of a run."""
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    subprocess.run(["git", "init", "-q", str(repo)], check=True)
+    slow_bin = tmp_path / "bin"
+    slow_bin.mkdir()
+    real_git = subprocess.run(["which", "git"], capture_output=True, text=True).stdout.strip()
+    (slow_bin / "git").write_text(f'#!/bin/sh\nsleep 1\nexec {real_git} "$@"\n')
+    (slow_bin / "git").chmod(0o755)
+    env = script_env(root)
+    env["PATH"] = f"{slow_bin}{os.pathsep}{env['PATH']}"
+    code = textwrap.dedent(
+        """
+        import time, runicorn as rn
+        run = rn.init(project="vision", name="resnet50", capture_console=False)
+        for step in range(100):
+            run.log({"train/loss": 1.0 / (step + 1), "val/acc": step / 100})
+        start = time.perf_counter()
+        run.finish()
+        print("finish took", time.perf_counter() - start, flush=True)
+        """
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], env=env, cwd=repo, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    took = float(done.stdout.split()[-1])
+    assert took < 0.9, f"finish() waited {took:.2f} s for the environment capture"
+    run_path = only_run(root)
+    assert read_json(run_path / "status.json")["status"] == "finished"
+    environment = wait_for_json(run_path / "environment.json")
+    git = environment["git"]
+    assert isinstance(git, dict) and git["root"] == str(repo), "git was read, slowly"
+
+
+def test_every_run_of_a_sweep_process_gets_its_environment(root: Path, tmp_path: Path) -> None:
+    process = launch(
+        root,
+        """
+        for lr in (1e-4, 3e-4, 1e-3, 3e-3):
+            run = rn.init(project="sweep", name="lr", config={"学习率": lr}, capture_console=False)
+            run.log({"train/loss": lr})
+            run.finish()
+        """,
+        cwd=tmp_path,
+    )
+    _, err = process.communicate(timeout=60)
+    assert process.returncode == 0, err
+    runs = sorted(p for p in root.glob("sweep/lr/runs/*") if p.is_dir())
+    assert len(runs) == 4
+    for run_path in runs:
+        environment = wait_for_json(run_path / "environment.json")
+        assert environment["command"]["cwd"] == str(tmp_path)  # type: ignore[index]
