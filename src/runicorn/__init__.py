@@ -13,6 +13,7 @@ from runicorn.errors import (
     RunNotFoundError,
     StorageError,
 )
+from runicorn.legacy import enabled, is_enabled, reset_enabled, set_enabled
 from runicorn.sdk import (
     NoOpRun,
     Run,
@@ -38,11 +39,15 @@ __all__ = [
     "StorageError",
     "__version__",
     "alert",
+    "enabled",
     "finish",
     "get_active_run",
     "init",
+    "is_enabled",
     "log",
     "log_image",
     "log_text",
+    "reset_enabled",
+    "set_enabled",
     "summary",
 ]

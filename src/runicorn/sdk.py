@@ -28,6 +28,13 @@ import orjson
 
 from runicorn import config as runicorn_config
 from runicorn.errors import InvalidNameError
+from runicorn.legacy import (
+    LegacyNoOpMethods,
+    LegacyRunMethods,
+    is_enabled,
+    project_and_name,
+    split_legacy_keys,
+)
 from runicorn.media import save_image
 from runicorn.storage.backends import SQLiteStorageBackend, index_path
 from runicorn.storage.events import EVENTS_FILE, STEP_KEY, MetricStats, read_events
@@ -66,6 +73,7 @@ __all__ = [
 
 _RESERVED_KEYS = ("global_step", "time", "stage")
 _NUMBER_TYPES = frozenset({float, int})
+_LEGACY_KEYS = frozenset({STEP_KEY, "step", "stage"})
 MAX_KEY_LENGTH = 256
 """The longest metric key ``log`` accepts, in characters; longer keys are skipped with a warning."""
 _FORBIDDEN_KEY_CHARS = ("\x00", "\n", "\r")
@@ -172,7 +180,7 @@ def _key_problem(key: str) -> str | None:
     return None
 
 
-class Run:
+class Run(LegacyRunMethods):
     """A run being recorded. Made by :func:`init`; every method is safe to call at any time."""
 
     def __init__(
@@ -226,7 +234,12 @@ class Run:
         self._alerts: Any = None
 
     def log(
-        self, data: Mapping[str, Any], step: int | None = None, *, stage: str | None = None
+        self,
+        data: Mapping[str, Any] | None = None,
+        step: int | None = None,
+        *,
+        stage: str | None = None,
+        **metrics: Any,
     ) -> None:
         """Record scalar metrics at ``step`` (default: the previous step + 1). Never raises.
 
@@ -237,6 +250,8 @@ class Run:
             self._warn("log-after-finish", f"run {self.id} is finished; log() calls are ignored")
             return
         try:
+            if metrics or data is None:  # the original SDK's run.log(loss=0.5)
+                data = {**(data or {}), **metrics}
             if (
                 type(data) is dict
                 and self._good_keys.issuperset(data)
@@ -244,8 +259,9 @@ class Run:
             ):
                 record = data.copy()
             else:
-                if step is None and isinstance(data, Mapping) and STEP_KEY in data:
-                    step = data[STEP_KEY]  # the original SDK let scripts pass the step as a key
+                if isinstance(data, Mapping) and not _LEGACY_KEYS.isdisjoint(data):
+                    # the original SDK let scripts pass the step and stage as keys
+                    data, step, stage = split_legacy_keys(data, step, stage)
                 record = self._clean(data)
             now = time.time()
             if step is None:
@@ -264,6 +280,8 @@ class Run:
             record["time"] = now
             if stage is not None:
                 record["stage"] = str(stage)
+            if self._primary is not None:
+                self._observe_primary(record)
             # orjson hands back bytes inside a ~4 KiB allocation; concatenating the newline
             # makes an exact-size copy, so a queued line costs its length, not 4 KiB.
             try:
@@ -488,6 +506,7 @@ class Run:
             "config": self.config,
             "tags": self.tags,
             "notes": self.notes,
+            **({"alias": self.alias} if self.alias else {}),
         }
 
     def _write_meta(self) -> None:
@@ -723,7 +742,7 @@ class _RunLogHandler(logging.Handler):
             self.handleError(record)
 
 
-class NoOpRun:
+class NoOpRun(LegacyNoOpMethods):
     """What :func:`init` returns when recording is off: the same API, doing nothing."""
 
     id: str | None = None
@@ -735,7 +754,12 @@ class NoOpRun:
     config: dict[str, Any] = {}  # noqa: RUF012 - never mutated
 
     def log(
-        self, data: Mapping[str, Any], step: int | None = None, *, stage: str | None = None
+        self,
+        data: Mapping[str, Any] | None = None,
+        step: int | None = None,
+        *,
+        stage: str | None = None,
+        **metrics: Any,
     ) -> None:
         """Do nothing."""
 
@@ -838,15 +862,24 @@ def init(
     system_metrics: bool = True,
     mode: str = "online",
     monitors: Any = None,
+    path: str | None = None,
+    alias: str | None = None,
+    snapshot_code: bool = False,
+    workspace_root: str | os.PathLike[str] | None = None,
 ) -> Run | NoOpRun:
     """Start recording a run and make it the active run.
 
     Raises :class:`ValueError` for an invalid ``project``, ``name`` or ``run_id``; after that,
     nothing the run does raises. ``mode="disabled"`` (or ``RUNICORN_MODE=disabled``) and
     processes of rank > 0 (``RANK``/``LOCAL_RANK``; set ``RUNICORN_ALL_RANKS=1`` to record them
-    too) get a :class:`NoOpRun`.
+    too) get a :class:`NoOpRun`, as does everything after ``set_enabled(False)``.
+
+    The original SDK's ``path="cv/yolo/ablation"`` means project ``cv``, name
+    ``yolo/ablation``; ``alias`` is kept in meta.json; ``snapshot_code`` zips the workspace
+    (``workspace_root``, default the current folder) into the run.
     """
     global _active_run
+    project, name = project_and_name(path, project, name)
     settings = runicorn_config.SdkSettings.from_env()
     validate_name(project, "project", allow_slash=False)
     validate_name(name, "name")
@@ -857,6 +890,7 @@ def init(
     if (
         mode == "disabled"
         or settings.mode == "disabled"
+        or not is_enabled()
         or (runicorn_config.process_rank() > 0 and not runicorn_config.record_all_ranks())
     ):
         _active_run = NoOpRun()
@@ -897,6 +931,7 @@ def init(
         resume_from=resume_from,
         stats=stats,
     )
+    run.alias = alias
     run._attach_alerts(monitors)
     _install_hooks()
     _live_runs.append(run)
@@ -904,6 +939,8 @@ def init(
     run._start(
         capture_console=capture_console, capture_env=capture_env, system_metrics=system_metrics
     )
+    if snapshot_code:
+        run.snapshot_code(workspace_root)
     return run
 
 
