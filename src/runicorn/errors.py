@@ -33,3 +33,15 @@ class InvalidQueryError(RunicornError, ValueError):
 
 class UnsafePathError(RunicornError, ValueError):
     """A path built from outside input would leave the storage root."""
+
+
+class ArtifactNotFoundError(RunicornError, LookupError):
+    """No artifact, version or alias by this name exists in the artifact store."""
+
+
+class ArtifactError(RunicornError, ValueError):
+    """An artifact cannot be built or stored as asked (a missing file, an alias already taken)."""
+
+
+class CorruptBlobError(RunicornError):
+    """A stored blob's bytes no longer match its sha256; it is never served as valid."""

@@ -77,7 +77,63 @@ CREATE TABLE IF NOT EXISTS preferences (
 );
 """
 
+# Artifacts, versions, aliases and run edges: a cache of ``.runicorn/artifacts`` and each run's
+# ``artifacts.json``. Every statement is idempotent, so ``storage/artifact_index.py`` also runs
+# it on an index made before these tables existed.
+ARTIFACT_SCHEMA = """
+CREATE TABLE IF NOT EXISTS artifacts (
+    project TEXT NOT NULL,
+    name TEXT NOT NULL,
+    type TEXT NOT NULL,
+    latest_version INTEGER NOT NULL,
+    version_count INTEGER NOT NULL,
+    size INTEGER NOT NULL DEFAULT 0,
+    description TEXT NOT NULL DEFAULT '',
+    updated_at REAL,
+    PRIMARY KEY (project, name)
+);
+CREATE INDEX IF NOT EXISTS artifacts_type ON artifacts (type);
+CREATE TABLE IF NOT EXISTS artifact_versions (
+    project TEXT NOT NULL,
+    name TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    type TEXT NOT NULL,
+    digest TEXT NOT NULL,
+    created_at REAL,
+    created_by TEXT,
+    size INTEGER NOT NULL DEFAULT 0,
+    file_count INTEGER NOT NULL DEFAULT 0,
+    description TEXT NOT NULL DEFAULT '',
+    metadata TEXT NOT NULL DEFAULT '{}',
+    stage TEXT NOT NULL DEFAULT 'none',
+    PRIMARY KEY (project, name, version)
+);
+CREATE INDEX IF NOT EXISTS artifact_versions_digest ON artifact_versions (project, name, digest);
+CREATE INDEX IF NOT EXISTS artifact_versions_created_by ON artifact_versions (created_by);
+CREATE TABLE IF NOT EXISTS artifact_aliases (
+    project TEXT NOT NULL,
+    name TEXT NOT NULL,
+    alias TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    PRIMARY KEY (project, name, alias)
+);
+CREATE TABLE IF NOT EXISTS artifact_edges (
+    run_id TEXT NOT NULL,
+    project TEXT NOT NULL,
+    name TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    kind TEXT NOT NULL,
+    PRIMARY KEY (run_id, project, name, version, kind)
+);
+CREATE INDEX IF NOT EXISTS artifact_edges_version ON artifact_edges (project, name, version);
+"""
+SCHEMA += ARTIFACT_SCHEMA
+
 _DROP_ALL = """
+DROP TABLE IF EXISTS artifact_edges;
+DROP TABLE IF EXISTS artifact_aliases;
+DROP TABLE IF EXISTS artifact_versions;
+DROP TABLE IF EXISTS artifacts;
 DROP TABLE IF EXISTS alerts;
 DROP TABLE IF EXISTS metrics;
 DROP TABLE IF EXISTS run_tags;

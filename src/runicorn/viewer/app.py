@@ -13,13 +13,16 @@ from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 
 from runicorn.viewer.api import (
+    artifacts,
     config,
+    experiment_artifacts,
     experiments,
     export,
     gpu,
     health,
     import_,
     metrics,
+    model_lifecycle,
     projects,
     recycle_bin,
     remote,
@@ -58,6 +61,9 @@ API_ROUTERS = (
     export.router,
     import_.router,
     remote.router,
+    artifacts.router,
+    experiment_artifacts.router,
+    model_lifecycle.router,
 )
 
 

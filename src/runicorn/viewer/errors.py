@@ -5,7 +5,8 @@
 | ``InvalidQueryError`` | 400, with ``position`` |
 | ``InvalidNameError``, other ``RunicornError`` with a bad value | 400 |
 | ``UnsafePathError`` | 403 |
-| ``RunNotFoundError`` | 404 |
+| ``RunNotFoundError``, ``ArtifactNotFoundError`` | 404 |
+| ``CorruptBlobError`` | 409 |
 | ``RunNotDeletedError`` | 409 |
 | ``ArchiveTooLargeError`` | 413 |
 | ``StorageError`` | 503 |
@@ -21,6 +22,8 @@ from fastapi.exceptions import RequestValidationError
 from starlette.responses import Response
 
 from runicorn.errors import (
+    ArtifactNotFoundError,
+    CorruptBlobError,
     InvalidQueryError,
     RunicornError,
     RunNotFoundError,
@@ -33,6 +36,8 @@ from runicorn.viewer.services.storage import RunNotDeletedError
 
 STATUS_BY_ERROR: tuple[tuple[type[RunicornError], int], ...] = (
     (RunNotFoundError, 404),
+    (ArtifactNotFoundError, 404),
+    (CorruptBlobError, 409),
     (UnsafePathError, 403),
     (RunNotDeletedError, 409),
     (ArchiveTooLargeError, 413),
