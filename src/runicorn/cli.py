@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated, cast
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
@@ -56,7 +57,8 @@ def progress_bar(description: str) -> Iterator[Callable[[int, int], None]]:
 
 
 def _fail(exc: Exception) -> typer.Exit:
-    err_console.print(f"[red]error:[/red] {exc}")
+    # Messages are text, not markup: "pip install 'runicorn[parquet]'" must print whole.
+    err_console.print(f"[red]error:[/red] {escape(str(exc))}", soft_wrap=True)
     return typer.Exit(code=1)
 
 
@@ -70,14 +72,14 @@ def config_command(
     try:
         if set_root is not None:
             root = runicorn_config.set_user_root_dir(set_root)
-            console.print(f"storage root set to [bold]{root}[/bold]")
+            console.print(f"storage root set to [bold]{escape(str(root))}[/bold]")
             return
         table = Table(show_header=False, box=None)
         table.add_column(style="bold")
         table.add_column(overflow="fold")  # a path must stay whole, to be copied
-        table.add_row("storage root", str(runicorn_config.get_user_root_dir()))
-        table.add_row("chosen by", runicorn_config.root_dir_source())
-        table.add_row("config file", str(runicorn_config.config_file_path()))
+        table.add_row("storage root", escape(str(runicorn_config.get_user_root_dir())))
+        table.add_row("chosen by", escape(runicorn_config.root_dir_source()))
+        table.add_row("config file", escape(str(runicorn_config.config_file_path())))
         console.print(table)
     except RunicornError as exc:
         raise _fail(exc) from exc
@@ -94,7 +96,7 @@ def reindex(root: RootOption = None) -> None:
             count = backend.reindex(progress)
     except RunicornError as exc:
         raise _fail(exc) from exc
-    console.print(f"indexed {count} runs under {backend.root}")
+    console.print(f"indexed {count} runs under {escape(str(backend.root))}")
 
 
 @app.command()
@@ -115,11 +117,11 @@ def migrate(
         raise _fail(exc) from exc
     verb = "would index" if dry_run else "indexed"
     console.print(
-        f"{report.found} run folders under {target}: {verb} {len(report.indexed)}, "
+        f"{report.found} run folders under {escape(str(target))}: {verb} {len(report.indexed)}, "
         f"{len(report.already_indexed)} already indexed, {len(report.failed)} unreadable"
     )
     for path, reason in report.failed:
-        err_console.print(f"  [yellow]skipped[/yellow] {path}: {reason}")
+        err_console.print(f"  [yellow]skipped[/yellow] {escape(f'{path}: {reason}')}")
 
 
 @app.command()
@@ -138,7 +140,7 @@ def demo(
     target = runicorn_config.get_user_root_dir(root)
     with progress_bar("Recording demo runs") as progress:
         ids = record_demo_runs(target, runs=runs, steps=steps, progress=progress)
-    console.print(f"recorded {len(ids)} runs under {target}: {', '.join(ids)}")
+    console.print(f"recorded {len(ids)} runs under {escape(str(target))}: {', '.join(ids)}")
     if live > 0:
         start_live_run(target, live)
         console.print(f"a live run keeps logging in the background for {live:g} s")
@@ -166,18 +168,21 @@ def viewer(
     log_level: Annotated[str, typer.Option(help="uvicorn log level.")] = "warning",
 ) -> None:
     """Serve the web UI and the API for a storage root."""
-    from runicorn.viewer.server import serve
+    from runicorn.viewer.server import ViewerStartupError, serve, viewer_root
 
-    serve(
-        runicorn_config.get_user_root_dir(root),
-        host=host,
-        port=port,
-        token=token,
-        open_browser=open_browser,
-        idle_timeout=idle_timeout,
-        exit_on_stdin_eof=exit_on_stdin_eof,
-        log_level=log_level,
-    )
+    try:
+        serve(
+            viewer_root(root),
+            host=host,
+            port=port,
+            token=token,
+            open_browser=open_browser,
+            idle_timeout=idle_timeout,
+            exit_on_stdin_eof=exit_on_stdin_eof,
+            log_level=log_level,
+        )
+    except ViewerStartupError as exc:
+        raise _fail(exc) from exc
 
 
 @app.command("export")
@@ -210,7 +215,7 @@ def export_command(
                 )
     except (RunicornError, OSError) as exc:
         raise _fail(exc) from exc
-    console.print(f"exported {len(result.runs)} runs to {output}")
+    console.print(f"exported {len(result.runs)} runs to {escape(str(output))}")
 
 
 @app.command("import")
@@ -228,9 +233,10 @@ def import_command(
             result = import_archive(backend, archive, progress=progress)
     except (RunicornError, OSError) as exc:
         raise _fail(exc) from exc
-    console.print(f"imported {len(result.imported)} runs into {target}")
+    console.print(f"imported {len(result.imported)} runs into {escape(str(target))}")
     for skipped in result.skipped:
-        err_console.print(f"  [yellow]skipped[/yellow] {skipped['id']}: {skipped['reason']}")
+        reason = f"{skipped['id']}: {skipped['reason']}"
+        err_console.print(f"  [yellow]skipped[/yellow] {escape(reason)}")
 
 
 @app.command(context_settings={"help_option_names": ["--help", "-h"]})

@@ -6,8 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from runicorn.config import get_user_root_dir
-from runicorn.viewer.server import DEFAULT_PORT, serve
+from runicorn.viewer.server import DEFAULT_PORT, ViewerStartupError, serve, viewer_root
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -39,16 +38,19 @@ def main(argv: list[str] | None = None) -> None:
         token = sys.stdin.readline().strip() or None
         if token is None:
             parser.error("--token-stdin: stdin closed before a token line arrived")
-    serve(
-        get_user_root_dir(args.root),
-        host=args.host,
-        port=args.port,
-        token=token,
-        open_browser=args.open,
-        idle_timeout=args.idle_timeout,
-        exit_on_stdin_eof=args.exit_on_stdin_eof,
-        log_level=args.log_level,
-    )
+    try:
+        serve(
+            viewer_root(args.root),
+            host=args.host,
+            port=args.port,
+            token=token,
+            open_browser=args.open,
+            idle_timeout=args.idle_timeout,
+            exit_on_stdin_eof=args.exit_on_stdin_eof,
+            log_level=args.log_level,
+        )
+    except ViewerStartupError as exc:
+        parser.exit(1, f"error: {exc}\n")
 
 
 if __name__ == "__main__":
