@@ -23,6 +23,7 @@ import os
 import secrets
 import shutil
 import tarfile
+import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -234,8 +235,10 @@ def import_archive(
 ) -> ImportResult:
     """Add the runs of an archive made by :func:`export_archive` to the root and index them.
 
-    Raises :class:`ArchiveError` (or :class:`ArchiveTooLargeError`) when the archive is unsafe
-    or malformed; in that case nothing is added.
+    Each member is checked against the manifest before a byte of it is written: a member the
+    manifest does not list refuses the archive, and a member is never written past the size
+    the manifest declares. Raises :class:`ArchiveError` (or :class:`ArchiveTooLargeError`)
+    when the archive is unsafe or malformed; in that case nothing is added.
     """
     staging = backend.root / INDEX_DIR_NAME / "tmp" / f"import-{secrets.token_hex(8)}"
     staging.mkdir(parents=True)
@@ -244,21 +247,39 @@ def import_archive(
             if isinstance(source, Path):
                 raw: IO[bytes] = stack.enter_context(open(source, "rb"))
             else:
-                raw = source
-            limited = io.BufferedReader(_LimitedReader(raw, max_bytes), _COPY_CHUNK)
-            manifest, hashes = _unpack(limited, staging, max_unpacked_bytes)
+                raw = _seekable(source, staging, max_bytes, stack)
+            start = raw.tell()
+
+            def stream() -> IO[bytes]:
+                raw.seek(start)
+                return io.BufferedReader(_LimitedReader(raw, max_bytes), _COPY_CHUNK)
+
+            # export_archive writes the manifest last; one reading finds it, and only a
+            # second one writes anything.
+            manifest = _find_manifest(stream(), max_unpacked_bytes)
+            listed = _listed_files(manifest, max_unpacked_bytes)
+            hashes = _unpack(stream(), staging, listed)
         return _adopt_runs(backend, staging, manifest, hashes, progress)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
 
 
-def _unpack(
-    stream: IO[bytes], staging: Path, max_unpacked: int
-) -> tuple[dict[str, Any], dict[str, tuple[int, str]]]:
-    """Stream the archive into ``staging``; returns the manifest and ``{name: (size, sha)}``."""
-    hashes: dict[str, tuple[int, str]] = {}
-    manifest: dict[str, Any] | None = None
-    unpacked = 0
+def _seekable(
+    source: IO[bytes], staging: Path, max_bytes: int, stack: contextlib.ExitStack
+) -> IO[bytes]:
+    """``source`` itself when it can be read twice, else a copy of it in ``staging``."""
+    with contextlib.suppress(AttributeError, OSError, ValueError):
+        if source.seekable():
+            return source
+    # Beside the staging folder, never in it: a member could have the same name.
+    copy: IO[bytes] = stack.enter_context(tempfile.TemporaryFile(dir=staging.parent))  # noqa: SIM115
+    shutil.copyfileobj(io.BufferedReader(_LimitedReader(source, max_bytes)), copy, _COPY_CHUNK)
+    copy.seek(0)
+    return copy
+
+
+def _members(stream: IO[bytes]) -> Iterator[tuple[tarfile.TarFile, tarfile.TarInfo, str]]:
+    """Every member of the archive with its checked name; a bad header refuses the archive."""
     try:
         tar = tarfile.open(fileobj=stream, mode="r|gz")  # noqa: SIM115 - with tar: below
     except (tarfile.TarError, OSError, EOFError) as exc:
@@ -269,45 +290,96 @@ def _unpack(
                 if count > MAX_MEMBERS:
                     raise ArchiveError(f"the archive holds more than {MAX_MEMBERS} members")
                 _check_member(member)
-                path = _member_path(member.name)
-                if member.isdir():
-                    continue
-                unpacked += member.size
-                if unpacked > max_unpacked:
-                    raise ArchiveTooLargeError(
-                        f"the archive unpacks to more than the limit of {max_unpacked} bytes"
-                    )
-                source = tar.extractfile(member)
-                if source is None:
-                    raise ArchiveError(f"archive member {member.name!r} cannot be read")
-                name = path.as_posix()
-                if name == MANIFEST_NAME:
-                    if member.size > MAX_MANIFEST_BYTES:
-                        raise ArchiveError("the manifest is implausibly large")
-                    manifest = _parse_manifest(source.read())
-                    continue
-                if name in hashes:
-                    raise ArchiveError(f"archive member {name!r} appears twice")
-                hashes[name] = _copy_member(source, staging.joinpath(*path.parts))
+                yield tar, member, _member_path(member.name).as_posix()
         except (tarfile.TarError, EOFError, OSError) as exc:
             if isinstance(exc, RunicornError):
                 raise
             raise ArchiveError(f"the archive is damaged or truncated: {exc}") from exc
-    if manifest is None:
-        raise ArchiveError(f"the archive has no {MANIFEST_NAME}; make it with runicorn export")
-    return manifest, hashes
 
 
-def _copy_member(source: IO[bytes], target: Path) -> tuple[int, str]:
+def _find_manifest(stream: IO[bytes], max_unpacked: int) -> dict[str, Any]:
+    """The archive's manifest, read without writing anything."""
+    unpacked = 0
+    for tar, member, name in _members(stream):
+        if member.isdir():
+            continue
+        unpacked += member.size
+        if unpacked > max_unpacked:
+            raise ArchiveTooLargeError(
+                f"the archive unpacks to more than the limit of {max_unpacked} bytes"
+            )
+        if name == MANIFEST_NAME:
+            if member.size > MAX_MANIFEST_BYTES:
+                raise ArchiveError("the manifest is implausibly large")
+            source = tar.extractfile(member)
+            if source is None:
+                raise ArchiveError(f"archive member {member.name!r} cannot be read")
+            return _parse_manifest(source.read(member.size))
+    raise ArchiveError(f"the archive has no {MANIFEST_NAME}; make it with runicorn export")
+
+
+def _listed_files(manifest: dict[str, Any], max_unpacked: int) -> dict[str, int]:
+    """``{member name: declared size}`` of every file the manifest lists, checked."""
+    listed: dict[str, int] = {}
+    for entry in manifest["runs"]:
+        _, rel = _run_path_of(entry)
+        files = entry.get("files")
+        if not isinstance(files, dict):
+            raise ArchiveError(f"manifest entry {rel.name!r} lacks its file list")
+        for name, spec in files.items():
+            size = spec.get("size") if isinstance(spec, dict) else None
+            if type(size) is not int or size < 0:
+                raise ArchiveError(f"manifest entry {rel.name!r}: {name!r} has no valid size")
+            listed[_member_path(f"{rel.as_posix()}/{name}").as_posix()] = size
+    if sum(listed.values()) > max_unpacked:
+        raise ArchiveTooLargeError(
+            f"the archive unpacks to more than the limit of {max_unpacked} bytes"
+        )
+    return listed
+
+
+def _unpack(stream: IO[bytes], staging: Path, listed: dict[str, int]) -> dict[str, tuple[int, str]]:
+    """Write the listed members into ``staging``; returns ``{name: (size, sha256)}``.
+
+    A member whose size differs from the declared one is not written (its run is then skipped
+    as altered); an unlisted member refuses the whole archive.
+    """
+    hashes: dict[str, tuple[int, str]] = {}
+    manifests = 0
+    for tar, member, name in _members(stream):
+        if member.isdir():
+            continue
+        if name == MANIFEST_NAME:
+            manifests += 1
+            if manifests > 1:
+                raise ArchiveError(f"archive member {name!r} appears twice")
+            continue
+        declared = listed.get(name)
+        if declared is None:
+            raise ArchiveError(f"archive member {name!r} is not listed in {MANIFEST_NAME}")
+        if name in hashes:
+            raise ArchiveError(f"archive member {name!r} appears twice")
+        if member.size != declared:
+            hashes[name] = (member.size, "")  # recorded as a mismatch, never written
+            continue
+        source = tar.extractfile(member)
+        if source is None:
+            raise ArchiveError(f"archive member {member.name!r} cannot be read")
+        hashes[name] = _copy_member(source, staging.joinpath(*name.split("/")), declared)
+    return hashes
+
+
+def _copy_member(source: IO[bytes], target: Path, size: int) -> tuple[int, str]:
+    """Copy at most ``size`` bytes (the declared size) of ``source`` to a new ``target``."""
     target.parent.mkdir(parents=True, exist_ok=True)
     digest = hashlib.sha256()
-    size = 0
+    copied = 0
     with open(target, "xb") as out:
-        while chunk := source.read(_COPY_CHUNK):
+        while copied < size and (chunk := source.read(min(_COPY_CHUNK, size - copied))):
             digest.update(chunk)
             out.write(chunk)
-            size += len(chunk)
-    return size, digest.hexdigest()
+            copied += len(chunk)
+    return copied, digest.hexdigest()
 
 
 def _parse_manifest(data: bytes) -> dict[str, Any]:
@@ -352,16 +424,6 @@ def _adopt_runs(
     progress: ProgressCallback | None,
 ) -> ImportResult:
     entries = [(_run_path_of(e), e) for e in manifest["runs"]]
-    claimed: set[str] = set()
-    for (_, path), entry in entries:
-        files = entry.get("files")
-        if not isinstance(files, dict):
-            raise ArchiveError(f"manifest entry {path.name!r} lacks its file list")
-        claimed.update(f"{path.as_posix()}/{name}" for name in files)
-    stray = sorted(set(hashes) - claimed)
-    if stray:
-        raise ArchiveError(f"archive member {stray[0]!r} is not listed in {MANIFEST_NAME}")
-
     existing = backend.index.all_ids() | {p.name for p in iter_run_dirs(backend.root)}
     result = ImportResult()
     for done, ((run_id, rel), entry) in enumerate(entries, start=1):
@@ -398,6 +460,11 @@ def _verify_run(
         got = hashes.get(f"{rel.as_posix()}/{name}")
         if got is None:
             return f"{name} is listed in the manifest but missing from the archive"
+        if isinstance(spec, dict) and got[0] != spec.get("size"):
+            return (
+                f"{name} holds {got[0]} bytes in the archive but the manifest declares "
+                f"{spec.get('size')}: the archive is damaged or was altered; it was not written"
+            )
         if not isinstance(spec, dict) or got != (spec.get("size"), spec.get("sha256")):
             return f"checksum mismatch for {name}: the archive is damaged or was altered"
     return None
