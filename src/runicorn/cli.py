@@ -14,6 +14,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from runicorn import config as runicorn_config
+from runicorn.alerts_cli import alerts_command
 from runicorn.errors import RunicornError
 
 if TYPE_CHECKING:
@@ -287,6 +288,9 @@ def remote(
         jump_host=jump,
     )
     raise typer.Exit(code=code)
+
+
+app.command("alerts")(alerts_command)
 
 
 def main() -> None:

@@ -12,7 +12,9 @@ import anyio
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 
+from runicorn import config as runicorn_config
 from runicorn.viewer.api import (
+    alerts,
     artifacts,
     config,
     experiment_artifacts,
@@ -42,6 +44,7 @@ from runicorn.viewer.context import (
 )
 from runicorn.viewer.errors import install_error_handlers
 from runicorn.viewer.middleware import AccessControlMiddleware
+from runicorn.viewer.services.alerts import ViewerAlertService
 from runicorn.viewer.utils.cache import DEFAULT_MAX_BYTES
 from runicorn.viewer.utils.path import DEFAULT_STATIC_DIR
 
@@ -58,6 +61,7 @@ API_ROUTERS = (
     config.router,
     gpu.router,
     ui_preferences.router,
+    alerts.router,
     export.router,
     import_.router,
     remote.router,
@@ -112,9 +116,12 @@ def create_app(
             threading.Thread(
                 target=context.runs.index_new_runs, name="runicorn-index", daemon=True
             ).start()
+        watch = ViewerAlertService(context.backend, runicorn_config.alert_settings())
+        watch.start()
         try:
             yield
         finally:
+            await anyio.to_thread.run_sync(watch.stop)
             await anyio.to_thread.run_sync(context.close)
 
     app = FastAPI(

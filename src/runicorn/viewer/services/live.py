@@ -23,6 +23,7 @@ from runicorn.errors import RunicornError, RunNotFoundError, UnsafePathError
 from runicorn.security.path_validation import file_under, read_json_under
 from runicorn.storage.events import EVENTS_FILE
 from runicorn.storage.run_files import LOGS_FILE, STATUS_FILE
+from runicorn.viewer.services.alerts import AlertFollower
 from runicorn.viewer.services.logs import DEFAULT_LOG_LIMIT, read_log_window
 from runicorn.viewer.services.metrics import MetricsService, encode, json_array
 from runicorn.viewer.services.storage import RunService
@@ -251,6 +252,7 @@ async def serve_metrics_socket(
 
     async def loop() -> None:
         watch = _StatusWatch(runs, run_id, run_path)
+        alerts = await anyio.to_thread.run_sync(AlertFollower, runs.backend, run_id)
         last_size = -2
         sent_status: str | None = None
         follower = state["follower"]
@@ -269,6 +271,10 @@ async def serve_metrics_socket(
             if status != sent_status and (status != "running" or sent_status is not None):
                 await websocket.send_text(orjson.dumps({"status": status}).decode())
             sent_status = status
+            if alerts.due(now):
+                new_alerts = await anyio.to_thread.run_sync(alerts.poll, now)
+                if new_alerts:
+                    await websocket.send_text(encode({"alerts": new_alerts}).decode())
             if not follower.pending:
                 await anyio.sleep(POLL_INTERVAL)
 

@@ -32,6 +32,7 @@ class RunNotDeletedError(RunicornError, ValueError):
 RUN_ITEM_FIELDS = (
     "id", "project", "name", "status", "created_at", "ended_at", "heartbeat_at", "hostname",
     "pid", "exit_reason", "tags", "notes", "config", "summary", "last_step", "deleted_at", "path",
+    "alerts", "last_alert",
 )  # fmt: skip
 
 
