@@ -6,6 +6,7 @@ run.log({"loss": 0.5})
 run.finish()
 """
 
+from runicorn.artifacts import Artifact
 from runicorn.errors import (
     InvalidNameError,
     InvalidQueryError,
@@ -30,6 +31,7 @@ from runicorn.sdk import (
 __version__ = "0.1.0"
 
 __all__ = [
+    "Artifact",
     "InvalidNameError",
     "InvalidQueryError",
     "NoOpRun",

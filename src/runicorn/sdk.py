@@ -22,7 +22,7 @@ import warnings
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from types import FrameType, TracebackType
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import orjson
 
@@ -57,6 +57,10 @@ from runicorn.storage.run_files import (
     to_timestamp,
 )
 from runicorn.writer import DROPPED_SUMMARY_KEY, RunWriter
+
+if TYPE_CHECKING:
+    from runicorn.artifacts.artifact import Artifact
+    from runicorn.artifacts.writer import ArtifactHandle, RunArtifactWriter, StoredArtifact
 
 __all__ = [
     "NoOpRun",
@@ -232,6 +236,7 @@ class Run(LegacyRunMethods):
         self._console: Any = None
         self._sampler: Any = None
         self._alerts: Any = None
+        self._artifacts: RunArtifactWriter | None = None
 
     def log(
         self,
@@ -437,6 +442,69 @@ class Run(LegacyRunMethods):
     def logging_handler(self, level: int = logging.INFO) -> logging.Handler:
         """A :class:`logging.Handler` that writes records to this run's ``logs.txt``."""
         return _RunLogHandler(self, level)
+
+    def _artifact_writer(self) -> RunArtifactWriter:
+        with self._lock:
+            if self._artifacts is None:
+                from runicorn.artifacts.writer import RunArtifactWriter
+
+                self._artifacts = RunArtifactWriter(
+                    root=self.root,
+                    run_id=self.id,
+                    project=self.project,
+                    run_path=self.path,
+                    warn=self._warn,
+                )
+            return self._artifacts
+
+    def log_artifact(
+        self, artifact: Artifact, aliases: Iterable[str] | None = None
+    ) -> ArtifactHandle:
+        """Version ``artifact`` in the background; ``.wait()`` on the result gives the version."""
+        return self._artifact_writer().log_artifact(artifact, aliases)
+
+    def use_artifact(self, reference: str) -> StoredArtifact | None:
+        """The version ``name:alias`` (latest, v3 ...) as used; None, with a warning, if unknown."""
+        return self._artifact_writer().use_artifact(reference)
+
+    def log_model(
+        self,
+        path: str | os.PathLike[str],
+        name: str | None = None,
+        *,
+        aliases: Iterable[str] | None = None,
+        metadata: dict[str, Any] | None = None,
+        description: str = "",
+    ) -> ArtifactHandle:
+        """Version a checkpoint file or folder as a model this run produced."""
+        return self._artifact_writer().log_path(
+            "model", path, name, aliases=aliases, metadata=metadata, description=description
+        )
+
+    def log_dataset(  # type: ignore[override]
+        self,
+        name: str,
+        root_or_uri: str | os.PathLike[str] | Mapping[str, Any],
+        *,
+        aliases: Iterable[str] | None = None,
+        metadata: dict[str, Any] | None = None,
+        description: str | None = None,
+        **legacy: Any,
+    ) -> ArtifactHandle | None:
+        """Version a dataset file, folder or URI as one this run used (also kept in assets.json)."""
+        super().log_dataset(name, root_or_uri, description=description, **legacy)
+        if isinstance(root_or_uri, Mapping):
+            return None
+        return self._artifact_writer().log_path(
+            "dataset", root_or_uri, name, aliases=aliases, metadata=metadata,
+            description=description or "", edge="used",
+        )  # fmt: skip
+
+    def log_code(
+        self, root: str | os.PathLike[str] | None = None, name: str = "code"
+    ) -> ArtifactHandle:
+        """Snapshot the source files (git-tracked, honouring .gitignore; size-capped)."""
+        return self._artifact_writer().log_code(root, name)
 
     def _add_system_sample(self, sample: dict[str, float]) -> None:
         if self._finished or not sample:
@@ -660,6 +728,8 @@ class Run(LegacyRunMethods):
             self._finished = True
         try:
             self._stop_helpers()
+            if self._artifacts is not None:
+                self._artifacts.close()
             self._status = status
             self._exit_reason = exit_reason
             self._exit_code = exit_code
@@ -780,6 +850,25 @@ class NoOpRun(LegacyNoOpMethods):
     def logging_handler(self, level: int = logging.INFO) -> logging.Handler:
         """A handler that drops records."""
         return logging.NullHandler(level)
+
+    def log_artifact(self, artifact: Any, aliases: Iterable[str] | None = None) -> ArtifactHandle:
+        """Log nothing; the handle's ``wait()`` returns None."""
+        from runicorn.artifacts.writer import ArtifactHandle
+
+        handle = ArtifactHandle(str(getattr(artifact, "name", "")))
+        handle._finish(None, "recording is off")
+        return handle
+
+    def use_artifact(self, reference: str) -> None:
+        """Do nothing (returns None)."""
+
+    def log_model(self, *_: Any, **__: Any) -> ArtifactHandle:
+        """Log nothing."""
+        return self.log_artifact(None)
+
+    def log_code(self, *_: Any, **__: Any) -> ArtifactHandle:
+        """Log nothing."""
+        return self.log_artifact(None)
 
     def finish(self, status: str = "finished", *, exit_reason: str | None = None) -> None:
         """Do nothing."""

@@ -9,6 +9,7 @@ it never raises into the training script.
 
 from __future__ import annotations
 
+import os
 import queue
 import threading
 from collections.abc import Callable, Iterable
@@ -23,7 +24,13 @@ from runicorn.artifacts.code import (
     select_code_files,
 )
 from runicorn.artifacts.download import download_version
-from runicorn.artifacts.models import ArtifactRef, ArtifactVersion, FileEntry, validate_alias
+from runicorn.artifacts.models import (
+    ArtifactRef,
+    ArtifactVersion,
+    EdgeKind,
+    FileEntry,
+    validate_alias,
+)
 from runicorn.artifacts.storage import ArtifactStore
 from runicorn.errors import RunicornError
 
@@ -172,7 +179,13 @@ class RunArtifactWriter:
             aliases=tuple(validate_alias(a) for a in aliases or () if a != "latest"),
         )
 
-    def _store(self, store: ArtifactStore, snapshot: _Snapshot, handle: ArtifactHandle) -> None:
+    def _store(
+        self,
+        store: ArtifactStore,
+        snapshot: _Snapshot,
+        handle: ArtifactHandle,
+        edge: EdgeKind = "produced",
+    ) -> None:
         try:
             files: dict[str, FileEntry] = {}
             for pending in snapshot.files:
@@ -186,10 +199,10 @@ class RunArtifactWriter:
                 references=list(snapshot.references),
                 description=snapshot.description,
                 metadata=snapshot.metadata,
-                created_by=self.run_id,
+                created_by=self.run_id if edge == "produced" else None,
                 aliases=snapshot.aliases,
             )
-            store.record_run_edge(self.run_path, self.run_id, self.project, "produced", version)
+            store.record_run_edge(self.run_path, self.run_id, self.project, edge, version)
         except (RunicornError, OSError, ValueError) as exc:
             self._fail(handle, f"artifact {snapshot.name!r} was not stored: {exc}")
             return
@@ -198,14 +211,18 @@ class RunArtifactWriter:
     def log_path(
         self,
         type: str,
-        path: str | Path,
+        path: str | os.PathLike[str],
         name: str | None,
         *,
         aliases: Iterable[str] | None = None,
         metadata: dict[str, Any] | None = None,
         description: str = "",
+        edge: EdgeKind = "produced",
     ) -> ArtifactHandle:
-        """Log a file, a folder or a URI as an artifact of ``type``; the walk happens later."""
+        """Log a file, a folder or a URI as an artifact of ``type``; the walk happens later.
+
+        ``edge="used"`` records input data: the run used it, nobody in the store produced it.
+        """
         text = str(path)
         artifact_name = name or (Path(text).stem if "://" not in text else "")
         handle = ArtifactHandle(artifact_name)
@@ -223,7 +240,7 @@ class RunArtifactWriter:
             except (RunicornError, TypeError) as exc:
                 self._fail(handle, f"{type} {artifact_name!r} was not logged: {exc}")
                 return
-            self._store(store, snapshot, handle)
+            self._store(store, snapshot, handle, edge)
 
         if not self._submit(build):
             self._fail(handle, f"{type} {artifact_name!r} was not logged: the run has finished")
@@ -231,7 +248,7 @@ class RunArtifactWriter:
 
     def log_code(
         self,
-        root: str | Path | None,
+        root: str | os.PathLike[str] | None,
         name: str,
         *,
         max_file_bytes: int = DEFAULT_MAX_FILE_BYTES,
