@@ -276,8 +276,10 @@ async def test_v2_experiments_filter_sort_cursor(client: httpx.AsyncClient, run_
     assert (await client.get("/api/v2/experiments", params={"cursor": "zz"})).status_code == 400
 
     fields = (await client.get("/api/v2/fields")).json()
-    assert "lr" in fields["config"] and "opt.name" in fields["config"]
-    assert fields["summary"] == ["acc"] and fields["metrics"] == ["acc", "loss"]
+    config_keys = [entry["key"] for entry in fields["config"]]
+    assert "lr" in config_keys and "opt.name" in config_keys
+    assert [entry["key"] for entry in fields["summary"]] == ["acc"]
+    assert [entry["key"] for entry in fields["metrics"]] == ["acc", "loss"]
     assert fields["tags"] == ["baseline", "sweep"]
 
 

@@ -330,11 +330,17 @@ class SQLiteStorageBackend:
             entry["names"].append({"name": row["name"], "runs": row["runs"]})
         return list(projects.values())
 
-    def field_names(self) -> dict[str, list[str]]:
-        """Config and summary leaf paths, metric keys and tags present across live runs."""
+    def field_names(self) -> dict[str, Any]:
+        """Config and summary leaves, metric keys and tags present across live runs.
+
+        Each config/summary leaf is ``{"key": label, "path": [keys], "field": v2 name}`` and
+        each metric ``{"key": key, "field": v2 name}``: clients show ``key``, read a run's value
+        by ``path`` and sort or filter by ``field``, never composing names themselves.
+        """
+        from runicorn.storage.query import field_expression
+
         with self._lock:
-            config = self._json_leaves("config")
-            summary = self._json_leaves("summary")
+            leaves = {column: self._json_leaves(column) for column in ("config", "summary")}
             metrics = [
                 row[0]
                 for row in self._conn.execute(
@@ -349,15 +355,37 @@ class SQLiteStorageBackend:
                     "WHERE runs.deleted_at IS NULL ORDER BY t.tag"
                 )
             ]
-        return {"config": config, "summary": summary, "metrics": metrics, "tags": tags}
+        result: dict[str, Any] = {}
+        for column, paths in leaves.items():
+            entries = []
+            for path in paths:
+                name = field_expression(column, path)
+                if name is not None:
+                    entries.append({"key": ".".join(path), "path": list(path), "field": name})
+            result[column] = entries
+        result["metrics"] = [
+            {"key": key, "field": name}
+            for key in metrics
+            if (name := field_expression("metrics", (key,))) is not None
+        ]
+        result["tags"] = tags
+        return result
 
-    def _json_leaves(self, column: str) -> list[str]:
+    def _json_leaves(self, column: str) -> list[tuple[str, ...]]:
+        """Key paths of the non-object values in ``column`` across live runs, sorted.
+
+        Paths are built from ``json_each``'s raw ``key`` (never from ``fullkey`` labels, whose
+        quoting differs between SQLite versions); a list is one value, not descended into.
+        """
         rows = self._conn.execute(
-            f"SELECT DISTINCT j.fullkey FROM runs, json_tree(runs.{column}) AS j "  # noqa: S608
-            "WHERE j.type NOT IN ('object', 'array') AND runs.deleted_at IS NULL "
-            "ORDER BY j.fullkey"
+            "WITH RECURSIVE leaves (path, value, type) AS ("  # noqa: S608 - column is ours
+            f"SELECT json_array(j.key), j.value, j.type FROM runs, json_each(runs.{column}) AS j "
+            f"WHERE runs.deleted_at IS NULL AND json_type(runs.{column}) = 'object' "
+            "UNION ALL SELECT json_insert(l.path, '$[#]', j.key), j.value, j.type "
+            "FROM leaves AS l, json_each(l.value) AS j WHERE l.type = 'object') "
+            "SELECT DISTINCT path FROM leaves WHERE type != 'object'"
         ).fetchall()
-        return [row[0][2:] if row[0].startswith("$.") else row[0] for row in rows]
+        return sorted(tuple(orjson.loads(row[0])) for row in rows)
 
     def add_alerts(self, alerts: Sequence[alert_index.AlertRecord]) -> None:
         """Record alerts of indexed runs."""
@@ -622,7 +650,7 @@ class HybridStorageBackend:
         self.refresh_liveness()
         return self.index.projects()
 
-    def field_names(self) -> dict[str, list[str]]:
+    def field_names(self) -> dict[str, Any]:
         """Config, summary and metric keys and tags present across runs (for pickers)."""
         return self.index.field_names()
 

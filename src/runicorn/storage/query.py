@@ -9,8 +9,12 @@ Grammar (docs/api.md)::
               | field "in" "(" value ("," value)* ")" | field "exists" | field "contains" value
 
 Fields are run columns (``status``, ``created_at``, ``duration``...), ``tags``,
-``config.<key>``, ``summary.<key>`` and ``metrics.<key>.last|min|max|step|count``. A key with
-characters other than letters, digits, ``_``, ``-`` and ``/`` is quoted: ``config."batch size"``.
+``config.<key>``, ``summary.<key>`` and ``metrics.<key>.last|min|max|step|count``. Dots
+separate nested keys (``config.optimizer.lr``). A key with a dot, a space or any character other
+than letters, digits, ``_``, ``-`` and ``/`` is written as one quoted segment:
+``config."weight decay"``, ``config."optimizer.betas"`` (a flat key with a dot in it); a
+backslash inside it is doubled. :func:`field_expression` writes a key path this way, so clients
+never compose field names themselves.
 
 Safety: user text never becomes SQL text. Values are bound parameters; JSON paths are bound
 too in filters, and in sort clauses (which have no parameters) they are validated and quoted as
@@ -22,6 +26,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -266,6 +271,32 @@ def _check_key(key: str, pos: int) -> None:
             f"key {key!r} cannot be queried: it contains a double quote or a control character",
             pos,
         )
+
+
+_BARE_SEGMENT = re.compile(r"^[^\W\d]\w*$")
+
+
+def _render_segment(segment: str) -> str:
+    if _BARE_SEGMENT.match(segment):
+        return segment
+    return '"' + segment.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def field_expression(namespace: str, path: Sequence[str]) -> str | None:
+    """The v2 name of the key ``path`` under ``config``/``summary``/``metrics``, or None.
+
+    Each key of ``path`` becomes one segment, quoted unless it is a plain identifier, so
+    ``("optimizer", "lr")`` and ``("optimizer.lr",)`` get different names. None when no
+    expression can name it (an empty key, a double quote or a control character).
+    """
+    if namespace not in (*_JSON_NAMESPACES, "metrics") or not path:
+        raise ValueError(f"no key path {path!r} under {namespace!r}")
+    if namespace == "metrics" and len(path) != 1:
+        raise ValueError("a metric key is one segment")
+    for key in path:
+        if not key or any(ord(ch) < 32 for ch in key) or '"' in key:
+            return None
+    return namespace + "." + ".".join(_render_segment(key) for key in path)
 
 
 def _json_path(segments: tuple[str, ...]) -> str:

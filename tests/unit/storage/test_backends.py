@@ -358,10 +358,76 @@ def test_field_names_list_config_summary_and_metric_keys(
              summary={"acc": 0.9})  # fmt: skip
     make_run(root, config={"batch": 32}, summary={"f1": 0.5})
     names = backend.field_names()
-    assert names["config"] == ["batch", "lr", "opt.betas[0]", "opt.betas[1]", "opt.name"]
-    assert names["summary"] == ["acc", "f1"]
-    assert names["metrics"] == ["loss"]
+    assert [f["field"] for f in names["config"]] == [
+        "config.batch", "config.lr", "config.opt.betas", "config.opt.name",
+    ]  # fmt: skip
+    assert [f["key"] for f in names["summary"]] == ["acc", "f1"]
+    assert names["metrics"] == [{"key": "loss", "field": "metrics.loss"}]
     assert names["tags"] == []
+
+
+REALISTIC_CONFIG: dict[str, Any] = {
+    "batch_size": 64,
+    "weight decay": 0.01,
+    "optimizer.betas": [0.9, 0.999],
+    "optimizer": {"name": "adamw", "warm-up": 500},
+    "学习率": 3e-4,
+}
+
+
+def field_entries(names: dict[str, Any], section: str) -> dict[str, dict[str, Any]]:
+    return {entry["field"]: entry for entry in names[section]}
+
+
+def test_field_names_give_exact_paths_and_v2_names_for_keys_with_punctuation(
+    root: Path, backend: HybridStorageBackend
+) -> None:
+    make_run(root, config=REALISTIC_CONFIG, summary={"best_val_acc": 0.91, "val/acc": 0.9})
+    names = backend.field_names()
+    config = field_entries(names, "config")
+    assert config == {
+        "config.batch_size": {"key": "batch_size", "path": ["batch_size"],
+                              "field": "config.batch_size"},
+        'config."weight decay"': {"key": "weight decay", "path": ["weight decay"],
+                                  "field": 'config."weight decay"'},
+        'config."optimizer.betas"': {"key": "optimizer.betas", "path": ["optimizer.betas"],
+                                     "field": 'config."optimizer.betas"'},
+        "config.optimizer.name": {"key": "optimizer.name", "path": ["optimizer", "name"],
+                                  "field": "config.optimizer.name"},
+        'config.optimizer."warm-up"': {"key": "optimizer.warm-up",
+                                       "path": ["optimizer", "warm-up"],
+                                       "field": 'config.optimizer."warm-up"'},
+        "config.学习率": {"key": "学习率", "path": ["学习率"], "field": "config.学习率"},
+    }  # fmt: skip
+    summary = field_entries(names, "summary")
+    assert set(summary) == {"summary.best_val_acc", 'summary."val/acc"'}
+    assert not any('"' in entry["key"] for entry in names["config"] + names["summary"])
+
+
+@needs_query
+def test_every_listed_field_sorts_and_filters(root: Path, backend: HybridStorageBackend) -> None:
+    """What /api/v2/fields offers is accepted back, and orders runs by the value."""
+    ids = []
+    for i, batch in enumerate((16, 128, 32)):
+        config = {**REALISTIC_CONFIG, "batch_size": batch, "weight decay": 0.1 * (3 - i),
+                  "optimizer.betas": [0.9, 0.99 + i / 1000], "学习率": 10.0**-(i + 2)}  # fmt: skip
+        ids.append(make_run(root, config=config, summary={"best_val_acc": 0.5 + i / 10}))
+    names = backend.field_names()
+    for entry in names["config"] + names["summary"]:
+        for sort in (entry["field"], "-" + entry["field"]):
+            assert backend.list_runs(sort=sort)[1] == 3, sort
+        backend.list_runs(filter=f"{entry['field']} exists")
+    by = {e["key"]: e["field"] for e in names["config"] + names["summary"]}
+    order = [r.id for r in backend.list_runs(sort=by["batch_size"])[0]]
+    assert order == [ids[0], ids[2], ids[1]]
+    order = [r.id for r in backend.list_runs(sort=by["weight decay"])[0]]
+    assert order == [ids[2], ids[1], ids[0]]
+    order = [r.id for r in backend.list_runs(sort="-" + by["best_val_acc"])[0]]
+    assert order == [ids[2], ids[1], ids[0]]
+    order = [r.id for r in backend.list_runs(sort=by["学习率"])[0]]
+    assert order == [ids[2], ids[1], ids[0]]
+    found = backend.list_runs(filter=f"{by['optimizer.betas']} contains 0.991")[0]
+    assert [r.id for r in found] == [ids[1]]
 
 
 def test_field_names_leave_out_deleted_runs(root: Path, backend: HybridStorageBackend) -> None:
@@ -372,8 +438,8 @@ def test_field_names_leave_out_deleted_runs(root: Path, backend: HybridStorageBa
     gone.finish()
     backend.soft_delete([gone.id])
     names = backend.field_names()
-    assert names["config"] == ["kept"]
-    assert names["metrics"] == ["loss"]
+    assert [entry["key"] for entry in names["config"]] == ["kept"]
+    assert [entry["key"] for entry in names["metrics"]] == ["loss"]
     assert names["tags"] == [], "a tag only a deleted run has is not offered"
 
 

@@ -293,3 +293,45 @@ def test_tokens_keep_quoted_segments_whole() -> None:
     tokens = tokenize('config."batch size".x >= 3')
     assert tokens[0].segments == ("config", "batch size", "x")
     assert [t.kind for t in tokens] == ["word", "op", "word", "eof"]
+
+
+@pytest.mark.parametrize(
+    ("namespace", "path", "expected"),
+    [
+        ("config", ("batch_size",), "config.batch_size"),
+        ("config", ("weight decay",), 'config."weight decay"'),
+        ("config", ("optimizer.betas",), 'config."optimizer.betas"'),
+        ("config", ("optimizer", "betas"), "config.optimizer.betas"),
+        ("config", ("学习率",), "config.学习率"),
+        ("config", ("a\\b",), 'config."a\\\\b"'),
+        ("summary", ("val/acc",), 'summary."val/acc"'),
+        ("metrics", ("val/acc",), 'metrics."val/acc"'),
+    ],
+)  # fmt: skip
+def test_field_expression_names_a_key_path_the_parser_reads_back(
+    namespace: str, path: tuple[str, ...], expected: str
+) -> None:
+    from runicorn.storage.query import field_expression
+
+    name = field_expression(namespace, path)
+    assert name == expected
+    word = tokenize(name)[0]
+    assert word.segments == (namespace, *path)
+
+
+def test_field_expression_is_none_for_keys_no_expression_can_name() -> None:
+    from runicorn.storage.query import field_expression
+
+    assert field_expression("config", ('say "hi"',)) is None
+    assert field_expression("config", ("",)) is None
+    assert field_expression("summary", ("line\nbreak",)) is None
+
+
+def test_a_flat_key_with_a_dot_and_a_key_with_a_space_sort_by_their_quoted_names(
+    db: sqlite3.Connection,
+) -> None:
+    # r2 has the flat key "optimizer.momentum"; r1 has "batch size".
+    assert order(db, '-config."optimizer.momentum"')[0] == "r2"
+    assert order(db, 'config."batch size"')[0] == "r1"
+    assert ids(db, 'config."batch size" = 32') == ["r1"]
+    assert ids(db, 'config."optimizer.momentum" > 0.5') == ["r2"]

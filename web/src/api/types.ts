@@ -83,10 +83,24 @@ export interface ProjectItem {
   names: ProjectName[];
 }
 
+/** A config or summary leaf: show `key`, read a run's value at `path`, sort/filter by `field`. */
+export interface JsonField {
+  key: string;
+  path: string[];
+  /** The v2 grammar's name for it, exactly as the server accepts it back. */
+  field: string;
+}
+
+export interface MetricField {
+  key: string;
+  /** The v2 name of the metric; append `.last`, `.min` or `.max`. */
+  field: string;
+}
+
 export interface FieldsResponse {
-  config: string[];
-  summary: string[];
-  metrics: string[];
+  config: JsonField[];
+  summary: JsonField[];
+  metrics: MetricField[];
   /** Every tag of a live run, so the tag filter offers tags of runs not loaded yet. */
   tags: string[];
 }

@@ -1,8 +1,8 @@
-import { useMemo, useState } from "react";
+import { useMemo, useState, type ReactNode } from "react";
 import type { FieldsResponse } from "../../api/types";
 import { Popover } from "../../components/Popover";
 import { useI18n } from "../../i18n/context";
-import { fieldId, METRIC_KINDS, type FieldKind } from "./fields";
+import { metricColumnId, METRIC_KINDS } from "./fields";
 
 const LIMIT_PER_SECTION = 200;
 
@@ -19,35 +19,42 @@ export function ColumnPicker({ fields, chosen, onChange }: ColumnPickerProps) {
   const query = search.trim().toLowerCase();
   const match = (key: string) => !query || key.toLowerCase().includes(query);
 
-  const toggle = (kind: FieldKind, key: string) => {
-    const id = fieldId({ kind, key });
+  const toggle = (id: string) => {
     onChange(chosenSet.has(id) ? chosen.filter((c) => c !== id) : [...chosen, id]);
   };
 
-  const section = (title: string, kind: "config" | "summary", keys: string[]) => {
-    const shown = keys.filter(match);
+  const checkbox = (id: string, label: ReactNode) => (
+    <label key={id} className="picker-agg">
+      <input type="checkbox" checked={chosenSet.has(id)} onChange={() => toggle(id)} data-testid={`column-toggle-${id}`} />
+      {label}
+    </label>
+  );
+
+  const section = (title: string, kind: "config" | "summary") => {
+    const entries = fields?.[kind] ?? [];
+    const shown = entries.filter((entry) => match(entry.key));
     return (
       <section className="picker-section">
         <h4>
-          {title} <span className="count">{keys.length}</span>
+          {title} <span className="count">{entries.length}</span>
         </h4>
         {shown.length === 0 && <div className="muted small">{t("columns.none")}</div>}
-        {shown.slice(0, LIMIT_PER_SECTION).map((key) => (
-          <label key={key} className="picker-item">
+        {shown.slice(0, LIMIT_PER_SECTION).map((entry) => (
+          <label key={entry.field} className="picker-item" title={entry.field}>
             <input
               type="checkbox"
-              checked={chosenSet.has(fieldId({ kind, key }))}
-              onChange={() => toggle(kind, key)}
-              data-testid={`column-toggle-${kind}:${key}`}
+              checked={chosenSet.has(entry.field)}
+              onChange={() => toggle(entry.field)}
+              data-testid={`column-toggle-${entry.field}`}
             />
-            <span className="mono">{key}</span>
+            <span className="mono">{entry.key}</span>
           </label>
         ))}
       </section>
     );
   };
 
-  const metrics = (fields?.metrics ?? []).filter(match);
+  const metrics = (fields?.metrics ?? []).filter((entry) => match(entry.key));
   return (
     <Popover label={<>{t("columns.button")}{chosen.length ? ` (${chosen.length})` : ""}</>} testId="column-picker" align="right">
       {() => (
@@ -64,27 +71,17 @@ export function ColumnPicker({ fields, chosen, onChange }: ColumnPickerProps) {
             <div className="muted small">{t("common.loading")}</div>
           ) : (
             <div className="picker-body">
-              {section(t("columns.config"), "config", fields.config)}
-              {section(t("columns.summary"), "summary", fields.summary)}
+              {section(t("columns.config"), "config")}
+              {section(t("columns.summary"), "summary")}
               <section className="picker-section">
                 <h4>
                   {t("columns.metrics")} <span className="count">{fields.metrics.length}</span>
                 </h4>
                 {metrics.length === 0 && <div className="muted small">{t("columns.none")}</div>}
-                {metrics.slice(0, LIMIT_PER_SECTION).map((key) => (
-                  <div key={key} className="picker-item picker-metric">
-                    <span className="mono">{key}</span>
-                    {METRIC_KINDS.map((kind) => (
-                      <label key={kind} className="picker-agg">
-                        <input
-                          type="checkbox"
-                          checked={chosenSet.has(fieldId({ kind, key }))}
-                          onChange={() => toggle(kind, key)}
-                          data-testid={`column-toggle-${kind}:${key}`}
-                        />
-                        {kind.slice("metrics.".length)}
-                      </label>
-                    ))}
+                {metrics.slice(0, LIMIT_PER_SECTION).map((entry) => (
+                  <div key={entry.field} className="picker-item picker-metric">
+                    <span className="mono">{entry.key}</span>
+                    {METRIC_KINDS.map((kind) => checkbox(metricColumnId(entry.field, kind), kind.slice("metrics.".length)))}
                   </div>
                 ))}
               </section>

@@ -13,7 +13,7 @@ import { composeFilter, quoteValue } from "../../lib/filterSyntax";
 import { decodeExperiments, encodeExperiments, runHref } from "../../lib/urlState";
 import { ColumnPicker } from "./ColumnPicker";
 import { baseColumns, fieldColumn } from "./columns";
-import { encodeSort, fieldExpression, METRIC_KINDS, nextSort, parseFieldId, parseSort } from "./fields";
+import { columnSpecs, encodeSort, nextSort, parseSort, resolveColumn } from "./fields";
 import { FilterBox } from "./FilterBox";
 import { ProjectTree } from "./ProjectTree";
 import { QuickFilters } from "./QuickFilters";
@@ -94,23 +94,25 @@ export function ExperimentsPage() {
     (tag: string) => update((s) => ({ tags: s.tags.includes(tag) ? s.tags : [...s.tags, tag] })),
     [update],
   );
+  const specs = useMemo(() => columnSpecs(fields.data), [fields.data]);
   const columns = useMemo(() => {
     const base = baseColumns({ t, onTagClick }, bin);
     if (bin) return base;
-    const extra = columnIds.map(parseFieldId).flatMap((spec) => (spec ? [fieldColumn(spec)] : []));
+    const extra = columnIds.flatMap((id) => {
+      const spec = resolveColumn(id, specs);
+      return spec ? [fieldColumn(spec)] : [];
+    });
     return [...base, ...extra];
-  }, [t, onTagClick, bin, columnIds]);
+  }, [t, onTagClick, bin, columnIds, specs]);
 
-  const completions = useMemo(() => {
-    const f = fields.data;
-    if (!f) return [];
-    const list = [
-      ...f.config.map((key) => fieldExpression({ kind: "config", key })),
-      ...f.summary.map((key) => fieldExpression({ kind: "summary", key })),
-      ...f.metrics.flatMap((key) => METRIC_KINDS.map((kind) => fieldExpression({ kind, key }))),
-    ];
-    return list;
-  }, [fields.data]);
+  // Choices stored by an earlier version ("config:lr") become the server's field names.
+  useEffect(() => {
+    if (specs.size === 0) return;
+    const renamed = columnIds.map((id) => resolveColumn(id, specs)?.id ?? id);
+    if (renamed.some((id, i) => id !== columnIds[i])) setColumnIds([...new Set(renamed)]);
+  }, [specs, columnIds, setColumnIds]);
+
+  const completions = useMemo(() => [...specs.keys()], [specs]);
 
   const setSelected = (ids: string[]) => update({ selected: ids });
 

@@ -7,7 +7,7 @@ import { TagList } from "../../components/Tags";
 import type { Translate } from "../../i18n/context";
 import { formatDateTime, formatDuration, formatValue } from "../../lib/format";
 import { runHref } from "../../lib/urlState";
-import { fieldExpression, fieldId, fieldValue, type FieldSpec } from "./fields";
+import { fieldValue, type ColumnSpec } from "./fields";
 
 declare module "@tanstack/react-table" {
   // eslint-disable-next-line @typescript-eslint/no-unused-vars -- the generic must match the library's
@@ -103,7 +103,7 @@ export function baseColumns({ t, onTagClick }: ColumnContext, bin: boolean): Col
   return columns;
 }
 
-const SOURCE_LABEL: Record<FieldSpec["kind"], string> = {
+const SOURCE_LABEL: Record<ColumnSpec["kind"], string> = {
   config: "C",
   summary: "S",
   "metrics.last": "last",
@@ -111,12 +111,13 @@ const SOURCE_LABEL: Record<FieldSpec["kind"], string> = {
   "metrics.max": "max",
 };
 
-export function fieldColumn(spec: FieldSpec): ColumnDef<RunRow> {
+/** A config, summary or metric column; it sorts by the server's own name for the field. */
+export function fieldColumn(spec: ColumnSpec): ColumnDef<RunRow> {
   return {
-    id: fieldId(spec),
-    header: spec.key,
+    id: spec.id,
+    header: spec.label,
     size: 112,
-    meta: { sortField: fieldExpression(spec), numeric: true, source: SOURCE_LABEL[spec.kind] },
+    meta: { sortField: spec.id, numeric: true, source: SOURCE_LABEL[spec.kind] },
     cell: ({ row }) => {
       if (!row.original) return null;
       const value = fieldValue(row.original, spec);

@@ -1,44 +1,88 @@
-/** User-chosen table columns: config, summary and metric fields, and their sort expressions. */
-import type { RunItem } from "../../api/types";
-import { getPath } from "../../lib/configDiff";
-import { quoteField } from "../../lib/filterSyntax";
+/**
+ * User-chosen table columns: config, summary and metric fields. A column's id is the v2 field
+ * name the server gave in `/api/v2/fields` (metrics: that name plus `.last|.min|.max`), so the
+ * same string sorts the table; values are read at the server's key path, never by re-parsing.
+ */
+import type { FieldsResponse, RunItem } from "../../api/types";
 import { parseJsonNumber } from "../../lib/numbers";
 
 export type FieldKind = "config" | "summary" | "metrics.last" | "metrics.min" | "metrics.max";
 export const METRIC_KINDS: readonly FieldKind[] = ["metrics.last", "metrics.min", "metrics.max"];
 
-export interface FieldSpec {
+export interface ColumnSpec {
+  /** The v2 field name: stored as the column choice and sent as the sort. */
+  id: string;
   kind: FieldKind;
-  key: string;
+  /** The key as users read it. */
+  label: string;
+  /** config/summary: the keys from the run's object down to the value. */
+  path: readonly string[];
+  /** metrics: the metric key. */
+  metric: string;
 }
 
-/** The stored form of a column choice: "config:lr", "metrics.min:val/loss". */
-export function fieldId(spec: FieldSpec): string {
-  return `${spec.kind}:${spec.key}`;
+function aggregate(kind: FieldKind): "last" | "min" | "max" {
+  return kind === "metrics.min" ? "min" : kind === "metrics.max" ? "max" : "last";
 }
 
-export function parseFieldId(id: string): FieldSpec | null {
+/** The column id of a metric's aggregate: the server's metric name plus `.last|.min|.max`. */
+export function metricColumnId(metricField: string, kind: FieldKind): string {
+  return `${metricField}.${aggregate(kind)}`;
+}
+
+/** Every column the server's field list offers, by id, in the server's order. */
+export function columnSpecs(fields: FieldsResponse | undefined): Map<string, ColumnSpec> {
+  const specs = new Map<string, ColumnSpec>();
+  if (!fields) return specs;
+  for (const kind of ["config", "summary"] as const) {
+    for (const entry of fields[kind]) {
+      specs.set(entry.field, { id: entry.field, kind, label: entry.key, path: entry.path, metric: "" });
+    }
+  }
+  for (const entry of fields.metrics) {
+    for (const kind of METRIC_KINDS) {
+      const id = metricColumnId(entry.field, kind);
+      specs.set(id, { id, kind, label: entry.key, path: [], metric: entry.key });
+    }
+  }
+  return specs;
+}
+
+/**
+ * The column for a stored choice: a field name the server offers, or a choice stored by an
+ * earlier version as "kind:key" ("config:lr"), matched by kind and key. Null when no live run has
+ * the field (every value would be missing) or the list has not loaded yet.
+ */
+export function resolveColumn(id: string, specs: ReadonlyMap<string, ColumnSpec>): ColumnSpec | null {
+  const direct = specs.get(id);
+  if (direct) return direct;
   const colon = id.indexOf(":");
   if (colon < 0) return null;
-  const kind = id.slice(0, colon) as FieldKind;
+  const kind = id.slice(0, colon);
   const key = id.slice(colon + 1);
-  if (!key || !["config", "summary", ...METRIC_KINDS].includes(kind)) return null;
-  return { kind, key };
+  for (const spec of specs.values()) {
+    if (spec.kind === kind && spec.label === key) return spec;
+  }
+  return null;
 }
 
-/** The v2 grammar's name for the field, used to sort and filter by it. */
-export function fieldExpression(spec: FieldSpec): string {
-  if (spec.kind === "config" || spec.kind === "summary") return quoteField(spec.kind, spec.key);
-  const agg = spec.kind.slice("metrics.".length);
-  return `${quoteField("metrics", spec.key)}.${agg}`;
+export function readPath(source: unknown, path: readonly string[]): unknown {
+  let value = source;
+  for (const key of path) {
+    if (value === null || typeof value !== "object" || Array.isArray(value)) return undefined;
+    const record = value as Record<string, unknown>;
+    if (!Object.prototype.hasOwnProperty.call(record, key)) return undefined;
+    value = record[key];
+  }
+  return value;
 }
 
-export function fieldValue(run: RunItem, spec: FieldSpec): unknown {
-  if (spec.kind === "config") return getPath(run.config, spec.key);
-  if (spec.kind === "summary") return getPath(run.summary, spec.key);
-  const stats = run.metrics[spec.key] as RunItem["metrics"][string] | undefined;
+export function fieldValue(run: RunItem, spec: ColumnSpec): unknown {
+  if (spec.kind === "config") return readPath(run.config, spec.path);
+  if (spec.kind === "summary") return readPath(run.summary, spec.path);
+  const stats = run.metrics[spec.metric] as RunItem["metrics"][string] | undefined;
   if (!stats) return undefined;
-  const value = stats[spec.kind === "metrics.last" ? "last" : spec.kind === "metrics.min" ? "min" : "max"];
+  const value = stats[aggregate(spec.kind)];
   return value === null ? null : parseJsonNumber(value);
 }
 
@@ -58,14 +102,17 @@ export function encodeSort(keys: readonly SortKey[]): string {
   return keys.map((k) => (k.desc ? `-${k.field}` : k.field)).join(",");
 }
 
-/** Splits on commas outside quotes (a quoted key may contain one). */
+/** Splits on commas outside quotes (a quoted key may contain one); `\` escapes inside quotes. */
 function splitTopLevel(text: string): string[] {
   const parts: string[] = [];
   let quote: string | null = null;
+  let escaped = false;
   let current = "";
   for (const ch of text) {
     if (quote) {
-      if (ch === quote) quote = null;
+      if (escaped) escaped = false;
+      else if (ch === "\\") escaped = true;
+      else if (ch === quote) quote = null;
     } else if (ch === '"' || ch === "'") quote = ch;
     else if (ch === ",") {
       parts.push(current);
