@@ -30,6 +30,15 @@ from runicorn.sdk import (
 
 __version__ = "0.1.0"
 
+
+def __getattr__(name: str) -> object:
+    # sync pulls in the SSH stack: loaded on first use, so `import runicorn` stays light.
+    if name == "sync":
+        from runicorn.manifest.session import sync
+
+        return sync
+    raise AttributeError(f"module 'runicorn' has no attribute {name!r}")
+
 __all__ = [
     "Artifact",
     "InvalidNameError",
@@ -52,4 +61,5 @@ __all__ = [
     "reset_enabled",
     "set_enabled",
     "summary",
+    "sync",
 ]

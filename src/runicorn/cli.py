@@ -16,6 +16,7 @@ from rich.table import Table
 from runicorn import config as runicorn_config
 from runicorn.alerts_cli import alerts_command
 from runicorn.errors import RunicornError
+from runicorn.manifest.cli import manifest_command, sync_command
 
 if TYPE_CHECKING:
     from runicorn.exporters import MetricFormat
@@ -291,6 +292,8 @@ def remote(
 
 
 app.command("alerts")(alerts_command)
+app.command("manifest")(manifest_command)
+app.command("sync")(sync_command)
 
 
 def main() -> None:

@@ -1,0 +1,333 @@
+"""One sync pass: compare two manifests and move only what the destination lacks.
+
+Per run, nothing is written until the whole run has been checked: its id must be a safe folder
+name at a safe path, its identity (``meta.json``'s id, project, name, created_at) must match the
+destination's copy, and every append-only file the destination already holds must end with the
+same bytes as the source at that size (the tail check). A run failing a check is reported as a
+conflict, by run id, and left alone. Then, in an order that keeps a reader's view consistent:
+
+- other files (media...) are copied into a part file named after their sha256, verified and
+  renamed into place; a part left by an interrupted sync is continued, not started over;
+- append-only files get the source's bytes past the destination's size, complete lines only;
+- JSON documents are replaced atomically, ``status.json`` among the last, so a run never
+  looks finished before its data arrived.
+
+Blobs move by hash (verified) before the artifact versions that list them; the destination's
+index is updated once the pass has written its runs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from runicorn.errors import RunicornError, UnsafePathError
+from runicorn.manifest.models import Conflict, FileEntry, Manifest, RunEntry, SyncReport
+from runicorn.manifest.script import TAIL_BYTES, is_append_only, is_sha256
+from runicorn.manifest.transport import Transport, check_relative
+from runicorn.storage.layout import INDEX_DIR_NAME, validate_run_id
+
+ARTIFACTS_PREFIX = f"{INDEX_DIR_NAME}/artifacts/"
+_VERSION_FILE = re.compile(r"^v[0-9]+\.json$")
+_LAST_DOCUMENTS = ("meta.json", "status.json")
+
+
+@dataclass
+class SyncProgress:
+    """How far a pass is: bytes moved of those planned, runs done of those seen."""
+
+    bytes_done: int = 0
+    bytes_total: int = 0
+    runs_done: int = 0
+    runs_total: int = 0
+
+
+ProgressCallback = Callable[[SyncProgress], None]
+
+
+@dataclass(frozen=True)
+class _Action:
+    """One file to bring over: ``kind`` is append, copy (verified by sha256) or document."""
+
+    kind: str
+    rel: str
+    entry: FileEntry
+    have: int = 0
+
+    @property
+    def planned_bytes(self) -> int:
+        return max(0, self.entry.size - self.have) if self.kind == "append" else self.entry.size
+
+
+class _Refused(Exception):
+    """A manifest entry names a path that would leave the destination root."""
+
+
+class _Conflicting(Exception):
+    """Both sides hold the item with different content."""
+
+
+@dataclass
+class SyncPass:
+    """Brings ``source`` into ``destination`` once."""
+
+    source: Transport
+    destination: Transport
+    project: str | None = None
+    since: float | None = None
+    dry_run: bool = False
+    concurrency: int = 8
+    progress: ProgressCallback | None = None
+    report: SyncReport = field(default_factory=SyncReport)
+    state: SyncProgress = field(default_factory=SyncProgress)
+
+    async def run(self) -> SyncReport:
+        """Do the pass; the report says what moved, what conflicted and what was refused."""
+        started = time.monotonic()
+        report = self.report
+        report.source, report.destination = self.source.label, self.destination.label
+        report.dry_run, report.passes = self.dry_run, 1
+        here = await self.source.manifest(project=self.project, since=self.since)
+        there = await self.destination.manifest()
+        report.runs_seen = len(here.runs)
+        self.state.runs_total = len(here.runs)
+        self._tick()
+        await self._sync_blobs(here, there)
+        await self._sync_artifact_files(here, there)
+        touched = await self._sync_runs(here, there)
+        if touched and not self.dry_run:
+            report.notes += await self.destination.update_index(touched)
+        report.seconds = time.monotonic() - started
+        return report
+
+    def _tick(self) -> None:
+        if self.progress is not None:
+            self.progress(self.state)
+
+    # ---- runs
+
+    async def _sync_runs(self, here: Manifest, there: Manifest) -> list[str]:
+        theirs: dict[str, RunEntry] = {}
+        for run in there.runs:
+            theirs.setdefault(run.id, run)
+        seen: set[str] = set()
+        gate = asyncio.Semaphore(self.concurrency)
+        touched: list[str] = []
+
+        async def one(run: RunEntry) -> None:
+            async with gate:
+                try:
+                    if await self._sync_run(run, theirs.get(run.id)):
+                        touched.append(run.path)
+                except _Refused as exc:
+                    self.report.refused.append(f"run {run.id!r}: {exc}")
+                except _Conflicting as exc:
+                    self.report.conflicts.append(Conflict(f"run {run.id}", str(exc)))
+                except (RunicornError, OSError) as exc:
+                    self.report.errors.append(f"run {run.id}: {exc}")
+                finally:
+                    self.state.runs_done += 1
+                    self._tick()
+
+        tasks = []
+        for run in here.runs:
+            if run.id in seen:
+                self.report.conflicts.append(
+                    Conflict(f"run {run.id}", "the source holds two folders with this run id")
+                )
+                continue
+            seen.add(run.id)
+            tasks.append(one(run))
+        await asyncio.gather(*tasks)
+        return sorted(touched)
+
+    def _check_run_paths(self, run: RunEntry) -> None:
+        try:
+            validate_run_id(run.id)
+            parts = check_relative(run.path).parts
+            if parts[0].lower() == INDEX_DIR_NAME or parts[-1] != run.id or len(parts) < 2:
+                raise UnsafePathError(f"{run.path!r} is not a run folder path")
+            for name in run.files:
+                if any(p.startswith(".") for p in check_relative(name).parts):
+                    raise UnsafePathError(f"file {name!r} has a hidden path segment")
+        except (UnsafePathError, ValueError) as exc:
+            raise _Refused(str(exc)) from None
+
+    async def _sync_run(self, run: RunEntry, theirs: RunEntry | None) -> bool:
+        self._check_run_paths(run)
+        if theirs is not None:
+            if theirs.path != run.path:
+                raise _Conflicting(
+                    f"it is at {theirs.path} in the destination and at {run.path} in the source"
+                )
+            if "meta.json" in run.files and "meta.json" in theirs.files:
+                differ = [k for k in run.identity if run.identity[k] != theirs.identity.get(k)]
+                if differ:
+                    raise _Conflicting(f"meta.json differs in {', '.join(differ)}")
+        actions = await self._plan(run, theirs)
+        self.state.bytes_total += sum(a.planned_bytes for a in actions)
+        if not actions:
+            return False
+        if self.dry_run:
+            self.report.bytes_moved += sum(a.planned_bytes for a in actions)
+        else:
+            for action in actions:
+                await self._apply(action)
+        if theirs is None:
+            self.report.runs_new.append(run.id)
+        else:
+            self.report.runs_updated.append(run.id)
+        return True
+
+    async def _plan(self, run: RunEntry, theirs: RunEntry | None) -> list[_Action]:
+        copies: list[_Action] = []
+        appends: list[_Action] = []
+        documents: list[_Action] = []
+        for name, entry in run.files.items():
+            rel = f"{run.path}/{name}"
+            have = theirs.files.get(name) if theirs is not None else None
+            if is_append_only(name):
+                action = await self._plan_append(rel, entry, have, f"run {run.id}")
+                if action is not None:
+                    appends.append(action)
+            elif have is None or have.sha256 != entry.sha256:
+                target = documents if name.endswith(".json") else copies
+                target.append(_Action("document" if target is documents else "copy", rel, entry))
+        documents.sort(key=lambda a: a.rel.rsplit("/", 1)[-1] in _LAST_DOCUMENTS)
+        return copies + appends + documents
+
+    async def _plan_append(
+        self, rel: str, entry: FileEntry, have: FileEntry | None, owner: str
+    ) -> _Action | None:
+        if entry.tail is None:
+            raise _Conflicting(f"{rel} is append-only here but hashed whole in the source")
+        if have is None:
+            return _Action("append", rel, entry, 0) if entry.size else None
+        if have.size == entry.size:
+            if have.tail != entry.tail:
+                raise _Conflicting(f"{rel} has the same size on both sides but other content")
+            return None
+        if have.size > entry.size:
+            raise _Conflicting(f"{rel} is longer in the destination than in the source")
+        start = max(0, have.size - TAIL_BYTES)
+        theirs = await self.destination.read_range(rel, start, have.size - start)
+        ours = await self.source.read_range(rel, start, have.size - start)
+        self.report.bytes_read += len(ours)
+        if theirs != ours:
+            raise _Conflicting(
+                f"{rel} does not end, at the destination's {have.size} bytes, with the "
+                f"source's bytes ({owner} diverged)"
+            )
+        return _Action("append", rel, entry, have.size)
+
+    # ---- moving bytes
+
+    async def _apply(self, action: _Action) -> None:
+        if action.kind == "append":
+            await self._append(action.rel, action.have)
+        elif action.kind == "document":
+            data = b"".join([chunk async for chunk in self.source.iter_chunks(action.rel, 0)])
+            self.report.bytes_read += len(data)
+            await self.destination.write_atomic(action.rel, data)
+            self._moved(len(data))
+        else:
+            await self._copy_verified(action.rel, action.entry.size, action.entry.sha256 or "")
+        self.report.files_written += 1
+
+    def _moved(self, count: int) -> None:
+        self.report.bytes_moved += count
+        self.state.bytes_done += count
+        self._tick()
+
+    async def _append(self, rel: str, at: int) -> None:
+        carry = b""
+        async for chunk in self.source.iter_chunks(rel, at):
+            self.report.bytes_read += len(chunk)
+            buffer = carry + chunk
+            cut = buffer.rfind(b"\n") + 1
+            if cut:
+                await self.destination.append(rel, buffer[:cut], at)
+                at += cut
+                self._moved(cut)
+            carry = buffer[cut:]
+
+    async def _copy_verified(self, rel: str, size: int, sha256: str) -> None:
+        offset, digest = await self.destination.part_state(rel, sha256)
+        if offset > size:
+            await self.destination.discard_part(rel, sha256)
+            offset, digest = await self.destination.part_state(rel, sha256)
+        async for chunk in self.source.iter_chunks(rel, offset):
+            self.report.bytes_read += len(chunk)
+            await self.destination.write_part(rel, sha256, offset, chunk)
+            digest.update(chunk)
+            offset += len(chunk)
+            self._moved(len(chunk))
+        if digest.hexdigest() != sha256:
+            await self.destination.discard_part(rel, sha256)
+            raise OSError(f"{rel} changed while it was copied; it is copied again next pass")
+        await self.destination.commit_part(rel, sha256)
+
+    # ---- artifacts and blobs
+
+    async def _sync_blobs(self, here: Manifest, there: Manifest) -> None:
+        missing = {sha: size for sha, size in here.blobs.items() if sha not in there.blobs}
+        self.state.bytes_total += sum(missing.values())
+        for sha, size in sorted(missing.items()):
+            rel = f"{INDEX_DIR_NAME}/blobs/{sha[:2]}/{sha}"
+            if self.dry_run:
+                self.report.bytes_moved += size
+                continue
+            try:
+                await self._copy_verified(rel, size, sha)
+                self.report.blobs_copied += 1
+                self.report.files_written += 1
+            except (RunicornError, OSError) as exc:
+                self.report.errors.append(f"blob {sha}: {exc}")
+
+    async def _sync_artifact_files(self, here: Manifest, there: Manifest) -> None:
+        # Versions first: aliases and lifecycle lines never name a version not yet here.
+        order = sorted(here.artifact_files, key=lambda rel: not _is_version_file(rel))
+        for rel in order:
+            entry = here.artifact_files[rel]
+            have = there.artifact_files.get(rel)
+            try:
+                if not rel.startswith(ARTIFACTS_PREFIX) or any(
+                    p.startswith(".") for p in check_relative(rel[len(ARTIFACTS_PREFIX) :]).parts
+                ):
+                    raise _Refused(f"{rel!r} is not an artifact file path")
+                action = await self._plan_artifact_file(rel, entry, have)
+                if action is None:
+                    continue
+                self.state.bytes_total += action.planned_bytes
+                if self.dry_run:
+                    self.report.bytes_moved += action.planned_bytes
+                else:
+                    await self._apply(action)
+            except (_Refused, UnsafePathError, ValueError) as exc:
+                self.report.refused.append(f"artifact file: {exc}")
+            except _Conflicting as exc:
+                self.report.conflicts.append(Conflict(rel, str(exc)))
+            except (RunicornError, OSError) as exc:
+                self.report.errors.append(f"{rel}: {exc}")
+
+    async def _plan_artifact_file(
+        self, rel: str, entry: FileEntry, have: FileEntry | None
+    ) -> _Action | None:
+        if is_append_only(rel):
+            return await self._plan_append(rel, entry, have, "the model's lifecycle")
+        if have is not None and have.sha256 == entry.sha256:
+            return None
+        if _is_version_file(rel):
+            if have is not None:
+                raise _Conflicting("this artifact version exists on both sides with other files")
+            if entry.sha256 is None or not is_sha256(entry.sha256):
+                raise _Refused(f"{rel} has no sha256")
+            return _Action("copy", rel, entry)
+        return _Action("document", rel, entry)
+
+
+def _is_version_file(rel: str) -> bool:
+    return bool(_VERSION_FILE.match(rel.rsplit("/", 1)[-1]))
