@@ -534,10 +534,9 @@ class Run(LegacyRunMethods):
 
     def _start_console(self) -> None:
         try:
-            from runicorn.console import ConsoleCapture
+            from runicorn.console import start_console_capture
 
-            self._console = ConsoleCapture(self._writer.add_log)
-            self._console.start()
+            self._console = start_console_capture(self._writer.add_log)
         except Exception as exc:
             self._warn("console", f"Runicorn cannot capture the console: {exc!r}")
 
