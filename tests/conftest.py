@@ -16,6 +16,7 @@ def isolated_runicorn(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterat
     monkeypatch.setenv("RUNICORN_CONFIG_DIR", str(tmp_path / "config"))
     monkeypatch.delenv("RUNICORN_DIR", raising=False)
     monkeypatch.delenv("RUNICORN_MODE", raising=False)
+    monkeypatch.delenv("RUNICORN_ALERT_WEBHOOK", raising=False)
     monkeypatch.delenv("RANK", raising=False)
     monkeypatch.delenv("LOCAL_RANK", raising=False)
     monkeypatch.setenv("RUNICORN_FLUSH_INTERVAL", "0.05")
