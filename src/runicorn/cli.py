@@ -15,6 +15,7 @@ from rich.table import Table
 
 from runicorn import config as runicorn_config
 from runicorn.alerts_cli import alerts_command
+from runicorn.artifacts.cli import artifacts_app, gc_command, models_app
 from runicorn.errors import RunicornError
 from runicorn.manifest.cli import manifest_command, sync_command
 
@@ -90,15 +91,19 @@ def config_command(
 @app.command()
 def reindex(root: RootOption = None) -> None:
     """Rebuild the index from the run folders (the files are the truth)."""
+    from runicorn.artifacts.storage import ArtifactStore
     from runicorn.storage.backends import HybridStorageBackend
 
     try:
         target = runicorn_config.get_user_root_dir(root)
         with HybridStorageBackend(target) as backend, progress_bar("Reindexing") as progress:
             count = backend.reindex(progress)
+        with ArtifactStore(target) as artifact_store:
+            versions = artifact_store.reindex()
     except RunicornError as exc:
         raise _fail(exc) from exc
     console.print(f"indexed {count} runs under {escape(str(backend.root))}")
+    console.print(f"indexed {versions} artifact versions")
 
 
 @app.command()
@@ -294,6 +299,9 @@ def remote(
 app.command("alerts")(alerts_command)
 app.command("manifest")(manifest_command)
 app.command("sync")(sync_command)
+app.add_typer(artifacts_app, name="artifacts")
+app.add_typer(models_app, name="models")
+app.command("gc")(gc_command)
 
 
 def main() -> None:
