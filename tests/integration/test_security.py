@@ -209,17 +209,23 @@ async def test_websockets_check_origin_host_and_token(root: Path, run_factory) -
 async def test_rate_limit_answers_429_with_retry_after(root: Path, run_factory) -> None:
     run = run_factory()
     limits = RateLimits(read=(1.0, 3.0), mutate=(1.0, 2.0), transfer=(1.0, 1.0))
-    app = create_app(root, rate_limits=limits, static_dir=None, index_on_start=False)
-    async with asgi_client(app) as client:
-        codes = [(await client.get(f"/api/metrics/{run.id}")).status_code for _ in range(5)]
+    app = create_app(root, host="0.0.0.0", token=TOKEN, rate_limits=limits, static_dir=None,
+                     index_on_start=False)  # fmt: skip
+    bearer = {"Authorization": f"Bearer {TOKEN}"}
+    async with asgi_client(app, host="192.168.1.20:23300") as client:
+        codes = [
+            (await client.get(f"/api/metrics/{run.id}", headers=bearer)).status_code
+            for _ in range(5)
+        ]
         assert codes[:3] == [200, 200, 200] and codes[3] == 429
-        limited = await client.get(f"/api/metrics/{run.id}")
+        limited = await client.get(f"/api/metrics/{run.id}", headers=bearer)
         assert limited.status_code == 429 and int(limited.headers["retry-after"]) >= 1
-        # Another forwarded-for address does not buy a fresh bucket.
-        spoofed = await client.get(f"/api/metrics/{run.id}", headers={"X-Forwarded-For": "1.2.3.4"})
-        assert spoofed.status_code == 429
+        # The browser's session (its cookie) has a bucket of its own.
+        cookie = {"Cookie": f"runicorn_token_23300={TOKEN}"}
+        assert (await client.get(f"/api/metrics/{run.id}", headers=cookie)).status_code == 200
         for _ in range(2):
-            await client.patch(f"/api/runs/{run.id}", json={"notes": "n"})
-        assert (await client.patch(f"/api/runs/{run.id}", json={"notes": "n"})).status_code == 429
-        assert (await client.get("/api/health")).status_code == 200  # cheap routes are free
+            await client.patch(f"/api/runs/{run.id}", json={"notes": "n"}, headers=bearer)
+        refused = await client.patch(f"/api/runs/{run.id}", json={"notes": "n"}, headers=bearer)
+        assert refused.status_code == 429
+        assert (await client.get("/api/health", headers=bearer)).status_code == 200
     app.state.ctx.close()

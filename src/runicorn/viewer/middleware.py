@@ -50,7 +50,8 @@ def host_name(host_header: str) -> str:
     return host_header
 
 
-def _headers(scope: Scope) -> dict[str, str]:
+def request_headers(scope: Scope) -> dict[str, str]:
+    """The request's headers as text (the last value of a repeated header wins)."""
     return {k.decode("latin-1"): v.decode("latin-1") for k, v in scope.get("headers", [])}
 
 
@@ -67,7 +68,7 @@ class AccessControlMiddleware:
         if scope["type"] not in ("http", "websocket"):
             await self.app(scope, receive, send)
             return
-        headers = _headers(scope)
+        headers = request_headers(scope)
         is_ws = scope["type"] == "websocket"
         host = headers.get("host", "")
         if not host or not self.settings.host_allowed(host_name(host)):
@@ -83,7 +84,8 @@ class AccessControlMiddleware:
             return
         from_query = False
         if self.token is not None:
-            given, from_query = _given_token(scope, headers)
+            given, source = given_token(scope, headers)
+            from_query = source == "query"
             if given is None or not hmac.compare_digest(given.encode(), self.token):
                 await self._refuse(
                     scope, receive, send, 401,
@@ -145,21 +147,22 @@ def _same_origin(origin: str, host: str) -> bool:
     return parts.netloc.lower() == host.strip().lower()
 
 
-def _given_token(scope: Scope, headers: dict[str, str]) -> tuple[str | None, bool]:
-    """The token the request carries and whether it came in the query string."""
+def given_token(scope: Scope, headers: dict[str, str]) -> tuple[str | None, str]:
+    """The token the request carries and how: ``"query"``, ``"bearer"``, ``"cookie"`` or ``""``."""
     query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
     if query.get("token"):
-        return query["token"][0], True
+        return query["token"][0], "query"
     auth = headers.get("authorization", "")
     if auth.lower().startswith("bearer "):
-        return auth[7:].strip(), False
+        return auth[7:].strip(), "bearer"
     raw_cookie = headers.get("cookie")
     if raw_cookie:
         try:
             jar = SimpleCookie(raw_cookie)
         except CookieError:
-            return None, False
+            return None, ""
         name = token_cookie_name(headers)
         if name in jar:
-            return jar[name].value, False
-    return None, False
+            return jar[name].value, "cookie"
+    return None, ""
+

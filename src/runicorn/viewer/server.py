@@ -158,6 +158,9 @@ def serve(
         log_level=log_level,
         timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
         lifespan="on",
+        # The viewer is never behind a proxy it could trust: X-Forwarded-For from any local
+        # client would otherwise become the client address (and pick its rate-limit bucket).
+        proxy_headers=False,
     )
     server = uvicorn.Server(config)
     asyncio.run(

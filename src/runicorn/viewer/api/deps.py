@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any, TypeVar
@@ -10,7 +11,8 @@ import anyio
 from fastapi import Depends, HTTPException, Query, Request, Response
 
 from runicorn.storage.jsonio import dumps, replace_nonfinite
-from runicorn.viewer.context import ViewerContext
+from runicorn.viewer.context import ViewerContext, is_loopback
+from runicorn.viewer.middleware import given_token, request_headers
 
 T = TypeVar("T")
 MAX_LIMIT = 1000
@@ -26,18 +28,39 @@ def get_context(request: Request) -> ViewerContext:
 Context = Annotated[ViewerContext, Depends(get_context)]
 
 
-def rate_limited(kind: str) -> Callable[[Request], Awaitable[None]]:
+def client_key(request: Request, loopback: bool) -> str:
+    """The rate-limit bucket of ``request``'s client.
+
+    On a loopback viewer every client is the same local user: one bucket (by address, which
+    is always loopback). Off loopback, a client is its credential and how it sends it (the
+    browser's cookie, a script's bearer header) from its socket address. The address is the
+    peer of the TCP connection: the server runs without proxy headers, so ``X-Forwarded-For``
+    never reaches here.
+    """
+    peer = request.client.host if request.client else "unknown"
+    if loopback:
+        return peer
+    token, source = given_token(request.scope, request_headers(request.scope))
+    digest = hashlib.sha256(token.encode()).hexdigest()[:16] if token else "-"
+    return f"{digest}/{source}/{peer}"
+
+
+def rate_limited(kind: str, cost: float = 1.0) -> Callable[[Request], Awaitable[None]]:
     """A dependency charging the client's bucket of ``kind`` (429 with Retry-After when empty).
 
-    The client is the socket's peer address; ``X-Forwarded-For`` is never trusted.
+    A loopback viewer never throttles reads: it has no principals to tell apart, and a local
+    script polling the API must not starve the browser. Mutations and imports stay limited.
     """
 
     async def check(request: Request) -> None:
         context = get_context(request)
-        if not context.settings.rate_limits.enabled:
+        settings = context.settings
+        if not settings.rate_limits.enabled:
             return
-        client = request.client.host if request.client else "unknown"
-        wait = context.limiters[kind].retry_after(client)
+        loopback = is_loopback(settings.host)
+        if loopback and kind == "read":
+            return
+        wait = context.limiters[kind].retry_after(client_key(request, loopback), cost)
         if wait:
             raise HTTPException(
                 status_code=429,
@@ -49,6 +72,9 @@ def rate_limited(kind: str) -> Callable[[Request], Awaitable[None]]:
 
 
 ReadLimit = Depends(rate_limited("read"))
+# An export reads many files: off loopback it costs as much as EXPORT_COST reads.
+EXPORT_COST = 10.0
+ExportLimit = Depends(rate_limited("read", EXPORT_COST))
 MutateLimit = Depends(rate_limited("mutate"))
 TransferLimit = Depends(rate_limited("transfer"))
 

@@ -13,7 +13,7 @@ from fastapi.responses import FileResponse
 from starlette.background import BackgroundTask
 
 from runicorn.exporters import export_archive, export_metrics
-from runicorn.viewer.api.deps import Context, TransferLimit, in_thread
+from runicorn.viewer.api.deps import Context, ExportLimit, in_thread
 from runicorn.viewer.api.models import ExportRequest
 
 router = APIRouter(tags=["transfer"])
@@ -35,7 +35,7 @@ def _remove(path: Path) -> None:
 @router.post(
     "/api/export",
     summary="Download runs (archive) or their metrics (csv, json, parquet)",
-    dependencies=[TransferLimit],
+    dependencies=[ExportLimit],
     response_class=FileResponse,
 )
 async def export(body: ExportRequest, context: Context) -> FileResponse:
