@@ -22,6 +22,11 @@ bash scripts/setup.sh
 .venv/bin/ruff check src tests bench
 .venv/bin/mypy
 if [ -f web/package.json ]; then
-  (cd web && npm run --silent lint && npm run --silent typecheck && npm test --silent)
+  node_bin=$(bash scripts/node.sh .venv)
+  (
+    export PATH="$node_bin:$PATH"
+    cd web
+    npm run --silent lint && npm run --silent typecheck && npm test --silent
+  )
 fi
 .venv/bin/pytest -q "$@"

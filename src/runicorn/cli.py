@@ -140,17 +140,37 @@ def demo(
         float,
         typer.Option(help="Also keep one run logging in the background for this many seconds."),
     ] = 0.0,
+    wait: Annotated[
+        bool,
+        typer.Option(
+            "--wait",
+            help="Record the --live run in this process, until it ends or Ctrl-C (for scripts "
+            "that stop it themselves).",
+        ),
+    ] = False,
 ) -> None:
     """Record a few synthetic training runs, to try Runicorn out."""
-    from runicorn.demo import record_demo_runs, start_live_run
+    from runicorn.demo import record_demo_runs, record_live_run, start_live_run
 
     target = runicorn_config.get_user_root_dir(root)
-    with progress_bar("Recording demo runs") as progress:
-        ids = record_demo_runs(target, runs=runs, steps=steps, progress=progress)
-    console.print(f"recorded {len(ids)} runs under {escape(str(target))}: {', '.join(ids)}")
-    if live > 0:
-        start_live_run(target, live)
-        console.print(f"a live run keeps logging in the background for {live:g} s")
+    if runs > 0:
+        with progress_bar("Recording demo runs") as progress:
+            ids = record_demo_runs(target, runs=runs, steps=steps, progress=progress)
+        console.print(f"recorded {len(ids)} runs under {escape(str(target))}: {', '.join(ids)}")
+    if live <= 0:
+        return
+    if wait:
+        console.print(f"a live run logs for {live:g} s (Ctrl-C stops it)")
+        try:
+            record_live_run(target, live)
+        except KeyboardInterrupt:
+            raise typer.Exit(code=130) from None
+        return
+    process = start_live_run(target, live)
+    console.print(
+        f"a live run keeps logging in the background for {live:g} s "
+        f"(process {process.pid}; `kill {process.pid}` stops it)"
+    )
 
 
 @app.command()
