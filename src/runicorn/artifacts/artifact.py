@@ -29,6 +29,7 @@ class PendingFile:
 
     source: Path
     name: str
+    stamp: tuple[int, int] | None = None  # size and mtime when logged
 
 
 class Artifact:

@@ -13,7 +13,7 @@ import os
 import queue
 import threading
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -174,7 +174,7 @@ class RunArtifactWriter:
             type=artifact.type,
             description=artifact.description,
             metadata=dict(artifact.metadata),
-            files=tuple(artifact.files.values()),
+            files=tuple(replace(f, stamp=_file_stamp(f.source)) for f in artifact.files.values()),
             references=tuple(dict(r) for r in artifact.references),
             aliases=tuple(validate_alias(a) for a in aliases or () if a != "latest"),
         )
@@ -190,6 +190,13 @@ class RunArtifactWriter:
             files: dict[str, FileEntry] = {}
             for pending in snapshot.files:
                 sha256, size = store.blobs.put_file(pending.source)
+                if pending.stamp is not None and _file_stamp(pending.source) != pending.stamp:
+                    self._warn(
+                        f"changed:{pending.source}",
+                        f"Runicorn: {pending.source} changed after it was logged; "
+                        f"{snapshot.name} holds its newer content (call .wait() on the handle "
+                        "before overwriting a logged file)",
+                    )
                 files[pending.name] = FileEntry(sha256, size)
             version = store.create_version(
                 project=self.project,
@@ -226,6 +233,7 @@ class RunArtifactWriter:
         text = str(path)
         artifact_name = name or (Path(text).stem if "://" not in text else "")
         handle = ArtifactHandle(artifact_name)
+        queued_stat = _file_stamp(Path(text)) if "://" not in text else None
 
         def build(store: ArtifactStore) -> None:
             artifact = Artifact(artifact_name, type, description=description, metadata=metadata)
@@ -240,6 +248,9 @@ class RunArtifactWriter:
             except (RunicornError, TypeError) as exc:
                 self._fail(handle, f"{type} {artifact_name!r} was not logged: {exc}")
                 return
+            if queued_stat is not None and len(snapshot.files) == 1:
+                only = snapshot.files[0]
+                snapshot = replace(snapshot, files=(replace(only, stamp=queued_stat),))
             self._store(store, snapshot, handle, edge)
 
         if not self._submit(build):
@@ -319,3 +330,12 @@ class RunArtifactWriter:
             thread.join(timeout)
             if thread.is_alive():
                 self._warn("artifact-close", "Runicorn is still storing artifacts at exit")
+
+
+def _file_stamp(path: Path) -> tuple[int, int] | None:
+    """Size and modification time, to notice a file rewritten before the worker read it."""
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    return (stat.st_size, stat.st_mtime_ns)
