@@ -122,7 +122,7 @@ class SyncPass:
                 try:
                     if await self._sync_run(run, theirs.get(run.id)):
                         touched.append(run.path)
-                except _Refused as exc:
+                except (_Refused, UnsafePathError) as exc:
                     self.report.refused.append(f"run {run.id!r}: {exc}")
                 except _Conflicting as exc:
                     self.report.conflicts.append(Conflict(f"run {run.id}", str(exc)))

@@ -286,6 +286,7 @@ class SSHTransport(Transport):
         self.has_runicorn: bool | None = None
         self.label = f"{conn.key}:{root}"
         self.manifest_bytes = 0
+        self._checked_dirs: set[str] = set()
 
     async def _probe(self) -> bool:
         if self.has_runicorn is None:
@@ -311,6 +312,7 @@ class SSHTransport(Transport):
             argv, stdin = [self.python, "-m", "runicorn.manifest", *args], None
         else:
             argv, stdin = [self.python, "-", *args], script.script_source()
+        self._checked_dirs.clear()
         result = await self.conn.run(argv, input=stdin, timeout=600)
         lines = result.stdout.strip().splitlines()
         if not result.ok or not lines:
@@ -358,16 +360,22 @@ class SSHTransport(Transport):
         if self.abs_root is None:
             raise RuntimeError("the remote root is known once its manifest has been read")
         folder = self.abs_root.rstrip("/")
-        await sftp.makedirs(folder, exist_ok=True)
+        if folder not in self._checked_dirs:
+            await sftp.makedirs(folder, exist_ok=True)
+            self._checked_dirs.add(folder)
         for part in clean.parts[:-1]:
             folder = f"{folder}/{part}"
+            if folder in self._checked_dirs:
+                continue
             try:
                 attrs = await sftp.lstat(folder)
             except asyncssh.SFTPNoSuchFile:
-                await sftp.mkdir(folder)
-                continue
+                with contextlib.suppress(asyncssh.SFTPFailure):  # made meanwhile by another task
+                    await sftp.mkdir(folder)
+                attrs = await sftp.lstat(folder)
             if attrs.type != asyncssh.FILEXFER_TYPE_DIRECTORY:
                 raise UnsafePathError(f"{rel}: {folder} on the remote host is not a real folder")
+            self._checked_dirs.add(folder)
         path = f"{folder}/{clean.parts[-1]}"
         with contextlib.suppress(asyncssh.SFTPNoSuchFile):
             attrs = await sftp.lstat(path)
