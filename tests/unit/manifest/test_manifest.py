@@ -1,0 +1,121 @@
+"""The manifest generator and a local sync: incremental hashing, one format on both sides."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+
+import runicorn as rn
+from runicorn.manifest import generate, sync
+from runicorn.manifest.script import SCRIPT_PATH
+
+SYSTEM_PYTHON = "/usr/bin/python3"
+
+
+def record_run(root: Path, *, name: str = "resnet50", steps: int = 50) -> rn.Run:
+    run = rn.init(
+        project="vision",
+        name=name,
+        storage=str(root),
+        config={"batch_size": 64, "weight decay": 0.01, "学习率": 1e-3},
+        capture_console=False,
+        system_metrics=False,
+        capture_env=False,
+    )
+    for step in range(steps):
+        run.log({"train/loss": 1 / (step + 1), "val/acc": math.nan if step == 3 else 0.5})
+    run.finish()
+    assert isinstance(run, rn.Run)
+    return run
+
+
+def test_manifest_lists_runs_with_hashes_and_append_only_tails(tmp_path: Path) -> None:
+    run = record_run(tmp_path)
+    (run.path / "media").mkdir()
+    (run.path / "media" / "sample.png").write_bytes(b"\x89PNG" + os.urandom(100))
+
+    manifest = generate(tmp_path)
+
+    [entry] = manifest.runs
+    assert entry.id == run.id and entry.status == "finished"
+    assert entry.path == f"vision/resnet50/runs/{run.id}"
+    assert entry.identity["project"] == "vision"
+    assert entry.files["events.jsonl"].tail is not None
+    assert entry.files["events.jsonl"].sha256 is None
+    assert entry.files["media/sample.png"].sha256 is not None
+    assert entry.files["meta.json"].sha256 is not None
+
+
+def test_unchanged_size_and_mtime_reuse_the_cached_hash(tmp_path: Path) -> None:
+    run = record_run(tmp_path)
+    image = run.path / "media" / "sample.png"
+    image.parent.mkdir()
+    image.write_bytes(b"a" * 1000)
+    old = 1_700_000_000_000_000_000
+    os.utime(image, ns=(old, old))
+    first = generate(tmp_path).runs[0].files["media/sample.png"].sha256
+
+    image.write_bytes(b"b" * 1000)  # same size; mtime put back: the cache must be trusted
+    os.utime(image, ns=(old, old))
+    assert generate(tmp_path).runs[0].files["media/sample.png"].sha256 == first
+
+    os.utime(image, ns=(old + 10**9, old + 10**9))
+    assert generate(tmp_path).runs[0].files["media/sample.png"].sha256 != first
+
+
+@pytest.mark.skipif(not Path(SYSTEM_PYTHON).exists(), reason="needs a system python3")
+def test_the_stdlib_script_computes_the_same_manifest_without_runicorn(tmp_path: Path) -> None:
+    record_run(tmp_path, name="bert/base")
+    record_run(tmp_path)
+    done = subprocess.run(
+        [SYSTEM_PYTHON, "-I", "-", f"--root={tmp_path}", "--no-cache"],
+        input=SCRIPT_PATH.read_text(),
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    theirs = json.loads(done.stdout)
+    ours = generate(tmp_path, use_cache=False).to_dict()
+    for data in (theirs, ours):
+        data.pop("generated_at")
+    assert theirs == ours
+
+
+def test_project_and_since_filters(tmp_path: Path) -> None:
+    record_run(tmp_path)
+    other = rn.init(
+        project="nlp",
+        name="gpt",
+        storage=str(tmp_path),
+        capture_console=False,
+        system_metrics=False,
+        capture_env=False,
+    )
+    other.finish()
+    assert [r.project for r in generate(tmp_path, project="nlp").runs] == ["nlp"]
+    assert generate(tmp_path, since=4_000_000_000).runs == []
+
+
+def test_local_sync_refuses_to_write_through_a_destination_symlink(tmp_path: Path) -> None:
+    source, destination, outside = tmp_path / "a", tmp_path / "b", tmp_path / "outside"
+    record_run(source)
+    outside.mkdir()
+    destination.mkdir()
+    (destination / "vision").symlink_to(outside, target_is_directory=True)
+
+    report = sync(source, destination)
+
+    assert len(report.refused) == 1 and "symbolic link" in report.refused[0]
+    assert list(outside.iterdir()) == []
+
+
+def test_dry_run_writes_nothing(tmp_path: Path) -> None:
+    record_run(tmp_path / "a")
+    report = sync(tmp_path / "a", tmp_path / "b", dry_run=True)
+    assert report.bytes_moved > 0 and len(report.runs_new) == 1
+    assert not (tmp_path / "b").exists() or not any((tmp_path / "b").rglob("*.jsonl"))
