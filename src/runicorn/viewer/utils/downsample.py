@@ -18,6 +18,10 @@ import numpy.typing as npt
 
 FloatArray = npt.NDArray[np.float64]
 
+REFINE_ROUNDS = 8
+CLOSE_ENOUGH = 0.9
+MAX_BUCKETS = 1 << 40
+
 
 @dataclass(frozen=True)
 class SeriesWindow:
@@ -71,6 +75,35 @@ def downsample_minmax(x: FloatArray, y: FloatArray, buckets: int) -> SeriesWindo
     return SeriesWindow(x[lasts], y[lasts], n, True, y_min, y_max)
 
 
+def downsample_to(x: FloatArray, y: FloatArray, max_points: int) -> SeriesWindow:
+    """About ``max_points`` points, never more: one per non-empty bucket (``x`` ascending).
+
+    ``max_points`` equal-width buckets give that many points on an evenly logged series; a
+    series with gaps (a resumed run, a metric logged in bursts) leaves buckets empty, so the
+    width is narrowed until the non-empty ones come close to ``max_points``.
+    """
+    best = downsample_minmax(x, y, max_points)
+    if x.size == 0 or x[-1] == x[0]:
+        return best  # one x value: one bucket, whatever the width
+    fits, too_many = max_points, 0  # bucket counts known to give <= and > max_points
+    for _ in range(REFINE_ROUNDS):
+        got = best.x.size
+        if got >= max_points * CLOSE_ENOUGH:
+            break
+        if too_many:
+            buckets = (fits + too_many) // 2
+        else:
+            buckets = min(MAX_BUCKETS, fits * max_points // max(got, 1) + 1)
+        if buckets <= fits:
+            break
+        candidate = downsample_minmax(x, y, buckets)
+        if candidate.x.size > max_points:
+            too_many = buckets
+        else:
+            fits, best = buckets, candidate
+    return best
+
+
 def window(
     x: FloatArray,
     y: FloatArray,
@@ -81,10 +114,11 @@ def window(
 ) -> SeriesWindow:
     """The series within ``[start, end]``: raw when it fits in ``max_points``, else bucketed.
 
-    ``x`` must be ascending (see :func:`sort_by_x`). Downsampling uses ``max_points // 2``
-    buckets, because each bucket is drawn as a min-max band plus its last point.
+    ``x`` must be ascending (see :func:`sort_by_x`). A bucketed answer has about
+    ``max_points`` points (never more): the chart draws each as its last point with the
+    bucket's min-max band, so it gets the points it asked for.
     """
     xs, ys = slice_range(x, y, start, end)
     if xs.size <= max_points:
         return SeriesWindow(xs, ys, int(xs.size), False)
-    return downsample_minmax(xs, ys, max(1, max_points // 2))
+    return downsample_to(xs, ys, max(1, max_points))
