@@ -285,7 +285,8 @@ class FileDescriptorCapture:
             except OSError:
                 for stream in streams:
                     stream.restore()
-                    stream.close()
+                    stream.close_reader()
+                    stream.close_saved()
                 raise
             self._streams = streams
             self._drained.clear()
@@ -305,7 +306,12 @@ class FileDescriptorCapture:
                 stream.restore()
             with contextlib.suppress(OSError):
                 os.write(self._wake[1], b"x")
+            with contextlib.suppress(OSError):
+                os.close(self._wake[1])
             self._drained.wait(DRAIN_TIMEOUT)
+            if self._thread is None or not self._thread.is_alive():
+                for stream in streams:
+                    stream.close_saved()
 
     def _read(self, streams: list[_Descriptor], wake: tuple[int, int]) -> None:
         """The reader thread: forward and log until stopped, then only forward until EOF."""
@@ -320,15 +326,18 @@ class FileDescriptorCapture:
                     continue
                 for fd in ready:
                     self._pass_on(open_streams, open_streams[fd])
+            # Every writer closed before the wake-up was seen (no children): log the rest now.
+            self._stop_logging(streams)
         except Exception as exc:  # the reader must not die silently: the terminal depends on it
             self._log._warn_once(exc)
         finally:
             self._drained.set()
             for stream in streams:
-                stream.close()
-            for fd in wake:
-                with contextlib.suppress(OSError):
-                    os.close(fd)
+                stream.close_reader()
+                if stream.restored:  # else stop() still needs it to put the descriptor back
+                    stream.close_saved()
+            with contextlib.suppress(OSError):
+                os.close(wake[0])
 
     def _pass_on(self, open_streams: dict[int, _Descriptor], stream: _Descriptor) -> None:
         data = stream.read()
@@ -354,15 +363,20 @@ class FileDescriptorCapture:
                 and select.select([stream.reader], [], [], 0)[0]
             ):
                 self._pass_on(open_streams, stream)
+        self._stop_logging(streams)
+        self._drained.set()
+
+    def _stop_logging(self, streams: list[_Descriptor]) -> None:
+        """Log the unfinished last lines once; from then on output only reaches the terminal."""
         last_lines = []
         for stream in streams:
-            stream.active = False
-            last_lines.append(_collapse_line(stream.pending + stream.decode(b"", final=True)))
-            stream.pending = ""
+            if stream.active:
+                stream.active = False
+                last_lines.append(_collapse_line(stream.pending + stream.decode(b"", final=True)))
+                stream.pending = ""
         remainder = "".join(f"{line}\n" for line in last_lines if line)
         if remainder:
             self._log._deliver(remainder)
-        self._drained.set()
 
 
 class _Descriptor:
@@ -376,6 +390,9 @@ class _Descriptor:
         self.pending = ""
         self._decoder = codecs.getincrementaldecoder("utf-8")("replace")
         self._forwarding = True
+        self.restored = False
+        self._close_lock = threading.Lock()
+        self._saved_open = True
 
     @classmethod
     def redirect(cls, fd: int) -> _Descriptor:
@@ -432,11 +449,19 @@ class _Descriptor:
     def restore(self) -> None:
         with contextlib.suppress(OSError):
             os.dup2(self.saved, self.fd)
+        self.restored = True
 
-    def close(self) -> None:
-        for fd in (self.reader, self.saved):
-            with contextlib.suppress(OSError):
-                os.close(fd)
+    def close_reader(self) -> None:
+        with contextlib.suppress(OSError):
+            os.close(self.reader)
+
+    def close_saved(self) -> None:
+        """Close the copy of the original once (its number may be reused right after)."""
+        with self._close_lock:
+            if self._saved_open:
+                self._saved_open = False
+                with contextlib.suppress(OSError):
+                    os.close(self.saved)
 
 
 def _copy_window_size(terminal: int, pseudo_terminal: int) -> None:

@@ -470,3 +470,93 @@ def test_every_run_of_a_sweep_process_gets_its_environment(root: Path, tmp_path:
     for run_path in runs:
         environment = wait_for_json(run_path / "environment.json")
         assert environment["command"]["cwd"] == str(tmp_path)  # type: ignore[index]
+
+
+WHAT_USERS_PRINT = r"""
+import ctypes, logging, multiprocessing, os
+logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+log = logging.getLogger("train")
+from tqdm import tqdm
+
+def load_batch(index):
+    print(f"worker loaded shard {index}", flush=True)
+    return index
+
+run = rn.init(project="vision", name="resnet50", config={"batch_size": 256})
+print("epoch 1 starting")
+log.info("学习率 = 3e-4")
+with multiprocessing.get_context("fork").Pool(2) as pool:
+    print("shards", pool.map(load_batch, range(4)))
+os.write(1, b"written at fd 1\n")
+libc = ctypes.CDLL(None)
+libc.puts(b"printed by C code")
+libc.fflush(None)
+for epoch in tqdm(range(2), desc="epoch", mininterval=0):
+    for batch in tqdm(range(5), desc="batch", position=1, leave=False, mininterval=0):
+        pass
+run.log({"train/loss": 0.5})
+run.finish()
+print("after finish")
+"""
+
+
+def test_console_capture_sees_workers_early_logging_handlers_and_c_writes(root: Path) -> None:
+    process = launch(root, WHAT_USERS_PRINT)
+    out, err = process.communicate(timeout=60)
+    assert process.returncode == 0, err
+    logs = (only_run(root) / "logs.txt").read_text()
+    for index in range(4):
+        assert f"worker loaded shard {index}" in logs, "pool workers' prints are logged"
+    assert "INFO train: 学习率 = 3e-4" in logs, "a logging handler made before init is logged"
+    assert "written at fd 1" in logs and "printed by C code" in logs
+    assert "epoch 1 starting" in logs and "shards [0, 1, 2, 3]" in logs
+    assert "\x1b[A" not in logs, "nested bars' cursor codes stay out of the log"
+    assert "epoch: 100%" in logs
+    assert "after finish" not in logs, "the descriptors are given back at finish"
+    for line in ("epoch 1 starting", "written at fd 1", "printed by C code", "after finish"):
+        assert line in out, "the terminal shows everything it showed before"
+    assert "INFO train: 学习率 = 3e-4" in err and "\x1b[A" in err
+
+
+def test_console_capture_keeps_a_terminal_a_terminal(root: Path) -> None:
+    """On a terminal, programs still see one (colours, widths) and it gets the same bytes."""
+    import fcntl
+    import select
+    import struct
+    import termios
+
+    master, slave = os.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 123, 0, 0))
+    code = textwrap.dedent(
+        """
+        import os, sys, runicorn as rn
+        run = rn.init(project="vision", name="tty", system_metrics=False)
+        print("tty", sys.stdout.isatty(), os.get_terminal_size().columns)
+        sys.stderr.write("\\x1b[32mval/acc 0.91\\x1b[0m\\n")
+        run.finish()
+        print("after", sys.stdout.isatty())
+        """
+    )
+    process = subprocess.Popen(
+        [sys.executable, "-c", code], stdin=slave, stdout=slave, stderr=slave, env=script_env(root)
+    )
+    os.close(slave)
+    terminal = b""
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if not select.select([master], [], [], 1.0)[0]:
+            if process.poll() is not None:
+                break
+            continue
+        try:
+            data = os.read(master, 4096)
+        except OSError:
+            break
+        if not data:
+            break
+        terminal += data
+    os.close(master)
+    assert process.wait(timeout=30) == 0
+    assert terminal == b"tty True 123\r\n\x1b[32mval/acc 0.91\x1b[0m\r\nafter True\r\n"
+    logs = (only_run(root) / "logs.txt").read_text()
+    assert logs == "tty True 123\n\x1b[32mval/acc 0.91\x1b[0m\n"

@@ -7,7 +7,12 @@ import warnings
 
 import pytest
 
-from runicorn.console import ConsoleCapture, collapse_carriage_returns
+from runicorn.console import (
+    ConsoleCapture,
+    collapse_carriage_returns,
+    start_console_capture,
+    strip_screen_controls,
+)
 
 # What tqdm 4.67.1 writes, one string per write() call, for
 # `for _ in tqdm(range(3), desc="train", mininterval=0)` on a UTF-8 stream.
@@ -351,3 +356,94 @@ def test_real_tqdm_in_a_real_process_logs_one_line_per_bar(tmp_path):
     assert "200/200" in lines[1]
     assert lines[2:] == ["done ✓"]
     assert "\r" not in log_path.read_text(encoding="utf-8")
+
+
+# What tqdm 4.67.1 writes for a bar at position=1 inside an outer bar: each redraw goes one line
+# down, draws, and moves the cursor back up with ESC[A.
+NESTED_TQDM_WRITES = [
+    "\repoch:   0%|          | 0/2 [00:00<?, ?it/s]",
+    "\n",
+    "\rbatch:   0%|          | 0/3 [00:00<?, ?it/s]",
+    "\x1b[A",
+    "\n",
+    "\rbatch:  67%|██████▋   | 2/3 [00:00<00:00, 16726.05it/s]",
+    "\x1b[A",
+    "\n",
+    "\rbatch: 100%|██████████| 3/3 [00:00<00:00, 12645.10it/s]",
+    "\x1b[A",
+    "\repoch: 100%|██████████| 2/2 [00:00<00:00, 606.11it/s]",
+    "\n",
+]
+
+
+def test_nested_tqdm_bars_leave_no_cursor_codes_and_one_line_per_bar(capsys):
+    log = Log()
+    console = ConsoleCapture(log)
+    console.start()
+    try:
+        for chunk in NESTED_TQDM_WRITES:
+            sys.stderr.write(chunk)
+    finally:
+        console.stop()
+    assert capsys.readouterr().err == "".join(NESTED_TQDM_WRITES), "the terminal is unchanged"
+    assert "\x1b" not in log.text
+    assert log.text == (
+        "epoch:   0%|          | 0/2 [00:00<?, ?it/s]\n"
+        "epoch: 100%|██████████| 2/2 [00:00<00:00, 606.11it/s]\n"
+    )
+
+
+def test_screen_controls_are_stripped_but_colours_kept():
+    text = "\x1b[2K\x1b[1Gval/acc \x1b[32m0.91\x1b[0m\x1b[?25l\x1b[3B"
+    assert strip_screen_controls(text) == "val/acc \x1b[32m0.91\x1b[0m"
+
+
+def test_streams_that_are_not_the_descriptors_fall_back_to_the_stream_tee(capsys):
+    log = Log()
+    console = start_console_capture(log)
+    try:
+        print("train/loss 0.5")
+    finally:
+        console.stop()
+    assert isinstance(console, ConsoleCapture), "pytest's capture streams are not fd 1 and 2"
+    assert log.text == "train/loss 0.5\n"
+    assert capsys.readouterr().out == "train/loss 0.5\n"
+
+
+def test_descriptor_capture_restores_the_descriptors_and_logs_children(tmp_path):
+    log_path = tmp_path / "logs.txt"
+    script = textwrap.dedent(
+        f"""
+        import os, sys
+        from runicorn.console import FileDescriptorCapture, start_console_capture
+
+        def identity(fd):
+            info = os.fstat(fd)
+            return info.st_dev, info.st_ino
+
+        before = identity(1), identity(2)
+        log = open({str(log_path)!r}, "w", encoding="utf-8")
+        console = start_console_capture(log.write)
+        assert isinstance(console, FileDescriptorCapture), console
+        assert identity(1) != before[0]
+        print("parent line", flush=True)
+        child = os.fork()
+        if child == 0:
+            os.write(2, b"forked child line\\n")
+            os._exit(0)
+        os.waitpid(child, 0)
+        sys.stdout.write("unterminated")
+        console.stop()
+        log.close()
+        assert (identity(1), identity(2)) == before, "descriptors restored"
+        print("after stop")
+        """
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "parent line\nunterminatedafter stop\n"
+    assert result.stderr == "forked child line\n"
+    logged = log_path.read_text(encoding="utf-8").splitlines()
+    assert sorted(logged) == ["forked child line", "parent line", "unterminated"]
