@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import math
 import os
 import signal
 import sqlite3
@@ -15,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
+from sync_runs import record_runs, run_files
 
 import runicorn as rn
 from runicorn.manifest import SyncReport, generate
@@ -24,50 +24,7 @@ if TYPE_CHECKING:
 
 pytestmark = pytest.mark.remote
 
-CONFIG = {
-    "batch_size": 32,
-    "weight decay": 1e-4,
-    "optimizer": {"betas": [0.9, 0.999]},
-    "学习率": 3e-4,
-}
 SYSTEM_PYTHON = "/usr/bin/python3"
-
-
-def record_runs(
-    root: Path, count: int, *, steps: int = 200, project: str = "vision", name: str = "resnet50"
-) -> list[str]:
-    """Finished runs written through the SDK, with NaNs and metric names holding '/'."""
-    ids = []
-    for index in range(count):
-        run = rn.init(
-            project=project,
-            name=name,
-            storage=str(root),
-            config={**CONFIG, "seed": index},
-            tags=["baseline"],
-            capture_console=False,
-            system_metrics=False,
-            capture_env=False,
-        )
-        for step in range(steps):
-            acc = math.nan if step % 50 == 7 else step / steps
-            run.log({"train/loss": 1.0 / (step + 1), "val/acc": acc})
-        run.log_text(f"epoch done: 学习率 {3e-4}")
-        run.summary({"best_acc": 0.93})
-        run.finish()
-        ids.append(run.id)
-    return ids
-
-
-def run_files(root: Path) -> dict[str, bytes]:
-    """Every file a reader sees under ``root``: the index folder and dot-files (part files of a
-    sync in progress) left out."""
-    out = {}
-    for path in sorted(root.rglob("*")):
-        rel = path.relative_to(root).as_posix()
-        if path.is_file() and not any(part.startswith(".") for part in rel.split("/")):
-            out[rel] = path.read_bytes()
-    return out
 
 
 def indexed_ids(root: Path) -> set[str]:

@@ -96,12 +96,23 @@ async def _pool_connect(config: SSHConfig, pool: SSHConnectionPool) -> SSHConnec
     return await pool.get(config)
 
 
+@dataclass(frozen=True)
+class RemoteRoot:
+    """An SSH side given by a ready SSHConfig (the viewer's open connection) and a root."""
+
+    config: SSHConfig
+    path: str = ""
+
+    def __str__(self) -> str:
+        return f"{self.config.display}:{self.path}"
+
+
 class _Side:
     """One end of a sync; for SSH, its connection is (re)opened when a pass needs it."""
 
     def __init__(
         self,
-        text: str | Path,
+        text: str | Path | RemoteRoot,
         options: SSHOptions,
         pool: SSHConnectionPool | None,
         connect: Connector,
@@ -113,7 +124,9 @@ class _Side:
         self._transport: Transport | None = None
         self._config: SSHConfig | None = None
         self._root = self.location.path
-        if self.location.ssh_target is not None:
+        if isinstance(text, RemoteRoot):
+            self._config, self._root = text.config, text.path
+        elif self.location.ssh_target is not None:
             self._config, saved_root = ssh_config_for(self.location.ssh_target, options)
             self._root = self._root or saved_root or ""
 
@@ -132,8 +145,8 @@ class _Side:
 
 
 async def sync_async(
-    source: str | Path,
-    destination: str | Path,
+    source: str | Path | RemoteRoot,
+    destination: str | Path | RemoteRoot,
     *,
     watch: float | None = None,
     project: str | None = None,

@@ -30,6 +30,7 @@ from runicorn.viewer.api import (
     remote,
     runs,
     static,
+    sync,
     ui_preferences,
 )
 from runicorn.viewer.api.deps import json_response
@@ -65,6 +66,7 @@ API_ROUTERS = (
     export.router,
     import_.router,
     remote.router,
+    sync.router,
     artifacts.router,
     experiment_artifacts.router,
     model_lifecycle.router,
