@@ -3,7 +3,8 @@
 One JSON object per line: ``{"ts": .., "type": "metrics"|"system"|"image"|..., "data": {...}}``.
 Metric lines carry ``global_step`` and ``time`` inside ``data``. A line without its newline is a
 write still in progress (or a process killed mid-write): it is left for a later read, never an
-error. A complete line that is not JSON is skipped and counted.
+error. A complete line that is not JSON is skipped and counted; NUL bytes (left by a crash) end
+a line, so they never take the next line with them.
 """
 
 from __future__ import annotations
@@ -60,7 +61,13 @@ def parse_event_bytes(data: bytes, offset: int = 0) -> EventChunk:
         return EventChunk([], offset)
     events: list[dict[str, Any]] = []
     skipped = 0
-    for line in data[:end].split(b"\n"):
+    body = data[:end]
+    if b"\0" in body:
+        # A crash can leave a block of NUL bytes where unflushed data was meant to be, with the
+        # next line written right after it. NUL never occurs in a JSON text: it ends a line, so
+        # only the garbage is lost. Byte for byte, offsets stay the file's.
+        body = body.replace(b"\0", b"\n")
+    for line in body.split(b"\n"):
         if not line.strip():
             continue
         try:

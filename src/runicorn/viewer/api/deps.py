@@ -99,9 +99,17 @@ def json_response(content: Any) -> Response:
     return Response(body, media_type="application/json")
 
 
-def split_keys(raw: str | None) -> list[str] | None:
-    """``"a,b"`` → ``["a", "b"]``; empty → None (every key)."""
-    if raw is None:
-        return None
-    keys = [key.strip() for key in raw.split(",") if key.strip()]
-    return keys or None
+def metric_keys_query(values: list[str] | None) -> tuple[list[str] | None, str | None]:
+    """The ``keys`` parameters of a metrics read: ``(exact keys, comma list)``.
+
+    Repeated ``keys`` parameters each name exactly one key (``keys=a,b&keys=loss`` asks for
+    ``a,b`` and ``loss``). A single one is a comma-separated list, as it always was, unless
+    its whole value is a key the run logged (decided by the metrics service). No value, or
+    only empty ones, asks for every key.
+    """
+    given = [value for value in values or () if value]
+    if not given:
+        return None, None
+    if len(given) == 1:
+        return None, given[0]
+    return list(dict.fromkeys(given)), None

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, WebSocket
 from fastapi.responses import Response
 
-from runicorn.viewer.api.deps import Context, ReadLimit, in_thread, split_keys
+from runicorn.viewer.api.deps import Context, ReadLimit, in_thread, metric_keys_query
 from runicorn.viewer.services.live import serve_metrics_socket
 
 router = APIRouter(tags=["metrics"])
@@ -31,7 +31,13 @@ async def metrics(
     run_id: str,
     context: Context,
     keys: Annotated[
-        str | None, Query(max_length=100_000, description="comma-separated keys")
+        list[str] | None,
+        Query(
+            max_length=1000,
+            description="repeat for several keys, each naming exactly one key "
+            "(keys=a,b&keys=loss is the keys 'a,b' and 'loss'); a single keys= is a "
+            "comma-separated list unless its whole value is a logged key",
+        ),
     ] = None,
     x: Annotated[
         str, Query(min_length=1, max_length=512, description="step, time, relative or a key")
@@ -40,10 +46,12 @@ async def metrics(
     end: Annotated[float | None, Query(allow_inf_nan=False)] = None,
     max_points: Annotated[int, Query(ge=2, le=10_000_000)] = 2000,
 ) -> Response:
+    exact, comma_list = metric_keys_query(keys)
     body = await in_thread(
         context.metrics.read,
         run_id,
-        keys=split_keys(keys),
+        keys=exact,
+        comma_list=comma_list,
         x=x,
         start=start,
         end=end,

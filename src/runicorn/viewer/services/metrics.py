@@ -105,6 +105,14 @@ def _empty_series() -> dict[str, Any]:
     return {"x": [], "y": [], "count": 0, "downsampled": False}
 
 
+def keys_of_comma_list(snapshot: MetricsSnapshot, text: str) -> list[str]:
+    """A single ``keys=`` value: the key itself when the run logged a key by that exact name
+    (one holding commas), else the comma-separated keys it lists (the API's old form)."""
+    if snapshot.has(text):
+        return [text]
+    return [key.strip() for key in text.split(",") if key.strip()]
+
+
 class MetricsService:
     """Reads metric windows through the cache."""
 
@@ -147,13 +155,20 @@ class MetricsService:
         run_id: str,
         *,
         keys: Sequence[str] | None = None,
+        comma_list: str | None = None,
         x: str = "step",
         start: float | None = None,
         end: float | None = None,
         max_points: int = DEFAULT_MAX_POINTS,
     ) -> bytes:
-        """The body of ``GET /api/metrics/{id}``, encoded."""
+        """The body of ``GET /api/metrics/{id}``, encoded.
+
+        ``keys`` are exact key names; ``comma_list`` is a single ``keys=`` parameter as given
+        (see :func:`keys_of_comma_list`).
+        """
         snapshot = self.snapshot(run_id)
+        if comma_list is not None:
+            keys = keys_of_comma_list(snapshot, comma_list)
         series = self.series(snapshot, keys, x, start, end, max_points)
         return encode({"run_id": snapshot.run_id, "x": x, "series": series})
 
