@@ -32,6 +32,7 @@ from typing import IO, Any, Literal
 
 import numpy as np
 
+from runicorn.artifacts.transfer import adopt_artifacts, export_artifacts, listed_blob_members
 from runicorn.errors import InvalidNameError, RunicornError, UnsafePathError
 from runicorn.security.path_validation import file_under, open_under
 from runicorn.storage.backends import HybridStorageBackend
@@ -160,6 +161,7 @@ def export_archive(
             "version": ARCHIVE_VERSION,
             "created_at": time.time(),
             "runs": manifest_runs,
+            "artifacts": _export_artifacts(tar, backend, records),
         }
         data = dumps(manifest, indent=True)
         info = tarfile.TarInfo(MANIFEST_NAME)
@@ -258,10 +260,34 @@ def import_archive(
             # second one writes anything.
             manifest = _find_manifest(stream(), max_unpacked_bytes)
             listed = _listed_files(manifest, max_unpacked_bytes)
+            listed.update(listed_blob_members(manifest))
             hashes = _unpack(stream(), staging, listed)
-        return _adopt_runs(backend, staging, manifest, hashes, progress)
+        result = _adopt_runs(backend, staging, manifest, hashes, progress)
+        result.skipped += _adopt_artifacts(backend, staging, manifest, hashes, result)
+        return result
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+
+
+def _export_artifacts(
+    tar: tarfile.TarFile, backend: HybridStorageBackend, records: list[ExperimentRecord]
+) -> dict[str, Any]:
+    """The artifact versions the runs produced or used, with their blobs (artifacts/transfer)."""
+    runs = [(record.project, backend.path_of(record)) for record in records]
+    return export_artifacts(tar, backend.root, runs)
+
+
+def _adopt_artifacts(
+    backend: HybridStorageBackend,
+    staging: Path,
+    manifest: dict[str, Any],
+    hashes: dict[str, tuple[int, str]],
+    result: ImportResult,
+) -> list[dict[str, str]]:
+    """Verified blobs and versions into the store; the imported runs' edges into the index."""
+    projects = {e.get("id"): e.get("project") for e in manifest["runs"] if isinstance(e, dict)}
+    runs = [(run_id, projects.get(run_id), backend.run_path(run_id)) for run_id in result.imported]
+    return adopt_artifacts(backend.root, staging, manifest, hashes, runs)
 
 
 def _seekable(

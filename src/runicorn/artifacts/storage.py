@@ -287,6 +287,37 @@ class ArtifactStore:
             with contextlib.suppress(OSError):
                 os.unlink(temp_name)
 
+    def import_version(self, version: ArtifactVersion) -> None:
+        """Write a version from another root under its own number (which must be free)."""
+        for path, entry in version.files.items():
+            safe_relative_path(path)
+            if not self.blobs.exists(entry.sha256):
+                raise ArtifactError(f"file {path!r} has no stored blob {entry.sha256[:12]}…")
+        folder = self.folder(version.project, version.name)
+        folder.mkdir(parents=True, exist_ok=True)
+        with artifact_lock(folder):
+            if (folder / f".v{version.version}.deleted.json").exists():
+                raise ArtifactError(
+                    f"v{version.version} was deleted here; its number is not reused"
+                )
+            fd, temp_name = tempfile.mkstemp(prefix=".version.", suffix=".tmp", dir=folder)
+            try:
+                os.write(fd, dumps(version.file_document(), indent=True))
+                os.fsync(fd)
+                os.link(temp_name, folder / f"v{version.version}.json")
+            except FileExistsError:
+                raise ArtifactError(f"v{version.version} already exists") from None
+            finally:
+                os.close(fd)
+                with contextlib.suppress(OSError):
+                    os.unlink(temp_name)
+        self._index_version(version)
+
+    def index_run_edges(self, run_path: Path, run_id: str, run_project: str | None) -> None:
+        """Bring the index's edges of one run up to its ``artifacts.json``."""
+        rows = self._edge_rows(run_id, run_project, read_run_edges(run_path))
+        self.index.set_run_edges(run_id, rows)
+
     def _index_version(self, version: ArtifactVersion) -> None:
         row = {**version.file_document(), "file_count": len(version.files)}
         row["stage"] = self.stages(version.project, version.name).get(version.version, "none")
