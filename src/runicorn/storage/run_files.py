@@ -14,6 +14,7 @@ from runicorn.storage.alerts import alerts_from_events
 from runicorn.storage.events import EVENTS_FILE, MetricStats, read_events
 from runicorn.storage.jsonio import read_json
 from runicorn.storage.layout import RunLocation, location_from_path
+from runicorn.storage.liveness import Heartbeat, looks_crashed
 from runicorn.storage.models import RUN_STATUSES, ExperimentRecord
 
 META_FILE = "meta.json"
@@ -75,6 +76,29 @@ def _project_and_name(meta: dict[str, Any], location: RunLocation | None) -> tup
     return "default", "default"
 
 
+def _last_event_time(events: list[dict[str, Any]]) -> float | None:
+    for event in reversed(events):
+        ts = event.get("ts")
+        if isinstance(ts, int | float) and not isinstance(ts, bool):
+            return float(ts)
+    return None
+
+
+def _stopped_without_finishing(state: str, status: dict[str, Any], hostname: Any, pid: Any) -> bool:
+    if state == "crashed":
+        return True
+    if state != "running" or status.get("ended_at"):
+        return False
+    beat = Heartbeat(
+        hostname=hostname if isinstance(hostname, str) else None,
+        pid=pid if isinstance(pid, int) else None,
+        pid_started_at=to_timestamp(status.get("pid_started_at")),
+        heartbeat_at=to_timestamp(status.get("heartbeat_at")),
+        heartbeat_interval=to_timestamp(status.get("heartbeat_interval")),
+    )
+    return looks_crashed(beat)
+
+
 def read_record(root: Path, run_path: Path) -> ExperimentRecord:
     """Everything the index keeps about the run in ``run_path``, read from its files."""
     meta = _dict(read_json(run_path / META_FILE, {}))
@@ -100,6 +124,16 @@ def read_record(root: Path, run_path: Path) -> ExperimentRecord:
     if not isinstance(config, dict):
         config = _dict(read_json(run_path / "config.json", {}))
     pid = status.get("pid", meta.get("pid"))
+    hostname = status.get("hostname") or meta.get("hostname")
+    heartbeat_at = to_timestamp(status.get("heartbeat_at"))
+    ended_at = to_timestamp(status.get("ended_at"))
+    if ended_at is None and _stopped_without_finishing(str(state), status, hostname, pid):
+        # A process killed before its first heartbeat (or between two) left its events behind:
+        # it ended no earlier than its last one, and its last values are all the summary it has.
+        signs_of_life = [t for t in (heartbeat_at, _last_event_time(events)) if t is not None]
+        ended_at = max(signs_of_life, default=None)
+        if not summary:
+            summary = {key: record.last for key, record in stats.records.items()}
     return ExperimentRecord(
         id=run_path.name,
         project=project,
@@ -107,9 +141,9 @@ def read_record(root: Path, run_path: Path) -> ExperimentRecord:
         path=run_path.relative_to(root).as_posix(),
         status=str(state),
         created_at=created_at,
-        ended_at=to_timestamp(status.get("ended_at")),
-        heartbeat_at=to_timestamp(status.get("heartbeat_at")),
-        hostname=status.get("hostname") or meta.get("hostname"),
+        ended_at=ended_at,
+        heartbeat_at=heartbeat_at,
+        hostname=hostname,
         pid=pid if isinstance(pid, int) else None,
         pid_started_at=to_timestamp(status.get("pid_started_at")),
         heartbeat_interval=to_timestamp(status.get("heartbeat_interval")),
