@@ -288,19 +288,20 @@ async def test_remote_paths_with_quotes_and_command_substitution_stay_literal(
 
 
 async def test_environments_are_listed_with_their_runicorn(ssh_config: SSHConfig) -> None:
-    # The fake conda reports this venv, whose ``bin/python`` it probes; name the same venv by
-    # another of its executables so that both sources show (a path is listed once, first come).
+    # The fake conda reports this venv, whose ``bin/python`` it probes; the user names the same
+    # venv by another of its executables: one environment, found by both paths.
     user_python = str(Path(sys.prefix) / "bin" / "python3")
     conn = await SSHConnection.open(ssh_config)
     try:
         envs = await RemoteViewerManager(conn).list_environments(extra_pythons=(user_python,))
     finally:
         await conn.aclose()
-    by_source = {env.source: env for env in envs}
-    assert by_source["user"].python == user_python
-    assert by_source["user"].compatible and by_source["user"].runicorn_version == rn.__version__
-    assert by_source["conda"].name == Path(sys.prefix).name
-    assert by_source["conda"].compatible
+    real_venv = os.path.realpath(sys.prefix)
+    venv = [e for e in envs if e.prefix and os.path.realpath(e.prefix) == real_venv]
+    assert len(venv) == 1, [e.to_dict() for e in envs]
+    assert venv[0].source == "user" and venv[0].python == user_python
+    assert venv[0].compatible and venv[0].runicorn_version == rn.__version__
+    assert venv[0].found_as == (user_python, str(Path(sys.prefix) / "bin" / "python"))
     assert envs[0].compatible, "compatible environments come first"
     on_path = [env for env in envs if env.source == "path"]
     assert on_path, "python3 on the remote PATH is listed"

@@ -9,9 +9,15 @@ import sys
 from pathlib import Path
 
 import pytest
+from pyenv_shims import make_pyenv_shims
 
 import runicorn as rn
-from runicorn.remote.viewer.manager import is_compatible_version, remote_script
+from runicorn.remote.viewer.manager import (
+    PythonEnvironment,
+    is_compatible_version,
+    remote_script,
+    unique_environments,
+)
 
 FAKE_SMI = """#!/bin/sh
 echo '0, NVIDIA A100-SXM4-80GB, 87, 20145, 81920, 71, 312.45'
@@ -101,3 +107,44 @@ def test_list_runs_of_a_missing_root(tmp_path: Path) -> None:
 )
 def test_version_compatibility(remote: str | None, local: str, ok: bool) -> None:
     assert is_compatible_version(remote, local) is ok
+
+
+def test_python_info_reports_one_identity_through_two_shims(tmp_path: Path) -> None:
+    """Issue 8 item 15: ``python`` and ``python3`` shims of one venv report the same pair."""
+    shims = make_pyenv_shims(tmp_path, Path(sys.prefix))
+    infos = [
+        json.loads(
+            subprocess.run(
+                [str(shim), "-c", remote_script("python_info.py")],
+                capture_output=True, text=True, check=True,
+            ).stdout
+        )
+        for shim in shims.values()
+    ]  # fmt: skip
+    assert {info["real_prefix"] for info in infos} == {os.path.realpath(sys.prefix)}
+    assert len({info["real_executable"] for info in infos}) == 1
+    assert infos[0]["executable"] != infos[1]["executable"]  # the paths differ...
+    assert infos[0]["runicorn_version"] == rn.__version__ and infos[0]["error"] is None
+
+
+def test_unique_environments_keep_one_entry_per_interpreter() -> None:
+    venv = ("/usr/bin/python3.11", "/home/ada/.venvs/sweep")
+    envs = [
+        PythonEnvironment("/home/ada/.pyenv/shims/python", "path", "python", identity=venv),
+        PythonEnvironment("/home/ada/.pyenv/shims/python3", "path", "python3", identity=venv),
+        PythonEnvironment("/opt/conda/envs/sweep/bin/python", "conda", "sweep",
+                          identity=("/opt/conda/envs/sweep/bin/python3.11",
+                                    "/opt/conda/envs/sweep")),
+        PythonEnvironment("/usr/bin/python3", "path", "python3",
+                          identity=("/usr/bin/python3.11", "/usr")),
+        PythonEnvironment("/nope/python", "user", "/nope/python", error="not found"),
+    ]  # fmt: skip
+    unique = unique_environments(envs)
+    assert len(unique) == 4
+    shimmed = [e for e in unique if e.identity == venv]
+    assert len(shimmed) == 1
+    assert shimmed[0].to_dict()["found_as"] == [
+        "/home/ada/.pyenv/shims/python",
+        "/home/ada/.pyenv/shims/python3",
+    ]
+    assert "identity" not in shimmed[0].to_dict()

@@ -17,7 +17,8 @@ import json
 import re
 import stat
 from collections import deque
-from dataclasses import asdict, dataclass, field
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field, replace
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -52,22 +53,6 @@ DEFAULT_READY_TIMEOUT = 60.0
 MAX_LIST_ENTRIES = 5000
 _STDERR_TAIL_LINES = 200
 _PROBE_CONCURRENCY = 4
-
-_PROBE_SCRIPT = """\
-import json, sys
-out = {"python_version": "%d.%d.%d" % sys.version_info[:3], "executable": sys.executable,
-       "runicorn_version": None, "error": None}
-try:
-    import runicorn
-    version = getattr(runicorn, "__version__", None)
-    if not version:
-        from importlib import metadata
-        version = metadata.version("runicorn")
-    out["runicorn_version"] = version
-except Exception as exc:
-    out["error"] = "%s: %s" % (type(exc).__name__, exc)
-print(json.dumps(out))
-"""
 
 _DISCOVER_SCRIPT = """\
 for c in "${CONDA_EXE:-}" conda "$HOME/miniconda3/bin/conda" "$HOME/anaconda3/bin/conda" \
@@ -130,10 +115,17 @@ class PythonEnvironment:
     runicorn_version: str | None = None
     compatible: bool = False
     error: str | None = None
+    executable: str | None = None
+    prefix: str | None = None
+    found_as: tuple[str, ...] = ()
+    identity: tuple[str, str] | None = field(default=None, compare=False, repr=False)
 
     def to_dict(self) -> dict[str, Any]:
-        """The API shape."""
-        return asdict(self)
+        """The API shape: ``found_as`` lists every path that reached this environment."""
+        data = asdict(self)
+        del data["identity"]
+        data["found_as"] = list(self.found_as or (self.python,))
+        return data
 
 
 @dataclass
@@ -172,6 +164,30 @@ class RemoteViewerProcess:
         }
 
 
+SOURCE_PREFERENCE = {"user": 0, "conda": 1, "path": 2}
+
+
+def unique_environments(envs: Sequence[PythonEnvironment]) -> list[PythonEnvironment]:
+    """One entry per interpreter, by what it reports for its own executable and prefix.
+
+    ``python`` and ``python3`` of one venv, two pyenv shims, or a conda env that is also on
+    PATH are found by different paths but are one environment. The entry kept is the one the
+    user named, else conda's (it has the env's name), else PATH's; ``found_as`` lists every
+    path. An interpreter that could not be probed is kept as it is.
+    """
+    kept: dict[tuple[str, str], PythonEnvironment] = {}
+    paths: dict[tuple[str, str], list[str]] = {}
+    alone: list[PythonEnvironment] = []
+    for env in sorted(envs, key=lambda e: SOURCE_PREFERENCE.get(e.source, 3)):
+        if env.identity is None:
+            alone.append(env)
+            continue
+        paths.setdefault(env.identity, []).append(env.python)
+        kept.setdefault(env.identity, env)
+    merged = [replace(env, found_as=tuple(paths[key])) for key, env in kept.items()]
+    return merged + alone
+
+
 class RemoteViewerManager:
     """Remote-side operations over one :class:`SSHConnection`."""
 
@@ -185,7 +201,9 @@ class RemoteViewerManager:
         python = expand_home(python, await self._home_or_tilde())
         label = name or python
         try:
-            result = await self.connection.run([python, "-c", _PROBE_SCRIPT], timeout=60)
+            result = await self.connection.run(
+                [python, "-c", remote_script("python_info.py")], timeout=60
+            )
         except RemoteCommandError as exc:
             return PythonEnvironment(python, source, label, error=str(exc))
         if not result.ok:
@@ -212,6 +230,7 @@ class RemoteViewerManager:
             error = (
                 f"runicorn is not importable ({error}): pip install runicorn in this environment"
             )
+        real = (data.get("real_executable"), data.get("real_prefix"))
         return PythonEnvironment(
             python=python,
             source=source,
@@ -220,6 +239,9 @@ class RemoteViewerManager:
             runicorn_version=version,
             compatible=bool(version) and is_compatible_version(version),
             error=error,
+            executable=data.get("executable"),
+            prefix=data.get("prefix"),
+            identity=(real[0], real[1]) if all(isinstance(p, str) for p in real) else None,
         )
 
     async def list_environments(
@@ -227,8 +249,9 @@ class RemoteViewerManager:
     ) -> list[PythonEnvironment]:
         """Conda environments, ``python3``/``python`` on PATH and ``extra_pythons``, probed.
 
-        Compatible ones come first. Probes run a few at a time: servers cap the channels one
-        connection may open (``MaxSessions``, 10 by default).
+        Each environment is listed once, however many paths reach it (see
+        :func:`unique_environments`). Compatible ones come first. Probes run a few at a time:
+        servers cap the channels one connection may open (``MaxSessions``, 10 by default).
         """
         candidates: dict[str, tuple[str, str]] = {}
         for python in extra_pythons:
@@ -252,7 +275,8 @@ class RemoteViewerManager:
                 return await self.probe_python(python, source=source, name=name)
 
         envs = await asyncio.gather(*(probe(p, s, n) for p, (s, n) in candidates.items()))
-        return sorted(envs, key=lambda e: (not e.compatible, e.source != "user", e.name))
+        unique = unique_environments(envs)
+        return sorted(unique, key=lambda e: (not e.compatible, e.source != "user", e.name))
 
     async def _conda_envs(self, conda: str) -> list[str]:
         result = await self.connection.run([conda, "env", "list", "--json"], timeout=60)
