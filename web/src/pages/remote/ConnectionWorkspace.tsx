@@ -12,6 +12,7 @@ import { remoteErrorText } from "./errors";
 import { FsBrowser } from "./FsBrowser";
 import { normalizeRemotePath } from "./paths";
 import { RemoteStatusCard } from "./RemoteStatusCard";
+import { SyncPanel } from "./SyncPanel";
 import { compatibleSpec, defaultEnvironment, environmentProblem, sortEnvironments } from "./sessions";
 
 function envLabel(env: RemoteEnvironment, t: ReturnType<typeof useI18n>["t"]): string {
@@ -278,6 +279,7 @@ export function ConnectionWorkspace({
       </section>
 
       <RemoteStatusCard connectionId={id} python={envsSettled ? (python ?? "python3") : null} root={checkedRoot} />
+      <SyncPanel connectionId={id} connected={connection.connected} python={python ?? "python3"} root={typed} />
     </div>
   );
 }
