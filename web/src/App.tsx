@@ -14,6 +14,7 @@ const ComparePage = lazy(() => import("./pages/compare/ComparePage"));
 const SystemPage = lazy(() => import("./pages/system/SystemPage"));
 const SettingsPage = lazy(() => import("./pages/settings/SettingsPage"));
 const RemotePage = lazy(() => import("./pages/remote/RemotePage"));
+const AlertsPage = lazy(() => import("./pages/alerts/AlertsPage"));
 
 function TopBar() {
   const { t, lang, setLang } = useI18n();
@@ -35,6 +36,9 @@ function TopBar() {
         </NavLink>
         <NavLink to="/compare" className={navClass} data-testid="nav-compare">
           {t("nav.compare")}
+        </NavLink>
+        <NavLink to="/alerts" className={navClass} data-testid="nav-alerts">
+          {t("nav.alerts")}
         </NavLink>
         <NavLink to="/system" className={navClass} data-testid="nav-system">
           {t("nav.system")}
@@ -100,6 +104,7 @@ export function App() {
               <Route path="/experiments" element={<ExperimentsPage />} />
               <Route path="/runs/:runId" element={<RunPage />} />
               <Route path="/compare" element={<ComparePage />} />
+              <Route path="/alerts" element={<AlertsPage />} />
               <Route path="/system" element={<SystemPage />} />
               <Route path="/remote" element={<RemotePage />} />
               <Route path="/settings" element={<SettingsPage />} />

@@ -44,6 +44,28 @@ export interface RunItem {
   last_step?: number | null;
   deleted_at?: number | null;
   path?: string;
+  /** How many alerts the run raised, and the newest one. */
+  alerts?: number;
+  last_alert?: AlertItem | null;
+}
+
+export type AlertLevel = "info" | "warn" | "error";
+
+/** One alert (docs/api.md): a monitor rule that fired, a run.alert(), or the viewer's own. */
+export interface AlertItem {
+  id: number | null;
+  run_id: string;
+  ts: number;
+  rule: string;
+  level: AlertLevel;
+  title: string;
+  text: string;
+  key: string | null;
+  step: number | null;
+  value: number | null;
+  source: "sdk" | "viewer";
+  project: string | null;
+  name: string | null;
 }
 
 export interface MediaItem {
@@ -191,6 +213,8 @@ export type Preferences = Record<string, JsonValue>;
 export interface LiveMetricsMessage {
   series?: Record<string, { x: JsonNumber[]; y: JsonNumber[] }>;
   status?: RunStatus;
+  /** Alerts the run raised since the socket opened. */
+  alerts?: AlertItem[];
   /** An unknown run: the server closes the socket (code 4404, or 4400 for an invalid id). */
   error?: string;
 }

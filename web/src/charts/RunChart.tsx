@@ -8,6 +8,7 @@ import { useI18n } from "../i18n/context";
 import type { ChartOverride } from "../lib/chartOverrides";
 import { formatExact, formatNumber } from "../lib/format";
 import type { Zoom } from "../lib/urlState";
+import { useAlertMarkers } from "./alertMarkers";
 import { baseOptions, xFormatter, type ChartColors } from "./axes";
 import { chartX, runColumns, runIndices, runSeries, seriesOfColumns, type RunLayout } from "./build";
 import { MetricsStore, type SeriesData } from "./metricsStore";
@@ -113,7 +114,11 @@ export function RunChart(props: RunChartProps) {
   const logY = override?.logY ?? props.logY;
   const layout: RunLayout = { band: data?.downsampled === true, smooth: smoothing > 0 };
   // Charts share a cursor only with charts on the same x axis.
-  const options = useRunChartOptions(layout, x, logY, zoom, props.colors, `run-${runId}-${x}`);
+  const options = useAlertMarkers(
+    useRunChartOptions(layout, x, logY, zoom, props.colors, `run-${runId}-${x}`),
+    metricKey,
+    x,
+  );
   const { band, smooth } = layout;
   const columns = useMemo(
     () => (data ? runColumns(data, { band, smooth }, smoothing, logY) : null),

@@ -1,6 +1,7 @@
 import type { ColumnDef, RowData } from "@tanstack/react-table";
 import { Link } from "react-router";
 import type { RunItem } from "../../api/types";
+import { AlertBadge } from "../../components/AlertBadge";
 import { CopyButton } from "../../components/CopyButton";
 import { StatusBadge } from "../../components/StatusBadge";
 import { TagList } from "../../components/Tags";
@@ -84,6 +85,14 @@ export function baseColumns({ t, onTagClick }: ColumnContext, bin: boolean): Col
       size: 86,
       meta: { sortField: bin ? undefined : "duration", numeric: true },
       cell: ({ row }) => row.original && formatDuration(row.original.duration),
+    },
+    {
+      id: "alerts",
+      header: t("col.alerts"),
+      size: 72,
+      meta: { sortField: bin ? undefined : "alerts", numeric: true },
+      cell: ({ row }) =>
+        row.original && <AlertBadge count={row.original.alerts ?? 0} last={row.original.last_alert ?? null} />,
     },
   ];
   if (bin) {

@@ -12,12 +12,15 @@ import { useI18n } from "../../i18n/context";
 import { isSystemKey } from "../../lib/metricKeys";
 import { decodeRun, encodeRun, RUN_TABS, type RunTab } from "../../lib/urlState";
 import { useSettings } from "../../settings/context";
+import { ChartAlertsContext } from "../../charts/alertMarkers";
+import { AlertsPanel } from "./AlertsPanel";
 import { ChartsTab } from "./ChartsTab";
 import { ConfigTab } from "./ConfigTab";
 import { EnvironmentTab } from "./EnvironmentTab";
 import { LogsTab } from "./LogsTab";
 import { MediaTab } from "./MediaTab";
 import { RunHeader } from "./RunHeader";
+import { useRunAlerts } from "./useRunAlerts";
 
 const DETAIL_REFRESH_MS = 10_000;
 
@@ -32,6 +35,8 @@ function RunView({ runId }: { runId: string }) {
     () => new MetricsStore([runId], { x: state.x, zoom: state.zoom, maxPoints: chartDefaults.max_points }),
   );
   const running = run?.status === "running";
+  const alerts = useRunAlerts(runId, running);
+  const addLiveAlerts = alerts.addLive;
 
   useEffect(() => {
     store.setParams({ x: state.x, zoom: state.zoom, maxPoints: chartDefaults.max_points });
@@ -54,12 +59,13 @@ function RunView({ runId }: { runId: string }) {
       () => store.lastStep,
       (message) => {
         store.applyLive(message);
+        if (message.alerts) addLiveAlerts(message.alerts);
         if (message.status) reloadDetail();
       },
       setLive,
     );
     return () => socket.close();
-  }, [running, runId, store, reloadDetail]);
+  }, [running, runId, store, reloadDetail, addLiveAlerts]);
 
   usePolling(reloadDetail, DETAIL_REFRESH_MS, running);
 
@@ -110,6 +116,7 @@ function RunView({ runId }: { runId: string }) {
   return (
     <div className="run-page" data-testid="run-page">
       <RunHeader run={run} live={running ? live : null} onUpdated={onUpdated} />
+      <AlertsPanel alerts={alerts.items} fresh={alerts.fresh} running={running} />
       <div className="tabs" role="tablist" data-testid="run-tabs">
         {RUN_TABS.map((tab) => (
           <button
@@ -125,6 +132,7 @@ function RunView({ runId }: { runId: string }) {
           </button>
         ))}
       </div>
+      <ChartAlertsContext value={alerts.items}>
       <div className="tab-panel" role="tabpanel" data-testid={`panel-${state.tab}`}>
         {state.tab === "charts" && <ChartsTab run={run} store={store} state={state} update={update} system={false} running={running} />}
         {state.tab === "system" && <ChartsTab run={run} store={store} state={state} update={update} system running={running} />}
@@ -133,6 +141,7 @@ function RunView({ runId }: { runId: string }) {
         {state.tab === "environment" && <EnvironmentTab run={run} />}
         {state.tab === "media" && <MediaTab run={run} />}
       </div>
+      </ChartAlertsContext>
     </div>
   );
 }
