@@ -9,13 +9,14 @@ it never raises into the training script.
 
 from __future__ import annotations
 
+import _thread
 import os
 import queue
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from runicorn.artifacts.artifact import Artifact, PendingFile
 from runicorn.artifacts.code import (
@@ -23,7 +24,6 @@ from runicorn.artifacts.code import (
     DEFAULT_MAX_TOTAL_BYTES,
     select_code_files,
 )
-from runicorn.artifacts.download import download_version
 from runicorn.artifacts.models import (
     ArtifactRef,
     ArtifactVersion,
@@ -31,8 +31,10 @@ from runicorn.artifacts.models import (
     FileEntry,
     validate_alias,
 )
-from runicorn.artifacts.storage import ArtifactStore
 from runicorn.errors import RunicornError
+
+if TYPE_CHECKING:  # imported by the worker, so that the training thread never pays for it
+    from runicorn.artifacts.storage import ArtifactStore
 
 Warn = Callable[[str, str], None]
 
@@ -58,12 +60,17 @@ class StoredArtifact:
 
     def path(self, relative: str) -> Path:
         """The stored (read-only) file behind ``relative``, checked against its sha256."""
+        from runicorn.artifacts.storage import ArtifactStore
+
         with ArtifactStore(self._root) as store:
             blob, _ = store.blob_for_file(self._version, relative)
             return blob
 
     def download(self, target: str | Path) -> Path:
         """Copy every file into ``target`` under its own name; returns ``target``."""
+        from runicorn.artifacts.download import download_version
+        from runicorn.artifacts.storage import ArtifactStore
+
         with ArtifactStore(self._root) as store:
             return download_version(store, self._version, Path(target))
 
@@ -120,7 +127,8 @@ class RunArtifactWriter:
         self.run_path = run_path
         self._warn = warn
         self._queue: queue.Queue[Callable[[ArtifactStore], None] | None] = queue.Queue()
-        self._thread: threading.Thread | None = None
+        self._started = False
+        self._stopped = threading.Event()
         self._lock = threading.Lock()
         self._closed = False
 
@@ -128,24 +136,32 @@ class RunArtifactWriter:
         with self._lock:
             if self._closed:
                 return False
-            if self._thread is None:
-                self._thread = threading.Thread(
-                    target=self._work, name=f"runicorn-artifacts-{self.run_id}", daemon=True
-                )
-                self._thread.start()
+            if not self._started:
+                # threading.Thread.start() waits until the new thread runs, and then for the
+                # GIL while the worker imports the store: milliseconds on the training thread.
+                # A bare thread returns at once; close() waits for ``_stopped`` instead of join.
+                _thread.start_new_thread(self._work, ())
+                self._started = True
             self._queue.put(job)
             return True
 
     def _work(self) -> None:
-        with ArtifactStore(self.root) as store:
-            while True:
-                job = self._queue.get()
-                if job is None:
-                    return
-                try:
-                    job(store)
-                except Exception as exc:  # a job reports its own failures; this is a backstop
-                    self._warn("artifact-worker", f"Runicorn artifact writer failed: {exc!r}")
+        try:
+            from runicorn.artifacts.storage import ArtifactStore
+
+            with ArtifactStore(self.root) as store:
+                while True:
+                    job = self._queue.get()
+                    if job is None:
+                        return
+                    try:
+                        job(store)
+                    except Exception as exc:  # jobs report their own failures; a backstop
+                        self._warn("artifact-worker", f"Runicorn artifact writer failed: {exc!r}")
+        except Exception as exc:
+            self._warn("artifact-worker", f"Runicorn artifact writer stopped: {exc!r}")
+        finally:
+            self._stopped.set()
 
     def log_artifact(self, artifact: Artifact, aliases: Iterable[str] | None) -> ArtifactHandle:
         """Queue ``artifact`` for storing; returns at once."""
@@ -299,6 +315,8 @@ class RunArtifactWriter:
     def use_artifact(self, reference: str) -> StoredArtifact | None:
         """Resolve ``[project/]name:alias`` now; the ``used`` edge is recorded in the background."""
         try:
+            from runicorn.artifacts.storage import ArtifactStore
+
             ref = ArtifactRef.parse(reference, default_project=self.project)
             with ArtifactStore(self.root) as store:
                 version = store.resolve_ref(ref, self.project)
@@ -323,13 +341,11 @@ class RunArtifactWriter:
         """Store everything queued, then stop the worker."""
         with self._lock:
             self._closed = True
-            thread = self._thread
-            if thread is not None:
+            started = self._started
+            if started:
                 self._queue.put(None)
-        if thread is not None:
-            thread.join(timeout)
-            if thread.is_alive():
-                self._warn("artifact-close", "Runicorn is still storing artifacts at exit")
+        if started and not self._stopped.wait(timeout):
+            self._warn("artifact-close", "Runicorn is still storing artifacts at exit")
 
 
 def _file_stamp(path: Path) -> tuple[int, int] | None:
