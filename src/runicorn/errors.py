@@ -23,6 +23,10 @@ class StorageError(RunicornError, OSError):
     """The storage root or the index cannot be read or written."""
 
 
+class ReadOnlyStorageError(StorageError):
+    """A change was asked of a storage root that is served read-only."""
+
+
 class InvalidQueryError(RunicornError, ValueError):
     """A filter or sort expression is malformed; ``position`` points at the offending character."""
 

@@ -7,7 +7,9 @@ in the index can be rebuilt from the files (:meth:`HybridStorageBackend.reindex`
 
 from __future__ import annotations
 
+import logging
 import math
+import os
 import shutil
 import sqlite3
 import threading
@@ -18,16 +20,23 @@ from typing import Any
 
 import orjson
 
-from runicorn.errors import RunNotFoundError, StorageError
+from runicorn.errors import ReadOnlyStorageError, RunNotFoundError, StorageError
 from runicorn.storage import alerts as alert_index
 from runicorn.storage.jsonio import atomic_write_json, dumps, read_json
 from runicorn.storage.layout import INDEX_DIR_NAME, ensure_within, iter_run_dirs, validate_run_id
 from runicorn.storage.liveness import Heartbeat, looks_crashed
 from runicorn.storage.models import ExperimentRecord, MetricRecord
 from runicorn.storage.run_files import DELETED_FILE, META_FILE, STATUS_FILE, read_record
-from runicorn.storage.sql_utils import connect, transaction
+from runicorn.storage.sql_utils import (
+    connect,
+    connect_memory,
+    is_corruption,
+    move_aside,
+    transaction,
+)
 
 INDEX_FILE = "index.db"
+log = logging.getLogger(__name__)
 ProgressCallback = Callable[[int, int], None]
 
 _RUN_COLUMNS = (
@@ -58,6 +67,19 @@ _JSON_COLUMNS = ("config", "summary", "tags")
 def index_path(root: Path) -> Path:
     """Where the index of the storage root ``root`` lives."""
     return root / INDEX_DIR_NAME / INDEX_FILE
+
+
+def _writable(root: Path) -> bool:
+    """Whether this process can keep an index under ``root`` (a missing root will be made)."""
+    if not root.exists():
+        return True
+    folder = root / INDEX_DIR_NAME
+    if not folder.is_dir():
+        return os.access(root, os.W_OK | os.X_OK)
+    index = folder / INDEX_FILE
+    return os.access(folder, os.W_OK | os.X_OK) and (
+        not index.exists() or os.access(index, os.W_OK)
+    )
 
 
 def _json(value: Any) -> str:
@@ -93,13 +115,52 @@ class SQLiteStorageBackend:
     one writes.
     """
 
-    def __init__(self, db_path: Path) -> None:
+    def __init__(
+        self, db_path: Path, *, recover_corrupt: bool = False, in_memory: bool = False
+    ) -> None:
+        """Open the index at ``db_path``, or an empty one in memory with ``in_memory``.
+
+        With ``recover_corrupt`` a damaged file is moved aside (``recovered_from`` says where)
+        and a new, empty index takes its place; the caller refills it from the run folders.
+        """
         self.db_path = db_path
+        self.in_memory = in_memory
+        self.recovered_from: Path | None = None
         self._lock = threading.RLock()
+        if in_memory:
+            self._conn = connect_memory()
+            return
         try:
             self._conn = connect(db_path)
         except (sqlite3.Error, OSError) as exc:
-            raise StorageError(f"cannot open the index {db_path}: {exc}") from exc
+            if not (recover_corrupt and is_corruption(exc)):
+                raise StorageError(f"cannot open the index {db_path}: {exc}") from exc
+            self._conn = self._replace_damaged(exc)
+
+    def _replace_damaged(self, exc: BaseException) -> sqlite3.Connection:
+        try:
+            aside = move_aside(self.db_path)
+            conn = connect(self.db_path)
+        except (sqlite3.Error, OSError) as error:
+            raise StorageError(
+                f"the index {self.db_path} is damaged ({exc}) and could not be replaced: {error}; "
+                "move it away by hand, then run `runicorn reindex`"
+            ) from error
+        log.warning(
+            "runicorn: the index %s could not be read (%s); moved it to %s and rebuilding it "
+            "from the run folders",
+            self.db_path,
+            exc,
+            aside.name,
+        )
+        self.recovered_from = aside
+        return conn
+
+    def replace_damaged(self, exc: BaseException) -> None:
+        """Swap a connection that reported damage for a new, empty index."""
+        with self._lock:
+            self._conn.close()
+            self._conn = self._replace_damaged(exc)
 
     def close(self) -> None:
         """Close the connection (further calls fail)."""
@@ -446,8 +507,37 @@ class HybridStorageBackend:
     """Runs as the files say and the index finds them: the API the viewer and tools use."""
 
     def __init__(self, root: Path) -> None:
+        """Open the index of ``root``.
+
+        A damaged index is moved aside and rebuilt from the run folders on first use (or by
+        :meth:`reindex`). A root this process cannot write is served read-only from an index
+        held in memory: reads work, changes raise :class:`ReadOnlyStorageError`.
+        """
         self.root = Path(root).resolve()
-        self.index = SQLiteStorageBackend(index_path(self.root))
+        self.read_only = not _writable(self.root)
+        self.index = SQLiteStorageBackend(
+            index_path(self.root), recover_corrupt=True, in_memory=self.read_only
+        )
+        self._rebuild_lock = threading.Lock()
+        self._needs_rebuild = self.read_only or self.index.recovered_from is not None
+
+    @property
+    def needs_rebuild(self) -> bool:
+        """Whether the index is empty for a reason only a full :meth:`reindex` repairs."""
+        return self._needs_rebuild
+
+    def _ensure_index(self) -> None:
+        if self._needs_rebuild:
+            with self._rebuild_lock:
+                if self._needs_rebuild:
+                    self.reindex()
+
+    def _check_writable(self) -> None:
+        if self.read_only:
+            raise ReadOnlyStorageError(
+                f"the storage root {self.root} is read-only: its runs can be viewed but not "
+                "changed (serve a writable copy to edit them)"
+            )
 
     def close(self) -> None:
         """Release the index connection."""
@@ -466,7 +556,21 @@ class HybridStorageBackend:
         return record
 
     def reindex(self, progress: ProgressCallback | None = None) -> int:
-        """Rebuild the index from every run folder under the root; returns how many runs."""
+        """Rebuild the index from every run folder under the root; returns how many runs.
+
+        An index found damaged on the way is moved aside and rebuilt in full.
+        """
+        try:
+            count = self._reindex(progress)
+        except sqlite3.DatabaseError as exc:
+            if not is_corruption(exc) or self.index.in_memory:
+                raise
+            self.index.replace_damaged(exc)
+            count = self._reindex(progress)
+        self._needs_rebuild = False
+        return count
+
+    def _reindex(self, progress: ProgressCallback | None) -> int:
         run_dirs = list(iter_run_dirs(self.root))
         seen: set[str] = set()
         for done, run_path in enumerate(run_dirs, start=1):
@@ -525,6 +629,7 @@ class HybridStorageBackend:
         """A page of runs and the total matching; ``filter``/``sort`` use the v2 grammar."""
         from runicorn.storage import query as query_language
 
+        self._ensure_index()
         self.refresh_liveness()
         clauses: list[str] = []
         params: list[object] = []
@@ -565,6 +670,7 @@ class HybridStorageBackend:
     def get_run(self, run_id: str) -> ExperimentRecord:
         """The run ``run_id`` (soft-deleted ones too); :class:`RunNotFoundError` if unknown."""
         validate_run_id(run_id)
+        self._ensure_index()
         self.refresh_liveness()
         record = self.index.get(run_id)
         if record is not None:
@@ -586,6 +692,7 @@ class HybridStorageBackend:
         self, run_id: str, *, tags: list[str] | None = None, notes: str | None = None
     ) -> ExperimentRecord:
         """Change a run's tags and/or notes: in its ``meta.json`` first, then in the index."""
+        self._check_writable()
         path = self.run_path(run_id)
         meta = read_json(path / META_FILE, {})
         meta = meta if isinstance(meta, dict) else {}
@@ -603,6 +710,7 @@ class HybridStorageBackend:
 
     def soft_delete(self, run_ids: Sequence[str]) -> tuple[list[str], list[str]]:
         """Move runs to the recycle bin; returns ``(deleted, missing)`` ids."""
+        self._check_writable()
         now = time.time()
         done, missing = self._each_run(
             run_ids, lambda path: atomic_write_json(path / DELETED_FILE, {"deleted_at": now})
@@ -612,6 +720,7 @@ class HybridStorageBackend:
 
     def restore(self, run_ids: Sequence[str]) -> tuple[list[str], list[str]]:
         """Bring runs back from the recycle bin; returns ``(restored, missing)`` ids."""
+        self._check_writable()
         done, missing = self._each_run(
             run_ids, lambda path: (path / DELETED_FILE).unlink(missing_ok=True)
         )
@@ -620,6 +729,7 @@ class HybridStorageBackend:
 
     def purge(self, run_ids: Sequence[str]) -> tuple[list[str], list[str]]:
         """Delete runs and their files for good; returns ``(purged, missing)`` ids."""
+        self._check_writable()
         done, missing = self._each_run(run_ids, shutil.rmtree)
         self.index.remove(done)
         return done, missing
@@ -647,11 +757,13 @@ class HybridStorageBackend:
 
     def list_projects(self) -> list[dict[str, Any]]:
         """Projects, their names and run counts."""
+        self._ensure_index()
         self.refresh_liveness()
         return self.index.projects()
 
     def field_names(self) -> dict[str, Any]:
         """Config, summary and metric keys and tags present across runs (for pickers)."""
+        self._ensure_index()
         return self.index.field_names()
 
     def get_preferences(self) -> dict[str, Any]:

@@ -8,6 +8,7 @@ them from the files.
 from __future__ import annotations
 
 import sqlite3
+import time
 from pathlib import Path
 
 SCHEMA_VERSION = 3
@@ -145,13 +146,63 @@ def connect(path: Path, *, timeout: float = 10.0) -> sqlite3.Connection:
     """A connection to the index at ``path`` in WAL mode, with the current schema."""
     path.parent.mkdir(parents=True, exist_ok=True)
     conn = sqlite3.connect(path, timeout=timeout, isolation_level=None, check_same_thread=False)
+    try:
+        conn.row_factory = sqlite3.Row
+        conn.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
+        conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("PRAGMA synchronous = NORMAL")
+        conn.execute("PRAGMA foreign_keys = ON")
+        ensure_schema(conn)
+    except BaseException:
+        conn.close()
+        raise
+    return conn
+
+
+def connect_memory() -> sqlite3.Connection:
+    """An in-memory index with the current schema (for a storage root that cannot be written)."""
+    conn = sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False)
     conn.row_factory = sqlite3.Row
-    conn.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
-    conn.execute("PRAGMA journal_mode = WAL")
-    conn.execute("PRAGMA synchronous = NORMAL")
     conn.execute("PRAGMA foreign_keys = ON")
     ensure_schema(conn)
     return conn
+
+
+# SQLite's primary result codes for "the file is damaged" and "the file is not a database".
+_CORRUPTION_CODES = frozenset({11, 26})
+
+
+def _primary_code(exc: BaseException) -> int | None:
+    code = getattr(exc, "sqlite_errorcode", None)
+    return code & 0xFF if isinstance(code, int) else None
+
+
+def is_corruption(exc: BaseException) -> bool:
+    """Whether ``exc`` says the index file is damaged (so it can only be rebuilt)."""
+    if not isinstance(exc, sqlite3.DatabaseError):
+        return False
+    code = _primary_code(exc)
+    if code is not None:
+        return code in _CORRUPTION_CODES
+    text = str(exc).lower()
+    return "not a database" in text or "malformed" in text
+
+
+def move_aside(path: Path) -> Path:
+    """Rename a damaged index (and its WAL files) to ``<name>.corrupt-<time>``; returns it."""
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    target = path.with_name(f"{path.name}.corrupt-{stamp}")
+    counter = 1
+    while target.exists():
+        counter += 1
+        target = path.with_name(f"{path.name}.corrupt-{stamp}-{counter}")
+    path.replace(target)
+    for suffix in ("-wal", "-shm"):
+        companion = path.with_name(path.name + suffix)
+        if companion.exists():
+            # A stale WAL next to a new index would be replayed into it.
+            companion.replace(target.with_name(target.name + suffix))
+    return target
 
 
 def ensure_schema(conn: sqlite3.Connection) -> None:

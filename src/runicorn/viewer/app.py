@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -96,7 +95,8 @@ def create_app(
 
     ``host`` is the address the server binds: a non-loopback one requires ``token``. Requests
     must name ``host``, a loopback name or one of ``allowed_hosts`` in their Host header.
-    ``index_on_start`` indexes, in the background, run folders the index does not know.
+    ``index_on_start`` indexes run folders the index does not know (or rebuilds a damaged or
+    in-memory index) before the app starts serving.
     """
     from runicorn import __version__
 
@@ -115,9 +115,9 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if index_on_start:
-            threading.Thread(
-                target=context.runs.index_new_runs, name="runicorn-index", daemon=True
-            ).start()
+            # Before serving (uvicorn reports started, and the viewer prints READY, only after
+            # this): the first list must already see every run folder.
+            await anyio.to_thread.run_sync(context.sync_index)
         watch = ViewerAlertService(context.backend, runicorn_config.alert_settings())
         watch.start()
         try:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import logging
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,6 +17,7 @@ from runicorn.viewer.services.storage import RunService
 from runicorn.viewer.services.system import SystemService
 from runicorn.viewer.utils.cache import DEFAULT_MAX_BYTES, MetricCache
 
+log = logging.getLogger(__name__)
 LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1"})
 WILDCARD_HOSTS = frozenset({"", "0.0.0.0", "::"})  # noqa: S104 - names, not a bind
 DEFAULT_IMPORT_MAX_BYTES = 2 << 30
@@ -113,6 +115,17 @@ class ViewerContext:
             "mutate": RateLimiter(*limits.mutate),
             "transfer": RateLimiter(*limits.transfer),
         }
+
+    def sync_index(self) -> None:
+        """Bring the index up to the run folders: in full after damage or on a read-only root
+        (an in-memory index), else only the folders it does not know (copied in by hand)."""
+        try:
+            if self.backend.needs_rebuild:
+                self.backend.reindex()
+            else:
+                self.runs.index_new_runs()
+        except Exception as exc:  # the viewer still serves what the index has
+            log.warning("runicorn: indexing the run folders at start failed: %r", exc)
 
     def close(self) -> None:
         """Persist the cache and release the index."""

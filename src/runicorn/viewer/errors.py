@@ -8,6 +8,7 @@
 | ``RunNotFoundError``, ``ArtifactNotFoundError`` | 404 |
 | ``CorruptBlobError`` | 409 |
 | ``RunNotDeletedError`` | 409 |
+| ``ReadOnlyStorageError`` (a change asked of a read-only root) | 409 |
 | ``ArchiveTooLargeError`` | 413 |
 | ``StorageError`` | 503 |
 | request validation | 422 |
@@ -25,6 +26,7 @@ from runicorn.errors import (
     ArtifactNotFoundError,
     CorruptBlobError,
     InvalidQueryError,
+    ReadOnlyStorageError,
     RunicornError,
     RunNotFoundError,
     StorageError,
@@ -40,6 +42,7 @@ STATUS_BY_ERROR: tuple[tuple[type[RunicornError], int], ...] = (
     (CorruptBlobError, 409),
     (UnsafePathError, 403),
     (RunNotDeletedError, 409),
+    (ReadOnlyStorageError, 409),
     (ArchiveTooLargeError, 413),
     (StorageError, 503),
 )
@@ -78,7 +81,79 @@ async def _validation_error(request: Request, exc: Exception) -> Response:
     return error_response(422, f"invalid request: {detail}", errors=cleaned)
 
 
+ERROR_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["detail"],
+    "properties": {
+        "detail": {"type": "string", "description": "what was wrong and what to do"},
+        "position": {"type": ["integer", "null"], "description": "filter/sort errors"},
+        "errors": {"type": "array", "items": {"type": "object"}, "description": "fields (422)"},
+        "reason": {"type": "string", "description": "remote routes: a code to branch on"},
+    },
+}
+ERROR_DESCRIPTIONS = {
+    400: "A value the schema allows but the viewer cannot use (an unknown sort field, a filter "
+    "that does not parse, an archive that is not one), or a Host header it does not answer to",
+    401: "A token is required (?token=, a bearer header or the cookie)",
+    403: "A cross-origin mutation, or a file leading outside the storage root",
+    404: "No such run, file or route",
+    409: "A conflict: the run is not in the recycle bin, the root is read-only, ...",
+    413: "The upload is larger than the import limit",
+    415: "The body is not of the media type the route takes",
+    422: "A parameter or body field is malformed",
+    429: "Too many requests from this client; retry after Retry-After seconds",
+    503: "The storage root or its index cannot be read",
+}
+ANY_ROUTE = (400, 401, 403, 404, 422, 429, 503)
+MUTATING = frozenset({"post", "put", "patch", "delete"})
+
+
+def _error_response(status: int) -> dict[str, Any]:
+    answer: dict[str, Any] = {
+        "description": ERROR_DESCRIPTIONS[status],
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+    }
+    if status == 429:
+        answer["headers"] = {"Retry-After": {"schema": {"type": "integer"}}}
+    return answer
+
+
+def declare_error_responses(schema: dict[str, Any]) -> dict[str, Any]:
+    """Add the error answers every route can give to each operation of an OpenAPI ``schema``.
+
+    Any route can answer 400 (Host check), 401, 403, 404, 422, 429 and 503; a mutating one
+    also 409, and one with a body 413 and 415. 422 is described as it is really sent (a string
+    ``detail``), replacing FastAPI's generic schema. Answers a route declares itself are kept.
+    """
+    schema.setdefault("components", {}).setdefault("schemas", {})["Error"] = ERROR_SCHEMA
+    for operations in schema.get("paths", {}).values():
+        for method, operation in operations.items():
+            if not isinstance(operation, dict) or "responses" not in operation:
+                continue
+            statuses = list(ANY_ROUTE)
+            if method in MUTATING:
+                statuses.append(409)
+            if "requestBody" in operation:
+                statuses += [413, 415]
+            responses = operation["responses"]
+            for status in statuses:
+                if status == 422 or str(status) not in responses:
+                    responses[str(status)] = _error_response(status)
+    schemas = schema["components"]["schemas"]
+    for unused in ("HTTPValidationError", "ValidationError"):
+        schemas.pop(unused, None)
+    return schema
+
+
 def install_error_handlers(app: FastAPI) -> None:
-    """Register the mapping above on ``app``."""
+    """Register the mapping above on ``app`` and declare its answers in the OpenAPI schema."""
     app.add_exception_handler(RunicornError, _runicorn_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
+    generate = app.openapi
+
+    def openapi_with_errors() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = declare_error_responses(generate())
+        return app.openapi_schema
+
+    app.openapi = openapi_with_errors  # type: ignore[method-assign]

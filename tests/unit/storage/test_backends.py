@@ -557,3 +557,24 @@ def test_index_made_before_the_nan_flag_column_is_rebuilt(root: Path) -> None:
     with HybridStorageBackend(root) as backend:
         assert backend.reindex() == 1
         assert math.isnan(backend.get_run(run_id).metrics["loss"].last)  # type: ignore[arg-type]
+
+
+def test_a_damaged_index_is_moved_aside_and_rebuilt_on_first_use(
+    root: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Issue 8, item 3, for tools that open the store from Python (ExperimentManager)."""
+    ids = {make_run(root, config={"batch_size": bs}, tags=["sweep"]) for bs in (32, 64)}
+    path = index_path(root)
+    path.write_bytes(b"\x00garbage, not a database" * 100)
+    caplog.set_level("WARNING", logger="runicorn.storage.backends")
+    with HybridStorageBackend(root) as store:
+        assert store.needs_rebuild
+        assert store.list_runs(filter="config.batch_size > 40")[1] == 1
+        assert {r.id for r in store.list_runs(tags=["sweep"])[0]} == ids
+        assert not store.needs_rebuild
+    [aside] = path.parent.glob("index.db.corrupt-*")
+    assert aside.read_bytes().startswith(b"\x00garbage")
+    assert [r.levelname for r in caplog.records] == ["WARNING"]
+    with HybridStorageBackend(root) as store:
+        assert not store.needs_rebuild
+        assert store.list_runs()[1] == 2

@@ -317,3 +317,41 @@ def test_fast_path_for_uniform_batches_agrees_with_the_grouped_path() -> None:
 def test_fast_path_steps_aside_for_anything_unusual(odd: dict[str, object]) -> None:
     datas = [{"loss": 1.0, "global_step": 1, "time": 1.0}, odd]
     assert cache_module._uniform_columns(datas) is None
+
+
+def test_damaged_cache_files_are_moved_aside_and_the_events_read_again(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Issue 8, item 3: a damaged cache is set aside, rebuilt from the events, warned once."""
+    cache_dir = tmp_path / "cache"
+    runs = {}
+    for run_id, scale in (("garbled", 1.0), ("truncated", 2.0)):
+        path = tmp_path / run_id / "events.jsonl"
+        path.parent.mkdir()
+        lines = [
+            metric_line(s, **{"val/acc": scale * s, "train/loss": 1 / s}) for s in range(1, 501)
+        ]
+        path.write_bytes(b"".join(lines))
+        runs[run_id] = path
+    first = MetricCache(cache_dir, persist_min_bytes=0)
+    for run_id, path in runs.items():
+        first.get(run_id, path)
+    first.close()
+    (cache_dir / "garbled.npz").write_bytes(b"PK\x03\x04 not really a zip" * 50)
+    with np.load(cache_dir / "truncated.npz") as archive:
+        arrays = {name: archive[name] for name in archive.files}
+    arrays["v0"] = arrays["v0"][:-100]  # a column shorter than its table
+    np.savez(cache_dir / "truncated.npz", **arrays)
+
+    caplog.set_level("WARNING", logger="runicorn.viewer.utils.cache")
+    second = MetricCache(cache_dir, persist_min_bytes=0)
+    for run_id, path in runs.items():
+        snapshot = second.get(run_id, path)
+        scale = 1.0 if run_id == "garbled" else 2.0
+        np.testing.assert_array_equal(snapshot.series("val/acc").value, scale * np.arange(1, 501))
+        assert snapshot.count("train/loss") == 500
+    second.close()
+    assert len(list(cache_dir.glob("garbled.npz.corrupt-*"))) == 1
+    assert len(list(cache_dir.glob("truncated.npz.corrupt-*"))) == 1
+    warnings = [r for r in caplog.records if r.levelname == "WARNING"]
+    assert len(warnings) == 1 and "could not be read" in warnings[0].getMessage()

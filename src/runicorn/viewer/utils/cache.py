@@ -23,7 +23,7 @@ import logging
 import os
 import tempfile
 import threading
-import zipfile
+import time
 from collections import OrderedDict
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -519,6 +519,7 @@ class MetricCache:
         self._lock = threading.Lock()
         self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="runicorn-cache")
         self._pending: dict[str, Future[None]] = {}
+        self._warned_damage = False
 
     def get(self, run_id: str, events_path: Path) -> MetricsSnapshot:
         """The run's metrics, including every complete line currently in ``events_path``."""
@@ -685,9 +686,28 @@ class MetricCache:
                 if not _meta_matches(meta, entry):
                     return
                 _restore(entry, archive, meta)
-        except (OSError, ValueError, KeyError, zipfile.BadZipFile, orjson.JSONDecodeError):
-            log.debug("ignoring unreadable metric cache %s", path, exc_info=True)
+        except Exception as exc:  # any damage: the events file is the truth, parse it again
             entry.reset()
+            self._move_aside(path, exc)
+
+    def _move_aside(self, path: Path, exc: Exception) -> None:
+        """Keep a damaged cache file for inspection under another name; warn once per cache."""
+        target = path.with_name(f"{path.name}.corrupt-{time.strftime('%Y%m%d-%H%M%S')}")
+        try:
+            path.replace(target)
+        except OSError:
+            target = path
+        if self._warned_damage:
+            log.debug("damaged metric cache %s moved to %s", path, target, exc_info=exc)
+            return
+        self._warned_damage = True
+        log.warning(
+            "runicorn: the metric cache %s could not be read (%s); moved it to %s and "
+            "reading the run's events.jsonl instead",
+            path,
+            exc,
+            target.name,
+        )
 
 
 def _meta_matches(meta: dict[str, Any], entry: _Entry) -> bool:
@@ -707,15 +727,27 @@ def _meta_matches(meta: dict[str, Any], entry: _Entry) -> bool:
 
 
 def _restore(entry: _Entry, archive: Any, meta: dict[str, Any]) -> None:
+    """Adopt the arrays of a cache file, refusing (ValueError) any that do not fit together."""
     entry.reset()
     entry.tables["metrics"].time = _Growable(np.float64, archive["metrics_time"])
     entry.tables["metrics"].step = _Growable(np.float64, archive["metrics_step"])
     entry.tables["system"].time = _Growable(np.float64, archive["system_time"])
+    rows = {name: table.rows for name, table in entry.tables.items()}
+    if len(entry.tables["metrics"].step.view()) not in (0, rows["metrics"]):
+        raise ValueError("the step and time columns differ in length")
     for i, spec in enumerate(meta["keys"]):
-        column = _KeyColumn("system" if spec["table"] == "system" else "metrics")
+        table: TableName = "system" if spec["table"] == "system" else "metrics"
+        column = _KeyColumn(table)
         column.values = _Growable(np.float64, archive[f"v{i}"])
         if spec["sparse"]:
             column.rows = _Growable(np.int64, archive[f"r{i}"])
+            positions = column.rows.view()
+            if len(positions) != len(column.values.view()) or (
+                len(positions) and (positions.min() < 0 or positions.max() >= rows[table])
+            ):
+                raise ValueError(f"the rows of key {spec['key']!r} do not fit its table")
+        elif len(column.values.view()) != rows[table]:
+            raise ValueError(f"key {spec['key']!r} has another length than its table")
         entry.keys[spec["key"]] = column
     entry.identity = (int(meta["identity"][0]), int(meta["identity"][1]))
     entry.offset = entry.persisted_offset = int(meta["offset"])
