@@ -17,6 +17,7 @@ from runicorn import config as runicorn_config
 from runicorn.alerts_cli import alerts_command
 from runicorn.artifacts.cli import artifacts_app, gc_command, models_app
 from runicorn.errors import RunicornError
+from runicorn.importers.cli import import_from_command
 from runicorn.manifest.cli import manifest_command, sync_command
 
 if TYPE_CHECKING:
@@ -322,6 +323,7 @@ app.command("sync")(sync_command)
 app.add_typer(artifacts_app, name="artifacts")
 app.add_typer(models_app, name="models")
 app.command("gc")(gc_command)
+app.command("import-from")(import_from_command)
 
 
 def main() -> None:
