@@ -83,6 +83,10 @@ MAX_KEY_LENGTH = 256
 _FORBIDDEN_KEY_CHARS = ("\x00", "\n", "\r")
 # orjson's integer range: a larger int cannot be encoded, so it is refused per key.
 _INT_MIN, _INT_MAX = -(2**63), 2**64 - 1
+# The types whose ``.item()`` gave a float (0-d tensors, NumPy scalars), which ``log`` converts
+# in bulk once it has met them; with plain numbers, the types of a dict it needs no check for.
+_ITEM_TYPES: set[type] = set()
+_SCALAR_TYPES: set[type] = {float, int}
 # Steps are stored in SQLite's signed 64-bit integers.
 _STEP_MIN, _STEP_MAX = -(2**63), 2**63 - 1
 _active_run: Run | NoOpRun | None = None
@@ -134,12 +138,14 @@ def _clean_value(value: Any) -> float | int | None:
     item = getattr(value, "item", None)
     if item is not None:
         try:
-            value = item()
+            result = item()
         except Exception:
             return None
-        kind = type(value)
-        if kind is float:
-            return value  # type: ignore[no-any-return]
+        if type(result) is float:
+            _ITEM_TYPES.add(type(value))
+            _SCALAR_TYPES.add(type(value))
+            return result
+        value = result
     if isinstance(value, bool):
         return int(value)
     if isinstance(value, int):
@@ -214,6 +220,7 @@ class Run(LegacyRunMethods):
         self._lock = threading.Lock()
         # Metric keys already checked: a dict made only of them skips the per-key checks.
         self._good_keys: set[str] = set()
+        self._bulk_items = True
         self._step = resume_from.last_step if resume_from else 0
         self._summary: dict[str, Any] = dict(resume_from.summary) if resume_from else {}
         self._summary_dirty = bool(self._summary)
@@ -257,12 +264,13 @@ class Run(LegacyRunMethods):
         try:
             if metrics or data is None:  # the original SDK's run.log(loss=0.5)
                 data = {**(data or {}), **metrics}
-            if (
-                type(data) is dict
-                and self._good_keys.issuperset(data)
-                and _NUMBER_TYPES.issuperset(map(type, data.values()))
-            ):
-                record = data.copy()
+            if type(data) is dict and self._good_keys.issuperset(data):
+                if _NUMBER_TYPES.issuperset(map(type, data.values())):
+                    record = data.copy()
+                elif self._bulk_items:
+                    record = self._numbers(data)
+                else:
+                    record = self._clean(data)
             else:
                 if isinstance(data, Mapping) and not _LEGACY_KEYS.isdisjoint(data):
                     # the original SDK let scripts pass the step and stage as keys
@@ -291,9 +299,10 @@ class Run(LegacyRunMethods):
             # makes an exact-size copy, so a queued line costs its length, not 4 KiB.
             try:
                 line = orjson.dumps({"ts": now, "type": "metrics", "data": record}) + b"\n"
-            except TypeError:  # an int beyond 64 bits in an otherwise plain dict
+            except TypeError:  # an int beyond 64 bits, or a tensor's complex value
+                # Cleaned from the converted values, so no tensor is read (synchronised) twice.
                 record = {
-                    **self._clean(data),
+                    **self._clean({k: v for k, v in record.items() if k not in _RESERVED_KEYS}),
                     **{k: record[k] for k in _RESERVED_KEYS if k in record},
                 }
                 line = orjson.dumps({"ts": now, "type": "metrics", "data": record}) + b"\n"
@@ -327,6 +336,29 @@ class Run(LegacyRunMethods):
                 continue
             values[key] = value
         return values
+
+    def _numbers(self, data: dict[str, Any]) -> dict[str, Any]:
+        """``data`` (checked keys, not all plain numbers) with every value a plain number.
+
+        0-d tensors and NumPy scalars, alone or among floats, are converted in one C-level
+        loop, each by exactly one ``.item()``: the device synchronisation the user's own
+        ``.item()`` would cause, never a second one. A bool tensor gives ``true``, which
+        readers take as 1 (``as_float``).
+        """
+        values = data.values()
+        try:
+            if _ITEM_TYPES.issuperset(map(type, values)):
+                return {key: value.item() for key, value in data.items()}
+            if _SCALAR_TYPES.issuperset(map(type, values)):
+                return {
+                    key: value if type(value) in _NUMBER_TYPES else value.item()
+                    for key, value in data.items()
+                }
+        except Exception:
+            # A tensor of several values: the per-key path skips it with a warning. Converting
+            # again would read the other tensors twice, so this run stays on that path.
+            self._bulk_items = False
+        return self._clean(data)
 
     def _accept_key(self, key: object) -> bool:
         """Whether ``key`` can name a metric; remembered when it can, warned once when not."""

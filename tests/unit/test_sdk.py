@@ -90,6 +90,63 @@ def test_numpy_scalars_bools_and_zero_d_arrays_are_logged(root: Path) -> None:
     assert row["f32"] == 0.25 and row["i64"] == 7 and row["flag"] == 1 and row["zero_d"] == 2.5
 
 
+def counting_tensor_type() -> Any:
+    """A torch.Tensor subclass counting ``.item()`` calls (each one a device sync on a GPU)."""
+    torch = pytest.importorskip("torch")
+
+    class CountingTensor(torch.Tensor):  # type: ignore[misc, name-defined]
+        calls = 0
+
+        def item(self) -> Any:
+            CountingTensor.calls += 1
+            return super().item()
+
+    return CountingTensor
+
+
+def test_zero_d_tensors_cost_exactly_one_item_call_each(root: Path) -> None:
+    torch = pytest.importorskip("torch")
+    counting = counting_tensor_type()
+
+    def scalar(value: Any) -> Any:
+        return torch.tensor(value).as_subclass(counting)
+
+    run = start(root)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        for step in range(1, 4):
+            metrics = {f"train/loss_{i}": scalar(1.0 / (step + i + 1)) for i in range(11)}
+            run.log(metrics)
+            run.log({"val/acc": scalar(0.5), "lr": 3e-4, "epoch": step, "val/top5": scalar(0.875)})
+            run.log({"val/correct": scalar(True), "val/count": scalar(128)})
+            run.log({"grad/nan": scalar(float("nan")), "学习率": np.float32(0.25)})
+    run.finish()
+    assert counting.calls == 3 * (11 + 2 + 2 + 1), "one .item() per tensor, never a second"
+    assert caught == []
+    rows = metric_rows(run.path)
+    assert rows[0]["train/loss_0"] == 0.5 and rows[0]["train/loss_10"] == pytest.approx(1 / 12)
+    assert rows[1] == {**rows[1], "val/acc": 0.5, "lr": 3e-4, "epoch": 1, "val/top5": 0.875}
+    assert rows[2]["val/correct"] == 1 and rows[2]["val/count"] == 128
+    assert rows[3]["grad/nan"] == "NaN" and rows[3]["学习率"] == 0.25
+
+
+def test_a_tensor_of_several_values_skips_only_its_key(root: Path) -> None:
+    torch = pytest.importorskip("torch")
+    counting = counting_tensor_type()
+    run = start(root)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        for _ in range(3):
+            run.log({"train/loss": torch.tensor(0.5), "weights": torch.ones(3)})
+        run.log({"val/acc": torch.tensor(0.75).as_subclass(counting), "lr": 1e-3})
+    run.finish()
+    rows = metric_rows(run.path)
+    assert [row["train/loss"] for row in rows[:3]] == [0.5, 0.5, 0.5]
+    assert all("weights" not in row for row in rows)
+    assert rows[3]["val/acc"] == 0.75 and counting.calls == 1
+    assert sum("'weights'" in str(w.message) for w in caught) == 1
+
+
 def test_unsupported_values_warn_once_per_key_and_keep_the_rest(root: Path) -> None:
     run = start(root)
     with warnings.catch_warnings(record=True) as caught:
