@@ -20,13 +20,32 @@ from typing import Any
 
 import orjson
 
-from runicorn.errors import ReadOnlyStorageError, RunNotFoundError, StorageError
+from runicorn.errors import (
+    InvalidNameError,
+    ReadOnlyStorageError,
+    RunNotFoundError,
+    StorageError,
+)
 from runicorn.storage import alerts as alert_index
 from runicorn.storage.jsonio import atomic_write_json, dumps, read_json
-from runicorn.storage.layout import INDEX_DIR_NAME, ensure_within, iter_run_dirs, validate_run_id
+from runicorn.storage.layout import (
+    INDEX_DIR_NAME,
+    RUNS_DIR_NAME,
+    ensure_within,
+    in_original_recycle_bin,
+    iter_run_dirs,
+    validate_name,
+    validate_run_id,
+)
 from runicorn.storage.liveness import Heartbeat, looks_crashed
 from runicorn.storage.models import ExperimentRecord, MetricRecord
-from runicorn.storage.run_files import DELETED_FILE, META_FILE, STATUS_FILE, read_record
+from runicorn.storage.run_files import (
+    DELETED_FILE,
+    META_FILE,
+    ORIGINAL_DELETED_MARKER,
+    STATUS_FILE,
+    read_record,
+)
 from runicorn.storage.sql_utils import (
     connect,
     connect_memory,
@@ -721,11 +740,34 @@ class HybridStorageBackend:
     def restore(self, run_ids: Sequence[str]) -> tuple[list[str], list[str]]:
         """Bring runs back from the recycle bin; returns ``(restored, missing)`` ids."""
         self._check_writable()
-        done, missing = self._each_run(
-            run_ids, lambda path: (path / DELETED_FILE).unlink(missing_ok=True)
-        )
+        moved: list[Path] = []
+
+        def undelete(path: Path) -> None:
+            (path / DELETED_FILE).unlink(missing_ok=True)
+            (path / ORIGINAL_DELETED_MARKER).unlink(missing_ok=True)
+            if in_original_recycle_bin(self.root, path):
+                moved.append(self._out_of_original_recycle_bin(path))
+
+        done, missing = self._each_run(run_ids, undelete)
         self.index.set_deleted(done, None)
+        for path in moved:
+            self.sync_run_dir(path)
         return done, missing
+
+    def _out_of_original_recycle_bin(self, path: Path) -> Path:
+        """Move a run the original SDK put in ``runs/.recycle`` back under ``runs/<its path>``."""
+        meta = read_json(path / META_FILE, {})
+        logical = meta.get("path") if isinstance(meta, dict) else None
+        try:
+            parts = validate_name(logical, "path").split("/") if logical else []
+        except InvalidNameError:
+            parts = []
+        target = ensure_within(self.root, self.root.joinpath(RUNS_DIR_NAME, *parts, path.name))
+        if target.exists():
+            raise StorageError(f"cannot restore run {path.name}: {target} already exists")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        path.rename(target)
+        return target
 
     def purge(self, run_ids: Sequence[str]) -> tuple[list[str], list[str]]:
         """Delete runs and their files for good; returns ``(purged, missing)`` ids."""

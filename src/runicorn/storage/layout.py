@@ -20,6 +20,8 @@ from runicorn.errors import InvalidNameError, UnsafePathError
 
 INDEX_DIR_NAME = ".runicorn"
 RUNS_DIR_NAME = "runs"
+# The original SDK (0.7.x) moved a deleted run to runs/.recycle/<run_id>.
+ORIGINAL_RECYCLE_DIR_NAME = ".recycle"
 RUN_MARKER_FILES = ("meta.json", "status.json", "events.jsonl")
 MAX_NAME_LENGTH = 128
 
@@ -143,12 +145,23 @@ def is_run_dir(path: Path) -> bool:
     return any((path / marker).is_file() for marker in RUN_MARKER_FILES)
 
 
+def in_original_recycle_bin(root: Path, path: Path) -> bool:
+    """Whether ``path`` is a run the original SDK moved to ``runs/.recycle/<run_id>``."""
+    try:
+        parts = path.relative_to(root).parts
+    except ValueError:
+        return False
+    return len(parts) == 3 and parts[:2] == (RUNS_DIR_NAME, ORIGINAL_RECYCLE_DIR_NAME)
+
+
 def location_from_path(root: Path, path: Path) -> RunLocation | None:
     """Project and name implied by a run folder's place under ``root``, in either layout."""
     try:
         parts = path.relative_to(root).parts
     except ValueError:
         return None
+    if in_original_recycle_bin(root, path):
+        return None  # the recycle bin says nothing of project and name; meta.json does
     run_id = parts[-1] if parts else ""
     if len(parts) >= 4 and parts[-2] == RUNS_DIR_NAME:
         # <project>/<name...>/runs/<id>

@@ -2,7 +2,11 @@
 
 Covers folders copied in by hand, runs whose index writes failed, and folders written by the
 original Runicorn SDK in both of its layouts (``<project>/<name>/runs/<id>`` and
-``runs/<a/b/c>/<id>``). Migration only reads run files; running it twice changes nothing more.
+``runs/<a/b/c>/<id>``). What the original stored beside them is read as ours
+(``storage/run_files.py``, so ``reindex`` agrees): its ``log_config()`` config in
+``assets.json`` becomes the config, its run alias a tag (it also stays in meta.json), and a run
+it deleted (a ``.deleted`` marker, or moved to ``runs/.recycle/<id>``) lands in the recycle bin.
+Migration only reads run files; running it twice changes nothing more.
 """
 
 from __future__ import annotations
@@ -25,6 +29,8 @@ class MigrationReport:
     already_indexed: list[str] = field(default_factory=list)
     failed: list[tuple[str, str]] = field(default_factory=list)
     dry_run: bool = False
+    recycled: list[str] = field(default_factory=list)
+    """Runs indexed straight into the recycle bin (deleted under the original SDK)."""
 
 
 def migrate(
@@ -51,6 +57,8 @@ def migrate(
                     if backend is not None and not dry_run:
                         backend.index.upsert_run(record)
                     report.indexed.append(record.id)
+                    if record.deleted_at is not None:
+                        report.recycled.append(record.id)
                 except Exception as exc:  # one unreadable folder must not stop the others
                     report.failed.append((str(run_path), repr(exc)))
             if progress:

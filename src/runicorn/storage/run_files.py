@@ -13,7 +13,7 @@ from typing import Any
 from runicorn.storage.alerts import alerts_from_events
 from runicorn.storage.events import EVENTS_FILE, MetricStats, read_events
 from runicorn.storage.jsonio import read_json
-from runicorn.storage.layout import RunLocation, location_from_path
+from runicorn.storage.layout import RunLocation, in_original_recycle_bin, location_from_path
 from runicorn.storage.liveness import Heartbeat, looks_crashed
 from runicorn.storage.models import RUN_STATUSES, ExperimentRecord
 
@@ -24,6 +24,9 @@ LOGS_FILE = "logs.txt"
 ENVIRONMENT_FILE = "environment.json"
 DELETED_FILE = "deleted.json"
 MEDIA_DIR = "media"
+# Written by the original Runicorn SDK: its log_config() config, and its soft-delete marker.
+ORIGINAL_ASSETS_FILE = "assets.json"
+ORIGINAL_DELETED_MARKER = ".deleted"
 
 __all__ = [
     "DELETED_FILE",
@@ -32,6 +35,7 @@ __all__ = [
     "LOGS_FILE",
     "MEDIA_DIR",
     "META_FILE",
+    "ORIGINAL_DELETED_MARKER",
     "STATUS_FILE",
     "SUMMARY_FILE",
     "read_record",
@@ -99,12 +103,50 @@ def _stopped_without_finishing(state: str, status: dict[str, Any], hostname: Any
     return looks_crashed(beat)
 
 
+def _config(meta: dict[str, Any], run_path: Path) -> dict[str, Any]:
+    """meta.json's config, over what the original SDK's ``log_config`` kept in assets.json."""
+    config = meta.get("config")
+    if not isinstance(config, dict):
+        config = _dict(read_json(run_path / "config.json", {}))
+    assets = _dict(read_json(run_path / ORIGINAL_ASSETS_FILE, {}))
+    logged = _dict(assets.get("config"))
+    return {**logged, **config} if logged else config
+
+
+def _user_tags(meta: dict[str, Any]) -> list[str]:
+    """The run's tags; a run of the original SDK (no tags) is tagged with its alias."""
+    if "tags" in meta:
+        return _tags(meta.get("tags"))
+    alias = meta.get("alias")
+    return [alias.strip()] if isinstance(alias, str) and alias.strip() else []
+
+
+def _deleted_at(root: Path, run_path: Path) -> float | None:
+    """When the run went to the recycle bin: ours or the original SDK's markers, or its folder."""
+    for name in (DELETED_FILE, ORIGINAL_DELETED_MARKER):
+        marker = run_path / name
+        if not marker.is_file():
+            continue
+        data = read_json(marker)
+        stamp = to_timestamp(data.get("deleted_at")) if isinstance(data, dict) else None
+        return stamp if stamp is not None else _mtime(marker)
+    if in_original_recycle_bin(root, run_path):
+        return _mtime(run_path)
+    return None
+
+
+def _mtime(path: Path) -> float | None:
+    try:
+        return path.stat().st_mtime
+    except OSError:
+        return None
+
+
 def read_record(root: Path, run_path: Path) -> ExperimentRecord:
     """Everything the index keeps about the run in ``run_path``, read from its files."""
     meta = _dict(read_json(run_path / META_FILE, {}))
     status = _dict(read_json(run_path / STATUS_FILE, {}))
     summary = _dict(read_json(run_path / SUMMARY_FILE, {}))
-    deleted = read_json(run_path / DELETED_FILE)
     location = location_from_path(root, run_path)
     project, name = _project_and_name(meta, location)
     events = read_events(run_path / EVENTS_FILE).events
@@ -120,9 +162,7 @@ def read_record(root: Path, run_path: Path) -> ExperimentRecord:
             created_at = run_path.stat().st_mtime
         except OSError:
             created_at = None
-    config = meta.get("config")
-    if not isinstance(config, dict):
-        config = _dict(read_json(run_path / "config.json", {}))
+    config = _config(meta, run_path)
     pid = status.get("pid", meta.get("pid"))
     hostname = status.get("hostname") or meta.get("hostname")
     heartbeat_at = to_timestamp(status.get("heartbeat_at"))
@@ -152,10 +192,10 @@ def read_record(root: Path, run_path: Path) -> ExperimentRecord:
         else None,
         config=config,
         summary=summary,
-        tags=_tags(meta.get("tags")),
+        tags=_user_tags(meta),
         notes=str(meta.get("notes") or ""),
         metrics=stats.records,
         last_step=stats.last_step,
-        deleted_at=to_timestamp(deleted.get("deleted_at")) if isinstance(deleted, dict) else None,
+        deleted_at=_deleted_at(root, run_path),
         alert_events=alerts_from_events(run_path.name, events),
     )

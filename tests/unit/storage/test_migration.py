@@ -10,6 +10,7 @@ import datetime as dt
 import hashlib
 import json
 import math
+import os
 import sqlite3
 import subprocess
 import sys
@@ -239,3 +240,122 @@ def test_status_outside_the_known_set_is_inferred_from_the_end_time(
     migrate(root)
     with HybridStorageBackend(root) as backend:
         assert backend.get_run("20240101_000000_status").status == expected
+
+
+ALIAS_ID = "20240601_120000_alias1"
+MARKED_ID = "20240602_120000_delmk1"
+RECYCLED_ID = "20240603_120000_recyc1"
+
+
+def original_meta(run_id: str, path: str, alias: str | None = None) -> dict[str, object]:
+    """meta.json as the original SDK 0.6/0.7 wrote it: a path and an alias, no config or tags."""
+    return {"id": run_id, "path": path, "alias": alias, "created_at": 1717243200.0,
+            "python": "3.10.14", "platform": "Linux 6.5.0 (x86_64)", "hostname": "gpu-07",
+            "pid": 3141, "storage_dir": "/data/runicorn",
+            "workspace_root": "/home/me/yolo"}  # fmt: skip
+
+
+@pytest.fixture
+def original_store(root: Path) -> Path:
+    """Three runs of the original SDK: one with log_config() and an alias, two deleted."""
+    aliased = root / "runs" / "cv" / "yolo" / "ablation" / ALIAS_ID
+    write_legacy_run(aliased, original_meta(ALIAS_ID, "cv/yolo/ablation", "best-v2"),
+                     {"status": "finished", "started_at": 1717243200.0, "ended_at": 1717246800.0},
+                     ["0.9", "0.5"], summary={"best_val_acc": 0.93})  # fmt: skip
+    (aliased / "assets.json").write_text(json.dumps({
+        "code": {},
+        "config": {"args": {"batch_size": 64, "weight decay": 0.05, "学习率": 3e-4},
+                   "extra": {"optimizer.betas": [0.9, 0.999]},
+                   "config_files": ["configs/yolo.yaml"]},
+        "datasets": [], "pretrained": [], "outputs": [],
+    }, indent=2))  # fmt: skip
+    marked = root / "runs" / "cv" / "yolo" / "ablation" / MARKED_ID
+    write_legacy_run(marked, original_meta(MARKED_ID, "cv/yolo/ablation"),
+                     {"status": "failed", "started_at": 1717329600.0, "ended_at": 1717330000.0},
+                     ["1.5"])  # fmt: skip
+    marker = {"deleted_at": 1717400000.0, "reason": "user_deleted", "original_status": "failed"}
+    (marked / ".deleted").write_text(json.dumps(marker))
+    recycled = root / "runs" / ".recycle" / RECYCLED_ID
+    write_legacy_run(recycled, original_meta(RECYCLED_ID, "cv/yolo/baseline", "old"),
+                     {"status": "finished", "started_at": 1717416000.0, "ended_at": 1717417000.0},
+                     ["2.0"])  # fmt: skip
+    (recycled / ".deleted").write_text(json.dumps({"deleted_at": 1717500000.0}))
+    return root
+
+
+def test_original_config_alias_and_deletions_are_mapped(original_store: Path) -> None:
+    """Issue 8, item 8: assets.json config, the alias (a tag) and both kinds of deletion."""
+    report = migrate(original_store)
+    assert sorted(report.indexed) == [ALIAS_ID, MARKED_ID, RECYCLED_ID]
+    with HybridStorageBackend(original_store) as backend:
+        live, total = backend.list_runs()
+        assert ([r.id for r in live], total) == ([ALIAS_ID], 1)
+        run = live[0]
+        assert (run.project, run.name) == ("cv", "yolo/ablation")
+        assert run.config["args"] == {"batch_size": 64, "weight decay": 0.05, "学习率": 3e-4}
+        assert run.config["extra"] == {"optimizer.betas": [0.9, 0.999]}
+        assert run.tags == ["best-v2"]
+        found = backend.list_runs(filter='tag:best-v2 and config.args."weight decay" > 0.01')[0]
+        assert [r.id for r in found] == [ALIAS_ID]
+        binned = {r.id: r for r in backend.list_runs(deleted_only=True)[0]}
+        assert set(binned) == {MARKED_ID, RECYCLED_ID}
+        assert binned[MARKED_ID].deleted_at == 1717400000.0
+        recycled = binned[RECYCLED_ID]
+        assert (recycled.project, recycled.name, recycled.tags) == ("cv", "yolo/baseline", ["old"])
+        assert {p["project"]: p["runs"] for p in backend.list_projects()} == {"cv": 1}
+        # reindex reads the same files the same way
+        backend.reindex()
+        assert [r.id for r in backend.list_runs()[0]] == [ALIAS_ID]
+        assert backend.get_run(ALIAS_ID).tags == ["best-v2"]
+    meta = json.loads(
+        (original_store / "runs/cv/yolo/ablation" / ALIAS_ID / "meta.json").read_text()
+    )
+    assert meta["alias"] == "best-v2", "the alias stays in meta.json, where the run header reads it"
+
+
+def test_original_deleted_runs_restore_to_where_they_belong(original_store: Path) -> None:
+    migrate(original_store)
+    with HybridStorageBackend(original_store) as backend:
+        restored, missing = backend.restore([MARKED_ID, RECYCLED_ID])
+        assert (sorted(restored), missing) == ([MARKED_ID, RECYCLED_ID], [])
+        marked = original_store / "runs/cv/yolo/ablation" / MARKED_ID
+        assert not (marked / ".deleted").exists()
+        back = original_store / "runs/cv/yolo/baseline" / RECYCLED_ID
+        assert (back / "meta.json").is_file() and not (back / ".deleted").exists()
+        assert not (original_store / "runs/.recycle" / RECYCLED_ID).exists()
+        live = {r.id: r for r in backend.list_runs()[0]}
+        assert set(live) == {ALIAS_ID, MARKED_ID, RECYCLED_ID}
+        assert live[RECYCLED_ID].path == f"runs/cv/yolo/baseline/{RECYCLED_ID}"
+        backend.reindex()
+        assert backend.list_runs(deleted_only=True)[1] == 0
+
+
+def test_editing_a_migrated_runs_tags_replaces_the_alias_tag(original_store: Path) -> None:
+    migrate(original_store)
+    with HybridStorageBackend(original_store) as backend:
+        backend.update_run(ALIAS_ID, tags=["baseline"])
+        backend.reindex()
+        assert backend.get_run(ALIAS_ID).tags == ["baseline"]
+
+
+def test_runicorn_migrate_puts_deleted_original_runs_in_the_recycle_bin(
+    original_store: Path, tmp_path: Path
+) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RUNICORN_")}
+    env["RUNICORN_CONFIG_DIR"] = str(tmp_path / "config")
+    result = subprocess.run(
+        [sys.executable, "-m", "runicorn", "migrate", "--root", str(original_store)],
+        capture_output=True, text=True, env=env, timeout=120,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert "indexed 3" in result.stdout
+    report = migrate(original_store)
+    assert report.indexed == [] and report.recycled == []
+    with HybridStorageBackend(original_store) as backend:
+        assert {r.id for r in backend.list_runs(deleted_only=True)[0]} == {MARKED_ID, RECYCLED_ID}
+        assert [r.id for r in backend.list_runs()[0]] == [ALIAS_ID]
+
+
+def test_report_names_the_runs_indexed_into_the_recycle_bin(original_store: Path) -> None:
+    report = migrate(original_store, dry_run=True)
+    assert sorted(report.recycled) == [MARKED_ID, RECYCLED_ID]
