@@ -1,6 +1,7 @@
 """Artifacts: logging a big checkpoint, listing many versions, walking a big lineage graph.
 
     .venv/bin/python bench/bench_artifacts.py [--size-mb 1024] [--rounds 3] [--quick]
+                                              [--skip checkpoint,lists]
 
 - Checkpoint: ``run.log_model`` of a ``--size-mb`` file (random bytes) in a fresh process:
   time in the training thread (the call), time until stored (``handle.wait()``), and the
@@ -221,12 +222,17 @@ def main() -> None:
     parser.add_argument("--size-mb", type=int, default=1024)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--quick", action="store_true", help="small sizes, for a smoke run")
+    parser.add_argument("--skip", default="", help="comma-separated: checkpoint,lists")
     args = parser.parse_args()
+    skip = set(filter(None, args.skip.split(",")))
     base = Path(tempfile.mkdtemp(prefix="runicorn-bench-artifacts-"))
     os.environ["RUNICORN_CONFIG_DIR"] = str(base / "config")
     try:
-        checkpoint(base, 64 if args.quick else args.size_mb, 1 if args.quick else args.rounds)
-        listing_and_lineage(base, 500 if args.quick else 10_000, 33 if args.quick else 333)
+        if "checkpoint" not in skip:
+            size = 64 if args.quick else args.size_mb
+            checkpoint(base, size, 1 if args.quick else args.rounds)
+        if "lists" not in skip:
+            listing_and_lineage(base, 500 if args.quick else 10_000, 33 if args.quick else 333)
     finally:
         shutil.rmtree(base, ignore_errors=True)
     table = Table(title=f"Runicorn artifact benchmarks ({platform.node()}, "

@@ -162,9 +162,12 @@ class ArtifactStore:
         except (OSError, ValueError) as exc:
             raise ArtifactError(f"version file {path} is unreadable: {exc}") from exc
 
-    def _decorate(self, version: ArtifactVersion) -> ArtifactVersion:
+    def _decorate(
+        self, version: ArtifactVersion, numbers: list[int] | None = None
+    ) -> ArtifactVersion:
         aliases = self.read_aliases(version.project, version.name)
-        numbers = self.version_numbers(version.project, version.name)
+        if numbers is None:
+            numbers = self.version_numbers(version.project, version.name)
         version.aliases = sorted(a for a, v in aliases.items() if v == version.version)
         if numbers and numbers[-1] == version.version:
             version.aliases.insert(0, LATEST)
@@ -190,7 +193,7 @@ class ArtifactStore:
                     f"artifact {project}/{name} has no alias {selector!r}; "
                     "use latest, v<N> or one of its aliases"
                 )
-        return self._decorate(self._read_version_file(project, name, number))
+        return self._decorate(self._read_version_file(project, name, number), numbers)
 
     def resolve_ref(self, ref: ArtifactRef, default_project: str) -> ArtifactVersion:
         return self.resolve(ref.project or default_project, ref.name, ref.selector)

@@ -267,11 +267,18 @@ class ArtifactIndex:
         return {row["alias"]: row["version"] for row in rows}
 
     def aliases_by_version(self, keys: Iterable[VersionKey]) -> dict[VersionKey, list[str]]:
+        """The aliases of each of ``keys`` (one query per few hundred artifacts)."""
         result: dict[VersionKey, list[str]] = {}
-        artifacts = {(p, n) for p, n, _ in keys}
-        for project, name in artifacts:
-            for alias, version in self.aliases_of(project, name).items():
-                result.setdefault((project, name, version), []).append(alias)
+        artifacts = sorted({(p, n) for p, n, _ in keys})
+        for chunk in _chunks(artifacts, 400):
+            condition = " OR ".join("(project = ? AND name = ?)" for _ in chunk)
+            params = [part for key in chunk for part in key]
+            for row in self._read(
+                f"SELECT project, name, alias, version FROM artifact_aliases WHERE {condition}",
+                params,
+            ):
+                key = (row["project"], row["name"], row["version"])
+                result.setdefault(key, []).append(row["alias"])
         return result
 
     def edges_of_versions(self, keys: Iterable[VersionKey]) -> list[EdgeRow]:
