@@ -124,3 +124,25 @@ def test_a_crashed_run_gives_one_viewer_alert(root: Path) -> None:
         assert total == 1 and alerts[0].source == "viewer" and alerts[0].name == "killed"
         backend.reindex()  # the viewer's alerts are not in the files, yet survive a reindex
         assert backend.index.alerts()[1] == 1
+
+
+async def test_the_live_metric_socket_pushes_new_alerts(live_server: Any, root: Path) -> None:
+    import asyncio
+
+    import orjson
+    import websockets
+
+    run = rn.init("vision", "live", storage=root, capture_console=False, capture_env=False,
+                  system_metrics=False)  # fmt: skip
+    run.log({"train/loss": 1.0})
+    async with websockets.connect(f"{live_server.ws_url}/api/metrics/{run.id}/ws") as ws:
+        await ws.send(orjson.dumps({"keys": ["train/loss"], "after": None}).decode())
+        run.log({"train/loss": math.nan})
+        alerts: list[dict[str, Any]] = []
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + 10
+        while not alerts:
+            message = orjson.loads(await asyncio.wait_for(ws.recv(), deadline - loop.time()))
+            alerts = message.get("alerts", [])
+        assert [(a["rule"], a["step"], a["run_id"]) for a in alerts] == [("nan_inf", 2, run.id)]
+    run.finish()
