@@ -42,7 +42,7 @@ def import_from_command(
         with progress_bar(f"Importing from {source}") as progress:
             report = import_from(source, path, root=root, project=project, progress=progress)
     except (RunicornError, OSError, ValueError) as exc:
-        err_console.print(f"[red]error:[/red] {escape(str(exc))}")
+        err_console.print(f"[red]error:[/red] {escape(str(exc))}", soft_wrap=True)
         raise typer.Exit(code=1) from exc
     points = sum(run.points for run in report.imported)
     console.print(
