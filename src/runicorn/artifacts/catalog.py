@@ -127,6 +127,11 @@ def version_lineage(
     return graph.to_dict()
 
 
+def run_lineage(store: ArtifactStore, run_id: str, depth: int) -> dict[str, Any]:
+    """The lineage graph around one run."""
+    return lineage(store.index, run_id=run_id, depth=depth).to_dict()
+
+
 def list_models(
     store: ArtifactStore, *, project: str | None = None, limit: int = 50, offset: int = 0
 ) -> dict[str, Any]:

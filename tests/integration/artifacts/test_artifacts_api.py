@@ -156,6 +156,10 @@ def test_lineage_route_walks_three_hops(
         graph = http.get("/api/artifacts/vision/mnist/v1/lineage", params={"depth": 3}).json()
         one_hop = http.get("/api/artifacts/vision/mnist/v1/lineage", params={"depth": 1}).json()
         too_deep = http.get("/api/artifacts/vision/mnist/v1/lineage", params={"depth": 999})
+        around_eval = http.get(
+            f"/api/experiments/{store_with_lineage['eval']}/lineage", params={"depth": 2}
+        ).json()
+        unknown_run = http.get("/api/experiments/20990101_000000_zzzzzz/lineage")
     ids = {node["id"] for node in graph["nodes"]}
     assert f"run:{store_with_lineage['eval']}" in ids
     assert {"artifact:vision/resnet:v1", "artifact:vision/resnet:v2"} <= ids
@@ -168,6 +172,13 @@ def test_lineage_route_walks_three_hops(
         f"run:{store_with_lineage['train']}",
     }
     assert too_deep.status_code == 422
+    assert around_eval["root"] == f"run:{store_with_lineage['eval']}"
+    assert {node["id"] for node in around_eval["nodes"]} == {
+        f"run:{store_with_lineage['eval']}",
+        "artifact:vision/resnet:v2",
+        f"run:{store_with_lineage['train']}",
+    }
+    assert unknown_run.status_code == 404
 
 
 def test_model_transitions_and_history(server: LiveServer) -> None:
