@@ -13,14 +13,15 @@ from pathlib import Path
 
 def main(argv: list[str]) -> int:
     if "--index" in argv:
-        from runicorn.manifest.transport import index_run_folders
+        from runicorn.manifest.indexing import IndexUpdate, index_runs
 
         roots = [a.split("=", 1)[1] for a in argv if a.startswith("--root=")]
         if not roots:
             print("--index needs --root=PATH", file=sys.stderr)
             return 2
         paths = [line.strip() for line in sys.stdin if line.strip()]
-        for note in index_run_folders(Path(roots[0]).expanduser(), paths):
+        updates = [IndexUpdate(path) for path in paths]
+        for note in index_runs(Path(roots[0]).expanduser(), updates):
             print(note)
         return 0
     from runicorn.manifest.script import run_main

@@ -227,6 +227,7 @@ class SyncReport:
     bytes_read: int = 0
     blobs_copied: int = 0
     seconds: float = 0.0
+    index_seconds: float = 0.0
     notes: list[str] = field(default_factory=list)
 
     @property
@@ -248,6 +249,7 @@ class SyncReport:
         self.bytes_read += other.bytes_read
         self.blobs_copied += other.blobs_copied
         self.seconds += other.seconds
+        self.index_seconds += other.index_seconds
         self.notes += [n for n in other.notes if n not in self.notes]
 
     def to_dict(self) -> dict[str, Any]:

@@ -25,6 +25,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from runicorn.errors import RunicornError, UnsafePathError
+from runicorn.manifest.indexing import INCREMENTAL_FILES, IndexUpdate
 from runicorn.manifest.models import Conflict, FileEntry, Manifest, RunEntry, SyncReport
 from runicorn.manifest.script import TAIL_BYTES, is_append_only, is_sha256
 from runicorn.manifest.transport import Transport, check_relative
@@ -99,7 +100,9 @@ class SyncPass:
         await self._sync_artifact_files(here, there)
         touched = await self._sync_runs(here, there)
         if touched and not self.dry_run:
+            indexing = time.monotonic()
             report.notes += await self.destination.update_index(touched)
+            report.index_seconds = time.monotonic() - indexing
         report.seconds = time.monotonic() - started
         return report
 
@@ -109,19 +112,20 @@ class SyncPass:
 
     # ---- runs
 
-    async def _sync_runs(self, here: Manifest, there: Manifest) -> list[str]:
+    async def _sync_runs(self, here: Manifest, there: Manifest) -> list[IndexUpdate]:
         theirs: dict[str, RunEntry] = {}
         for run in there.runs:
             theirs.setdefault(run.id, run)
         seen: set[str] = set()
         gate = asyncio.Semaphore(self.concurrency)
-        touched: list[str] = []
+        touched: list[IndexUpdate] = []
 
         async def one(run: RunEntry) -> None:
             async with gate:
                 try:
-                    if await self._sync_run(run, theirs.get(run.id)):
-                        touched.append(run.path)
+                    update = await self._sync_run(run, theirs.get(run.id))
+                    if update is not None:
+                        touched.append(update)
                 except (_Refused, UnsafePathError) as exc:
                     self.report.refused.append(f"run {run.id!r}: {exc}")
                 except _Conflicting as exc:
@@ -142,7 +146,7 @@ class SyncPass:
             seen.add(run.id)
             tasks.append(one(run))
         await asyncio.gather(*tasks)
-        return sorted(touched)
+        return sorted(touched, key=lambda update: update.path)
 
     def _check_run_paths(self, run: RunEntry) -> None:
         try:
@@ -156,7 +160,7 @@ class SyncPass:
         except (UnsafePathError, ValueError) as exc:
             raise _Refused(str(exc)) from None
 
-    async def _sync_run(self, run: RunEntry, theirs: RunEntry | None) -> bool:
+    async def _sync_run(self, run: RunEntry, theirs: RunEntry | None) -> IndexUpdate | None:
         self._check_run_paths(run)
         if theirs is not None:
             if theirs.path != run.path:
@@ -170,17 +174,18 @@ class SyncPass:
         actions = await self._plan(run, theirs)
         self.state.bytes_total += sum(a.planned_bytes for a in actions)
         if not actions:
-            return False
+            return None
         if self.dry_run:
             self.report.bytes_moved += sum(a.planned_bytes for a in actions)
         else:
             for action in actions:
                 await self._apply(action)
+            await self.destination.flush([a.rel for a in actions if a.kind != "copy"])
         if theirs is None:
             self.report.runs_new.append(run.id)
         else:
             self.report.runs_updated.append(run.id)
-        return True
+        return _index_update(run, actions, theirs)
 
     async def _plan(self, run: RunEntry, theirs: RunEntry | None) -> list[_Action]:
         copies: list[_Action] = []
@@ -327,6 +332,18 @@ class SyncPass:
                 raise _Refused(f"{rel} has no sha256")
             return _Action("copy", rel, entry)
         return _Action("document", rel, entry)
+
+
+def _index_update(run: RunEntry, actions: list[_Action], theirs: RunEntry | None) -> IndexUpdate:
+    """How the index learns of a run the pass wrote: from its new lines when it only grew."""
+    names = {action.rel[len(run.path) + 1 :] for action in actions}
+    grown = next((a for a in actions if a.rel.endswith("/events.jsonl")), None)
+    if theirs is None or not names <= INCREMENTAL_FILES:
+        return IndexUpdate(run.path)
+    if grown is not None:
+        return IndexUpdate(run.path, grown.have)
+    events = theirs.files.get("events.jsonl")
+    return IndexUpdate(run.path, events.size if events is not None else 0)
 
 
 def _is_version_file(rel: str) -> bool:

@@ -27,6 +27,7 @@ from runicorn.manifest.models import Manifest
 from runicorn.security.path_validation import safe_relative_path
 
 if TYPE_CHECKING:
+    from runicorn.manifest.indexing import IndexUpdate
     from runicorn.remote.connection import SSHConnection
 
 CHUNK_BYTES = 4 << 20
@@ -110,9 +111,12 @@ class Transport(abc.ABC):
     async def discard_part(self, rel: str, key: str) -> None:
         """Remove the part file, if any."""
 
+    async def flush(self, rels: Sequence[str]) -> None:  # noqa: B027 - SFTP writes sync as they go
+        """Make these written files durable (one batch per run, off the event loop)."""
+
     @abc.abstractmethod
-    async def update_index(self, run_paths: Sequence[str]) -> list[str]:
-        """Bring these run folders into the root's index; notes for the report."""
+    async def update_index(self, updates: Sequence[IndexUpdate]) -> list[str]:
+        """Bring the run folders a pass wrote into the root's index; notes for the report."""
 
     async def close(self) -> None:  # noqa: B027 - most transports hold nothing to release
         """Release what the transport holds (the SSH connection is its owner's)."""
@@ -195,7 +199,6 @@ class LocalTransport(Transport):
             view = memoryview(data)
             while view:
                 view = view[os.write(fd, view) :]
-            os.fsync(fd)
         finally:
             os.close(fd)
 
@@ -206,8 +209,6 @@ class LocalTransport(Transport):
             fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o644)
             with os.fdopen(fd, "wb") as handle:
                 handle.write(data)
-                handle.flush()
-                os.fsync(handle.fileno())
             os.replace(tmp, path)
         except BaseException:
             with contextlib.suppress(OSError):
@@ -250,24 +251,25 @@ class LocalTransport(Transport):
         with contextlib.suppress(FileNotFoundError):
             self.target(part_name(rel, key)).unlink()
 
-    async def update_index(self, run_paths: Sequence[str]) -> list[str]:
-        if not run_paths:
+    async def flush(self, rels: Sequence[str]) -> None:
+        await asyncio.to_thread(_fsync_files, [self.target(rel) for rel in rels])
+
+    async def update_index(self, updates: Sequence[IndexUpdate]) -> list[str]:
+        from runicorn.manifest.indexing import index_runs
+
+        if not updates:
             return []
-        return await asyncio.to_thread(index_run_folders, self.root, run_paths)
+        return await asyncio.to_thread(index_runs, self.root, updates)
 
 
-def index_run_folders(root: Path, run_paths: Sequence[str]) -> list[str]:
-    """Upsert the runs in these folders (relative to ``root``) into its index; failures noted."""
-    from runicorn.storage.backends import HybridStorageBackend
-
-    notes: list[str] = []
-    with HybridStorageBackend(root) as backend:
-        for rel in run_paths:
+def _fsync_files(paths: Sequence[Path]) -> None:
+    for path in paths:
+        with contextlib.suppress(FileNotFoundError):
+            fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
             try:
-                backend.sync_run_dir(root.joinpath(*check_relative(rel).parts))
-            except Exception as exc:  # one unreadable run must not keep the others out
-                notes.append(f"could not index {rel}: {exc}")
-    return notes
+                os.fsync(fd)
+            finally:
+                os.close(fd)
 
 
 class SSHTransport(Transport):
@@ -337,18 +339,20 @@ class SSHTransport(Transport):
     async def read_range(self, rel: str, offset: int, length: int) -> bytes:
         sftp = await self._sftp()
         async with sftp.open(self._path(rel), "rb") as handle:
-            await handle.seek(offset)
-            data: bytes = await handle.read(length)
+            data: bytes = await handle.read(length, offset)
             return data
 
     async def iter_chunks(self, rel: str, offset: int) -> AsyncIterator[bytes]:
         sftp = await self._sftp()
         async with sftp.open(self._path(rel), "rb") as handle:
-            await handle.seek(offset)
-            while True:
-                chunk: bytes = await handle.read(CHUNK_BYTES)
+            # Exact ranges up to the size at open: a read past the end would still send its
+            # whole burst of parallel requests (a small file would cost dozens of them).
+            end = int((await handle.stat()).size or 0)
+            while offset < end:
+                chunk: bytes = await handle.read(min(CHUNK_BYTES, end - offset), offset)
                 if not chunk:
                     return
+                offset += len(chunk)
                 yield chunk
 
     async def target(self, rel: str) -> str:
@@ -452,7 +456,8 @@ class SSHTransport(Transport):
         with contextlib.suppress(asyncssh.SFTPNoSuchFile):
             await sftp.remove(await self.target(part_name(rel, key)))
 
-    async def update_index(self, run_paths: Sequence[str]) -> list[str]:
+    async def update_index(self, updates: Sequence[IndexUpdate]) -> list[str]:
+        run_paths = [update.path for update in updates]
         if not run_paths or self.abs_root is None:
             return []
         if not await self._probe():

@@ -119,3 +119,34 @@ def test_dry_run_writes_nothing(tmp_path: Path) -> None:
     report = sync(tmp_path / "a", tmp_path / "b", dry_run=True)
     assert report.bytes_moved > 0 and len(report.runs_new) == 1
     assert not (tmp_path / "b").exists() or not any((tmp_path / "b").rglob("*.jsonl"))
+
+
+def test_a_grown_run_is_indexed_from_its_new_lines_like_a_full_reindex(tmp_path: Path) -> None:
+    from runicorn.storage.backends import HybridStorageBackend
+    from runicorn.storage.run_files import read_record
+
+    source, destination = tmp_path / "a", tmp_path / "b"
+    run = record_run(source, steps=30)
+    sync(source, destination)
+    events = run.path / "events.jsonl"
+    lines = [
+        b'{"ts": 1.0, "type": "metrics", "data": {"train/loss": -5.0, "global_step": 31}}\n',
+        b'{"ts": 2.0, "type": "metrics", "data": {"val/acc": "NaN", "global_step": 32}}\n',
+        b'{"ts": 3.0, "type": "system", "data": {"system/cpu": 99.0}}\n',
+    ]
+    with events.open("ab") as handle:
+        handle.write(b"".join(lines))
+
+    report = sync(source, destination)
+
+    assert report.runs_updated == [run.id]
+    copy_path = destination / run.path.relative_to(source)
+    with HybridStorageBackend(destination) as backend:
+        indexed = backend.index.get(run.id)
+    expected = read_record(destination, copy_path)
+    assert indexed is not None
+    assert indexed.last_step == expected.last_step == 32
+    assert {k: v.to_dict() for k, v in indexed.metrics.items()} == {
+        k: v.to_dict() for k, v in expected.metrics.items()
+    }
+    assert indexed.metrics["train/loss"].min == -5.0

@@ -1,0 +1,221 @@
+"""Sync costs over a real loopback sshd, against ``rsync -a`` of the same tree.
+
+    .venv/bin/python bench/bench_sync.py [--runs 1000] [--steps 10000] [--append-runs 100]
+        [--append-steps 1000] [--manifest-runs 10000]
+
+Writes ``--runs`` finished runs of ``--steps`` steps (the SDK's file format, written directly:
+going through ``rn.log`` would spend minutes making the data) into a "server" root, then:
+
+- first sync: ``runicorn.sync(user@127.0.0.1:SRC, DST)`` vs ``rsync -a -e ssh`` into an empty
+  folder (same sshd, same page cache);
+- incremental: ``--append-runs`` runs each append ``--append-steps`` steps (their status and
+  summary rewritten too, as a resumed run does), then both sync again: bytes moved vs bytes
+  appended, and time;
+- manifest: ``--manifest-runs`` small runs, a cold then a warm ``runicorn.manifest.generate``.
+
+Starts its own sshd (``tests/fixtures/sshd.py``), so the "remote" host is this machine. Prints
+a table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "tests" / "fixtures"))
+
+import runicorn  # noqa: E402
+from runicorn.manifest import generate  # noqa: E402
+from runicorn.remote.known_hosts import accept_host_key  # noqa: E402
+
+
+def _lines(start: int, steps: int, t0: float) -> bytes:
+    rows = []
+    for step in range(start, start + steps):
+        t = t0 + step * 0.05
+        data = {
+            "train/loss": 2.0 / (step + 1) + random.random() * 1e-3,
+            "val/acc": step / (step + 100),
+            "lr": 3e-4,
+            "global_step": step,
+            "time": t,
+        }
+        rows.append(orjson.dumps({"ts": t, "type": "metrics", "data": data}))
+    return b"\n".join(rows) + b"\n"
+
+
+def write_run(root: Path, index: int, steps: int) -> Path:
+    clock = f"{index // 3600 % 24:02d}{index // 60 % 60:02d}{index % 60:02d}"
+    run_id = f"20261130_{clock}_{index:06d}"
+    folder = root / "vision" / f"sweep{index % 10}" / "runs" / run_id
+    folder.mkdir(parents=True)
+    t0 = 1_796_000_000.0 + index
+    meta = {
+        "id": run_id,
+        "project": "vision",
+        "name": f"sweep{index % 10}",
+        "created_at": t0,
+        "config": {"batch_size": 64, "weight decay": 0.01, "学习率": 3e-4},
+        "tags": ["bench"],
+    }
+    (folder / "meta.json").write_bytes(orjson.dumps(meta))
+    status = {"status": "finished", "started_at": t0, "ended_at": t0 + steps * 0.05}
+    (folder / "status.json").write_bytes(orjson.dumps(status))
+    (folder / "summary.json").write_bytes(orjson.dumps({"best_acc": 0.93}))
+    (folder / "events.jsonl").write_bytes(_lines(1, steps, t0) if steps else b"")
+    (folder / "logs.txt").write_bytes(b"epoch 1 done\n")
+    return folder
+
+
+def append_steps(folder: Path, steps: int) -> int:
+    events = folder / "events.jsonl"
+    before = events.stat().st_size
+    last = before // 150
+    with events.open("ab") as handle:
+        handle.write(_lines(last + 1_000_000, steps, 1_796_100_000.0))
+    (folder / "summary.json").write_bytes(orjson.dumps({"best_acc": 0.95}))
+    return events.stat().st_size - before
+
+
+def tree_bytes(root: Path) -> int:
+    return sum(
+        p.stat().st_size for p in root.rglob("*") if p.is_file() and ".runicorn" not in p.parts
+    )
+
+
+def rsync(server: Any, source: Path, destination: Path) -> tuple[float, int]:
+    ssh = (
+        f"ssh -p {server.port} -i {server.client_key_path} -o StrictHostKeyChecking=no "
+        "-o UserKnownHostsFile=/dev/null -o LogLevel=ERROR"
+    )
+    started = time.perf_counter()
+    done = subprocess.run(
+        ["rsync", "-a", "--stats", "--exclude=.runicorn", "-e", ssh,
+         f"{server.user}@{server.host}:{source}/", f"{destination}/"],
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    seconds = time.perf_counter() - started
+    received = 0
+    for line in done.stdout.splitlines():
+        if line.startswith("Total bytes received:"):
+            received = int(line.split(":")[1].strip().replace(",", ""))
+    return seconds, received
+
+
+def run_sync(server: Any, options: dict[str, Any], source: Path, destination: Path) -> Any:
+    started = time.perf_counter()
+    report = runicorn.sync(
+        f"{server.user}@{server.host}:{source}",
+        destination,
+        port=server.port,
+        identity=str(server.client_key_path),
+        ssh_options=options,
+    )
+    report.seconds = time.perf_counter() - started
+    if not report.ok:
+        raise RuntimeError(f"sync failed: {report.to_dict()}")
+    return report
+
+
+def bench_manifest(folder: Path, runs: int) -> tuple[float, float, float]:
+    root = folder / "many"
+    started = time.perf_counter()
+    for index in range(runs):
+        write_run(root, index, 20)
+    made = time.perf_counter() - started
+    time.sleep(2.5)  # files younger than 2 s are never cached (their mtime may still change)
+    started = time.perf_counter()
+    generate(root)
+    cold = time.perf_counter() - started
+    warm = []
+    for _ in range(3):
+        started = time.perf_counter()
+        manifest = generate(root)
+        warm.append(time.perf_counter() - started)
+    assert len(manifest.runs) == runs
+    return made, cold, statistics.median(warm)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--runs", type=int, default=1000)
+    parser.add_argument("--steps", type=int, default=10_000)
+    parser.add_argument("--append-runs", type=int, default=100)
+    parser.add_argument("--append-steps", type=int, default=1000)
+    parser.add_argument("--manifest-runs", type=int, default=10_000)
+    args = parser.parse_args()
+
+    from sshd import running_sshd
+
+    rows: list[tuple[str, str, str]] = []
+    with tempfile.TemporaryDirectory(prefix="bench-sync-") as tmp:
+        folder = Path(tmp)
+        os.environ["RUNICORN_CONFIG_DIR"] = str(folder / "config")
+        _, cold, warm = bench_manifest(folder, args.manifest_runs)
+        label = f"manifest of {args.manifest_runs:,} runs, cold / warm"
+        rows.append((label, f"{cold:.2f} s / {warm:.2f} s", "warm ≤ 2 s"))
+        shutil.rmtree(folder / "many")
+
+        server_root = folder / "gpu01"
+        started = time.perf_counter()
+        folders = [write_run(server_root, i, args.steps) for i in range(args.runs)]
+        took = time.perf_counter() - started
+        print(f"wrote {args.runs} runs × {args.steps} steps in {took:.0f} s", file=sys.stderr)
+        total = tree_bytes(server_root)
+
+        (folder / "sshd").mkdir()
+        with running_sshd(folder / "sshd") as server:
+            known = folder / "known_hosts"
+            known.touch()
+            accept_host_key(server.host, server.port, server.host_public_key)
+            options = {"user_known_hosts": str(known), "ssh_config_files": (), "use_agent": False}
+
+            rsync_first, _ = rsync(server, server_root, folder / "rsync-copy")
+            ours = run_sync(server, options, server_root, folder / "laptop")
+            rows.append(
+                (f"first sync, {args.runs:,} runs × {args.steps:,} steps ({total / 1e6:,.0f} MB)",
+                 f"{ours.seconds:.1f} s (of which index {ours.index_seconds:.1f} s) vs rsync -a "
+                 f"{rsync_first:.1f} s ({ours.seconds / rsync_first:.2f}×; without the index "
+                 f"{(ours.seconds - ours.index_seconds) / rsync_first:.2f}×)", "≤ 1.5× rsync")
+            )  # fmt: skip
+            again = run_sync(server, options, server_root, folder / "laptop")
+            rows.append(
+                ("second sync, nothing new", f"{again.bytes_moved} bytes, {again.seconds:.2f} s",
+                 "0 bytes")
+            )  # fmt: skip
+
+            appended = sum(append_steps(f, args.append_steps) for f in folders[: args.append_runs])
+            incremental = run_sync(server, options, server_root, folder / "laptop")
+            rsync_inc, rsync_received = rsync(server, server_root, folder / "rsync-copy")
+            rows.append(
+                (f"after {args.append_runs} runs append {args.append_steps:,} steps "
+                 f"({appended / 1e6:.1f} MB)",
+                 f"moved {incremental.bytes_moved / appended:.3f}× appended "
+                 f"(read {incremental.bytes_read / appended:.3f}×), {incremental.seconds:.2f} s "
+                 f"(index {incremental.index_seconds:.2f} s); "
+                 f"rsync -a {rsync_inc:.2f} s, received {rsync_received / appended:.3f}×",
+                 "≤ 1.1×, ≤ 2 s")
+            )  # fmt: skip
+
+    machine = f"{platform.machine()}, {os.cpu_count()} cores"
+    print(f"\nmachine: {machine}, Python {platform.python_version()}")
+    width = max(len(r[0]) for r in rows)
+    for name, result, target in rows:
+        print(f"{name.ljust(width)} | {result} | {target}")
+
+
+if __name__ == "__main__":
+    main()
