@@ -1,9 +1,9 @@
 """Storage roots of the original Runicorn SDK, in both of its layouts.
 
 Runs keep their ids, events, media, logs and environment; ``path`` becomes project and name
-(``cv/yolo/ablation`` is project ``cv``, name ``yolo/ablation``), ``alias`` stays in meta.json,
-the config recorded by ``log_config`` in ``assets.json`` is merged into the config, a
-``.deleted`` marker puts the run in the recycle bin, and files the original archived
+(``cv/yolo/ablation`` is project ``cv``, name ``yolo/ablation``), ``alias`` stays in meta.json;
+config, tags and deletion are read as ``runicorn migrate`` reads them (``assets.json``'s
+``log_config`` record, the alias as a tag, the ``.deleted`` marker); and files the original archived
 (code snapshots, datasets, pretrained weights, outputs: blobs and manifests under
 ``archive/``) are copied into the run's ``files/``. Paths read from the source's files are
 resolved inside the source root only; anything leading elsewhere is reported, not read.
@@ -26,7 +26,6 @@ from runicorn.security.path_validation import (
     safe_relative_path,
 )
 from runicorn.storage.events import EVENTS_FILE
-from runicorn.storage.jsonio import loads
 from runicorn.storage.layout import iter_run_dirs, validate_run_id
 from runicorn.storage.run_files import (
     ENVIRONMENT_FILE,
@@ -83,7 +82,7 @@ class OriginalRun:
             ended_at=record.ended_at,
             status="crashed" if record.status == "running" else record.status,
             exit_reason=record.exit_reason,
-            config={**record.config, **_logged_config(assets.get("config"))},
+            config=record.config,
             summary=record.summary,
             tags=record.tags,
             notes=record.notes,
@@ -101,7 +100,7 @@ class OriginalRun:
         if media.is_dir():
             for file in sorted(media.rglob("*")):
                 self._keep(run, file, file.relative_to(self.path).as_posix())
-        run.deleted_at = self._deleted_at()
+        run.deleted_at = record.deleted_at
         self._archived_files(run, assets)
         return run
 
@@ -110,17 +109,6 @@ class OriginalRun:
             run.skip("linked files")
         elif source.is_file():
             run.run_files.append((relative, source))
-
-    def _deleted_at(self) -> float | None:
-        marker = self.path / DELETED_MARKER
-        if not marker.exists():
-            return None
-        try:
-            content = loads(marker.read_bytes()) if marker.is_file() else None
-        except (OSError, ValueError):
-            content = None
-        when = to_timestamp(content.get("deleted_at")) if isinstance(content, dict) else None
-        return when or marker.stat().st_mtime
 
     def _archived_files(self, run: ImportedRun, assets: dict[str, Any]) -> None:
         entries: list[tuple[str, dict[str, Any]]] = []
@@ -178,20 +166,6 @@ class OriginalRun:
                 run.files.append((f"{target}/{clean}", blob))
             return
         run.files.append((f"{target}/{located.name}", located))
-
-
-def _logged_config(logged: Any) -> dict[str, Any]:
-    """What the original's ``log_config`` kept (``args``, ``extra``, ``config_files``), merged
-    flat the way this SDK's ``log_config`` merges it."""
-    if not isinstance(logged, dict):
-        return {}
-    merged: dict[str, Any] = {}
-    for part in ("args", "extra"):
-        if isinstance(logged.get(part), dict):
-            merged.update(logged[part])
-    if isinstance(logged.get("config_files"), list):
-        merged["config_files"] = logged["config_files"]
-    return merged
 
 
 def discover(path: Path) -> list[OriginalRun]:
