@@ -1,8 +1,9 @@
 """What the API and the CLI show of the store: pages of artifacts and versions, one version
 with its producer and consumers, a run's artifacts, registered models.
 
-Lists come from the index (fast at thousands of versions); one version's detail comes from
-its file (the truth).
+Lists come from the index (fast at thousands of versions), first brought up to date with
+artifact folders that changed since the last look; one version's detail comes from its file
+(the truth).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ def list_artifacts(
     offset: int = 0,
 ) -> dict[str, Any]:
     """``{"items", "total"}``: artifacts, newest change first, with their aliases."""
+    store.refresh_index()
     items, total = store.index.list_artifacts(
         project=project, type=type, name=name, limit=limit, offset=offset
     )
@@ -39,6 +41,7 @@ def list_versions(
     store: ArtifactStore, project: str, name: str, *, limit: int = 50, offset: int = 0
 ) -> dict[str, Any]:
     """``{"items", "total", ...}``: one artifact's versions, newest first."""
+    store.refresh_index()
     items, total = store.index.list_versions(project, name, limit=limit, offset=offset)
     if total == 0:
         store.resolve(project, name)  # the index may lag: the files decide what is missing
@@ -136,6 +139,7 @@ def list_models(
     store: ArtifactStore, *, project: str | None = None, limit: int = 50, offset: int = 0
 ) -> dict[str, Any]:
     """``{"items", "total"}``: artifacts of type ``model`` with stage counts."""
+    store.refresh_index()
     items, total = store.index.models(project=project, limit=limit, offset=offset)
     return {"items": items, "total": total}
 

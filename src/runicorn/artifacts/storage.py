@@ -107,6 +107,8 @@ class ArtifactStore:
         self.blobs = BlobStore(self.root / INDEX_DIR_NAME / BLOBS_DIR_NAME)
         self._index = index
         self._index_lock = threading.Lock()
+        self._refresh_lock = threading.Lock()
+        self._folder_stamps: dict[tuple[str, str], int] | None = None
 
     @property
     def index(self) -> ArtifactIndex:
@@ -516,6 +518,61 @@ class ArtifactStore:
                 for number in self.version_numbers(project, name):
                     with contextlib.suppress(RunicornError):
                         yield self._read_version_file(project, name, number)
+
+    def sync_artifact(self, project: str, name: str) -> None:
+        """Bring the index's rows of one artifact up to its files, reading only new versions."""
+        numbers = set(self.version_numbers(project, name))
+        if not numbers:
+            self.index.remove_artifact(project, name)
+            return
+        indexed = self.index.indexed_numbers(project, name)
+        for number in sorted(indexed - numbers):
+            self.index.remove_version(project, name, number)
+        stages = self.stages(project, name)
+        rows = []
+        for number in sorted(numbers - indexed):
+            with contextlib.suppress(RunicornError):
+                version = self._read_version_file(project, name, number)
+                rows.append(
+                    {
+                        **version.file_document(),
+                        "file_count": len(version.files),
+                        "stage": stages.get(number, "none"),
+                    }
+                )
+        if rows:
+            self.index.upsert_versions(project, name, rows)
+        self.index.set_aliases(project, name, self.read_aliases(project, name))
+        self.index.set_stages(project, name, dict(stages))
+
+    def refresh_index(self) -> int:
+        """Index the artifacts whose folders changed since the last look (other processes,
+        a sync, files copied in); returns how many were brought up to date.
+
+        The first look indexes only artifacts the index does not know; later looks compare
+        each folder's modification time, which changes whenever a version, alias file or
+        deletion lands in it. Cheap: one ``stat`` per artifact.
+        """
+        with self._refresh_lock:
+            current: dict[tuple[str, str], int] = {}
+            for project, name in self.iter_artifacts():
+                with contextlib.suppress(OSError):
+                    current[(project, name)] = (self.base / project / name).stat().st_mtime_ns
+            if self._folder_stamps is None:
+                known = self.index.artifact_keys()
+                changed = [key for key in current if key not in known]
+                gone = known - set(current)
+            else:
+                changed = [k for k, stamp in current.items() if self._folder_stamps.get(k) != stamp]
+                gone = set(self._folder_stamps) - set(current)
+            for project, name in changed:
+                with contextlib.suppress(RunicornError):
+                    self.sync_artifact(project, name)
+            for project, name in gone:
+                with contextlib.suppress(RunicornError):
+                    self.index.remove_artifact(project, name)
+            self._folder_stamps = current
+            return len(changed) + len(gone)
 
     def referenced_blobs(self) -> set[str]:
         """sha256 of every blob a live version uses."""

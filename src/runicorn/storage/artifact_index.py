@@ -115,6 +115,36 @@ class ArtifactIndex:
             ]
         )
 
+    def upsert_versions(self, project: str, name: str, versions: list[dict[str, Any]]) -> None:
+        """Insert or replace many versions of one artifact in one transaction."""
+        self._write(
+            [
+                *(self._version_statement(version) for version in versions),
+                *self._summary_statements(project, name),
+            ]
+        )
+
+    def indexed_numbers(self, project: str, name: str) -> set[int]:
+        """The version numbers the index holds for one artifact."""
+        rows = self._read(
+            "SELECT version FROM artifact_versions WHERE project = ? AND name = ?", (project, name)
+        )
+        return {int(row[0]) for row in rows}
+
+    def artifact_keys(self) -> set[tuple[str, str]]:
+        """(project, name) of every artifact the index knows."""
+        return {(row[0], row[1]) for row in self._read("SELECT project, name FROM artifacts")}
+
+    def remove_artifact(self, project: str, name: str) -> None:
+        key = (project, name)
+        self._write(
+            [
+                ("DELETE FROM artifact_versions WHERE project = ? AND name = ?", key),
+                ("DELETE FROM artifact_aliases WHERE project = ? AND name = ?", key),
+                ("DELETE FROM artifacts WHERE project = ? AND name = ?", key),
+            ]
+        )
+
     def remove_version(self, project: str, name: str, version: int) -> None:
         key = (project, name, version)
         self._write(

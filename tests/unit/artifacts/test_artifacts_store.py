@@ -4,6 +4,7 @@ lineage, the model lifecycle, garbage collection, bad input."""
 from __future__ import annotations
 
 import os
+import shutil
 import warnings
 from collections.abc import Callable
 from pathlib import Path
@@ -309,3 +310,37 @@ def test_reindex_rebuilds_the_artifact_tables_from_the_files(
         assert graph["edges"] == [
             {"from": f"run:{run.id}", "to": "artifact:vision/resnet:v1", "kind": "produced"}
         ]
+
+
+def test_lists_pick_up_versions_written_behind_the_index_back(
+    root: Path, new_run: NewRun, workdir: Path, tmp_path: Path
+) -> None:
+    run = new_run()
+    run.log_model(workdir / "model.pt", "resnet").wait()
+    run.finish()
+    with ArtifactStore(root) as viewer_side:
+        assert catalog.list_artifacts(viewer_side)["total"] == 1
+        # Another root's store copied in (a sync, a restore): files only, no index rows.
+        other = tmp_path / "other"
+        other_run = start_other_run(other, workdir)
+        other_store = other / ".runicorn"
+        for folder in ("blobs", "artifacts"):
+            shutil.copytree(other_store / folder, root / ".runicorn" / folder, dirs_exist_ok=True)
+        page = catalog.list_artifacts(viewer_side)
+        assert sorted(a["name"] for a in page["items"]) == ["bert", "resnet"]
+        assert catalog.list_versions(viewer_side, "vision", "bert")["items"][0]["created_by"] == (
+            other_run
+        )
+        shutil.rmtree(root / ".runicorn" / "artifacts" / "vision" / "bert")
+        assert catalog.list_artifacts(viewer_side)["total"] == 1
+
+
+def start_other_run(other: Path, workdir: Path) -> str:
+    run = rn.init(
+        project="vision", name="nlp", storage=other,
+        capture_console=False, capture_env=False, system_metrics=False,
+    )  # fmt: skip
+    (workdir / "bert.pt").write_bytes(b"bert weights")
+    run.log_model(workdir / "bert.pt", "bert").wait()
+    run.finish()
+    return str(run.id)
