@@ -61,7 +61,15 @@ def _extend(backend: object, run_path: Path, update: IndexUpdate) -> bool:
         records={key: copy.copy(record) for key, record in existing.metrics.items()},
         last_step=existing.last_step or 0,
     )
-    stats.add_events(read_events(run_path / EVENTS_FILE, update.events_from).events)
+    # The SDK's batch fold (one NumPy matrix per key set), as its own live index updates use.
+    events = read_events(run_path / EVENTS_FILE, update.events_from).events
+    stats.add_batch(
+        [
+            event["data"]
+            for event in events
+            if event.get("type", "metrics") == "metrics" and isinstance(event.get("data"), dict)
+        ]
+    )
     status = read_json(run_path / STATUS_FILE, {})
     status = status if isinstance(status, dict) else {}
     summary = read_json(run_path / SUMMARY_FILE)
