@@ -8,7 +8,7 @@
 
 Steps follow W&B: ``_step`` starts at 0 and moves on after each committed ``log``;
 ``commit=False`` gathers values into the next committed call; an explicit ``step`` is used as
-given. Nested dicts are flattened with ``/`` (``{"val": {"acc": 1}}`` is ``val/acc``).
+given. Nested dicts are flattened as W&B names them (``{"val": {"acc": 1}}`` is ``val.acc``).
 Hub-only features (artifacts upload, sweeps, tables, ``watch``) are accepted and ignored.
 """
 
@@ -56,7 +56,7 @@ def _flatten(values: Mapping[str, Any], prefix: str = "") -> Iterator[tuple[str,
     for key, value in values.items():
         full = f"{prefix}{key}"
         if isinstance(value, Mapping):
-            yield from _flatten(value, f"{full}/")
+            yield from _flatten(value, f"{full}.")
         else:
             yield full, value
 

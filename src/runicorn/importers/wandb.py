@@ -178,7 +178,7 @@ def _read_history(run: ImportedRun, body: dict[str, Any], files: Path) -> float 
     wall_time = as_float(item.get("_timestamp")) or run.created_at or 0.0
     media: dict[str, dict[str, Any]] = {}
     values: dict[str, Any] = {}
-    for key, value in item.items():
+    for key, value in _flatten(item):
         if key.startswith("_"):
             continue
         owner, dot, field_name = key.rpartition(".")
@@ -218,6 +218,15 @@ def _read_history(run: ImportedRun, body: dict[str, Any], files: Path) -> float 
         else:
             run.skip(f"{kind} media")
     return wall_time
+
+
+def _flatten(item: dict[str, Any], prefix: str = "") -> Iterator[tuple[str, Any]]:
+    """Nested dicts logged to W&B, named as W&B shows them (``val.acc``)."""
+    for key, value in item.items():
+        if isinstance(value, dict):
+            yield from _flatten(value, f"{prefix}{key}.")
+        else:
+            yield f"{prefix}{key}", value
 
 
 def _read_stats(run: ImportedRun, body: dict[str, Any]) -> None:

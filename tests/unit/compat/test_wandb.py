@@ -88,10 +88,10 @@ def test_a_wandb_script_runs_through_the_compat_module(root: Path, tmp_path: Pat
     rows = events_of(run_path, "metrics")
     loss_steps = [row["global_step"] for row in rows if "train/loss" in row]
     assert loss_steps == [0, 1, 2, 3, 5, 6, 7, 8, 10, 11, 12, 13]
-    val = [row for row in rows if "val/acc" in row]
+    val = [row for row in rows if "val.acc" in row]
     assert [row["global_step"] for row in val] == [4, 9, 14]
-    assert math.isnan(as_float(val[1]["val/acc"]) or 0.0)
-    assert all(row["val/top5"] == 0.9 for row in val)
+    assert math.isnan(as_float(val[1]["val.acc"]) or 0.0)
+    assert all(row["val.top5"] == 0.9 for row in val)
     histograms = events_of(run_path, "histogram")
     assert [(h["key"], h["step"], sum(h["counts"])) for h in histograms] == [
         ("weights", 4, 1000),

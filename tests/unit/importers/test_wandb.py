@@ -30,7 +30,7 @@ for step, loss in enumerate(losses):
     wandb.log({"train/loss": loss, "epoch": step // 2})
 wandb.log({"samples": wandb.Image(np.full((6, 4, 3), 128, dtype=np.uint8), caption="batch 0")})
 wandb.log({"weights": wandb.Histogram(np_histogram=([1, 3, 2], [0.0, 1.0, 2.0, 3.0]))})
-wandb.log({"val/acc": 0.75}, step=10)
+wandb.log({"val/acc": 0.75, "val": {"top5": 0.9}}, step=10)
 wandb.config.update({"batch_size": 64})
 wandb.summary["best_acc"] = 0.75
 print("epoch done")
@@ -82,6 +82,7 @@ def test_an_offline_run_carries_over(tmp_path: Path, root: Path, store: Imported
     assert loss[3][2] == 0.8 and loss[4][2] == math.inf
     assert [v for _, _, v in ours["epoch"]] == [0, 0, 1, 1, 2]
     assert [(s, v) for s, _, v in ours["val/acc"]] == [(10, 0.75)]
+    assert [(s, v) for s, _, v in ours["val.top5"]] == [(10, 0.9)]
     times = [when for _, when, _ in loss]
     assert times == sorted(times) and abs(times[0] - record.created_at) < 120  # type: ignore[operator]
 
