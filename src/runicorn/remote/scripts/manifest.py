@@ -19,6 +19,7 @@ import base64
 import hashlib
 import json
 import os
+import re
 import sys
 import tempfile
 import time
@@ -39,7 +40,7 @@ RACY_SECONDS = 2.0
 # What a run's meta.json and status.json contribute to its entry (kept in the cache).
 PARSED_KEYS = ("id", "project", "name", "created_at", "status", "started_at")
 _CHUNK = 1 << 20
-_HEX = set("0123456789abcdef")
+_SHA256 = re.compile(r"[0-9a-f]{64}")
 
 
 def is_append_only(name: str) -> bool:
@@ -50,7 +51,7 @@ def is_append_only(name: str) -> bool:
 
 def is_sha256(text: str) -> bool:
     """Whether ``text`` is 64 lower-case hex digits."""
-    return len(text) == 64 and set(text) <= _HEX
+    return _SHA256.fullmatch(text) is not None
 
 
 def sha256_file(path: str) -> str:
