@@ -218,7 +218,8 @@ def export_command(
     run_ids: Annotated[list[str], typer.Argument(help="Run ids to export.")],
     output: Annotated[Path, typer.Option("--output", "-o", help="File to write.")],
     fmt: Annotated[
-        str, typer.Option("--format", help="archive (.tar.gz), csv, json or parquet.")
+        str,
+        typer.Option("--format", help="archive (.tar.gz), csv, json, parquet or tensorboard."),
     ] = "archive",
     keys: Annotated[
         list[str] | None, typer.Option("--key", help="Metric keys for tables (default: all).")
@@ -229,13 +230,19 @@ def export_command(
     from runicorn.exporters import export_archive, export_metrics
     from runicorn.storage.backends import HybridStorageBackend
 
-    if fmt not in ("archive", "csv", "json", "parquet"):
-        raise _fail(ValueError(f"unknown format {fmt!r}: use archive, csv, json or parquet"))
+    if fmt not in ("archive", "csv", "json", "parquet", "tensorboard"):
+        raise _fail(
+            ValueError(f"unknown format {fmt!r}: use archive, csv, json, parquet or tensorboard")
+        )
     try:
         target = runicorn_config.get_user_root_dir(root)
         with HybridStorageBackend(target) as backend, progress_bar("Exporting") as progress:
             if fmt == "archive":
                 result = export_archive(backend, run_ids, output, progress=progress)
+            elif fmt == "tensorboard":
+                from runicorn.tensorboard_export import export_tensorboard
+
+                result = export_tensorboard(backend, run_ids, output, progress=progress)
             else:
                 table_format = cast("MetricFormat", fmt)
                 result = export_metrics(
