@@ -26,17 +26,19 @@ function merge(current: AlertItem[], incoming: AlertItem[]): AlertItem[] {
 export function useRunAlerts(runId: string, running: boolean): RunAlerts {
   const [items, setItems] = useState<AlertItem[]>([]);
   const [fresh, setFresh] = useState<AlertItem[]>([]);
+  const current = useRef<AlertItem[]>([]);
   const loaded = useRef(false);
 
   const add = useCallback((incoming: AlertItem[], initial: boolean) => {
-    setItems((current) => {
-      const next = merge(current, incoming);
-      if (!initial && next !== current) {
-        const known = new Set(current.map((a) => a.id));
-        setFresh(incoming.filter((a) => !known.has(a.id)));
-      }
-      return next;
-    });
+    const before = current.current;
+    const next = merge(before, incoming);
+    if (next === before) return;
+    current.current = next;
+    setItems(next);
+    if (!initial) {
+      const known = new Set(before.map((a) => a.id));
+      setFresh(incoming.filter((a) => !known.has(a.id)));
+    }
   }, []);
 
   const load = useCallback(
