@@ -196,6 +196,10 @@ def listing_and_lineage(base: Path, versions: int, fan_out: int) -> None:
         start = time.perf_counter()
         indexed = store.reindex()
         record(f"reindex {indexed:,} versions", ms(time.perf_counter() - start))
+        store.refresh_index()
+        look = median_time(store.refresh_index, 11)
+        record(f"look for folders changed behind the index ({len(store._folder_mtimes()):,})",
+               ms(look), "at most once a second, before a list")  # fmt: skip
     with viewer(root) as url, httpx.Client(base_url=url) as http:
 
         def get(route: str, **params: Any) -> float:

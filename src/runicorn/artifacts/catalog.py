@@ -16,6 +16,10 @@ from runicorn.artifacts.models import LATEST, MODEL_TYPE, ArtifactVersion
 from runicorn.artifacts.storage import ArtifactStore
 from runicorn.errors import ArtifactNotFoundError
 
+# How stale a list may be about changes made behind the index (another process's writes
+# update the index themselves; this covers copied or synced folders).
+REFRESH_INTERVAL = 1.0
+
 
 def list_artifacts(
     store: ArtifactStore,
@@ -27,7 +31,7 @@ def list_artifacts(
     offset: int = 0,
 ) -> dict[str, Any]:
     """``{"items", "total"}``: artifacts, newest change first, with their aliases."""
-    store.refresh_index()
+    store.refresh_index(REFRESH_INTERVAL)
     items, total = store.index.list_artifacts(
         project=project, type=type, name=name, limit=limit, offset=offset
     )
@@ -41,7 +45,7 @@ def list_versions(
     store: ArtifactStore, project: str, name: str, *, limit: int = 50, offset: int = 0
 ) -> dict[str, Any]:
     """``{"items", "total", ...}``: one artifact's versions, newest first."""
-    store.refresh_index()
+    store.refresh_index(REFRESH_INTERVAL)
     items, total = store.index.list_versions(project, name, limit=limit, offset=offset)
     if total == 0:
         store.resolve(project, name)  # the index may lag: the files decide what is missing
@@ -139,7 +143,7 @@ def list_models(
     store: ArtifactStore, *, project: str | None = None, limit: int = 50, offset: int = 0
 ) -> dict[str, Any]:
     """``{"items", "total"}``: artifacts of type ``model`` with stage counts."""
-    store.refresh_index()
+    store.refresh_index(REFRESH_INTERVAL)
     items, total = store.index.models(project=project, limit=limit, offset=offset)
     return {"items": items, "total": total}
 

@@ -16,6 +16,7 @@ number (``.v<N>.deleted.json``) so the number is never reused.
 from __future__ import annotations
 
 import contextlib
+import math
 import os
 import re
 import tempfile
@@ -109,6 +110,7 @@ class ArtifactStore:
         self._index_lock = threading.Lock()
         self._refresh_lock = threading.Lock()
         self._folder_stamps: dict[tuple[str, str], int] | None = None
+        self._refreshed_at = -math.inf
 
     @property
     def index(self) -> ArtifactIndex:
@@ -545,19 +547,33 @@ class ArtifactStore:
         self.index.set_aliases(project, name, self.read_aliases(project, name))
         self.index.set_stages(project, name, dict(stages))
 
-    def refresh_index(self) -> int:
+    def _folder_mtimes(self) -> dict[tuple[str, str], int]:
+        stamps: dict[tuple[str, str], int] = {}
+        with contextlib.suppress(OSError), os.scandir(self.base) as projects:
+            for project in projects:
+                if not project.is_dir(follow_symlinks=False):
+                    continue
+                with contextlib.suppress(OSError), os.scandir(project.path) as names:
+                    for entry in names:
+                        if entry.is_dir(follow_symlinks=False):
+                            stamps[(project.name, entry.name)] = entry.stat().st_mtime_ns
+        return stamps
+
+    def refresh_index(self, min_interval: float = 0.0) -> int:
         """Index the artifacts whose folders changed since the last look (other processes,
         a sync, files copied in); returns how many were brought up to date.
 
         The first look indexes only artifacts the index does not know; later looks compare
         each folder's modification time, which changes whenever a version, alias file or
-        deletion lands in it. Cheap: one ``stat`` per artifact.
+        deletion lands in it. One ``stat`` per artifact; skipped when the last look is under
+        ``min_interval`` seconds old.
         """
         with self._refresh_lock:
-            current: dict[tuple[str, str], int] = {}
-            for project, name in self.iter_artifacts():
-                with contextlib.suppress(OSError):
-                    current[(project, name)] = (self.base / project / name).stat().st_mtime_ns
+            now = time.monotonic()
+            if now - self._refreshed_at < min_interval:
+                return 0
+            current = self._folder_mtimes()
+            self._refreshed_at = time.monotonic()
             if self._folder_stamps is None:
                 known = self.index.artifact_keys()
                 changed = [key for key in current if key not in known]

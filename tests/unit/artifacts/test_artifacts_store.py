@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import time
 import warnings
 from collections.abc import Callable
 from pathlib import Path
@@ -326,12 +327,14 @@ def test_lists_pick_up_versions_written_behind_the_index_back(
         other_store = other / ".runicorn"
         for folder in ("blobs", "artifacts"):
             shutil.copytree(other_store / folder, root / ".runicorn" / folder, dirs_exist_ok=True)
+        time.sleep(catalog.REFRESH_INTERVAL)  # lists look for such changes at most this often
         page = catalog.list_artifacts(viewer_side)
         assert sorted(a["name"] for a in page["items"]) == ["bert", "resnet"]
         assert catalog.list_versions(viewer_side, "vision", "bert")["items"][0]["created_by"] == (
             other_run
         )
         shutil.rmtree(root / ".runicorn" / "artifacts" / "vision" / "bert")
+        time.sleep(catalog.REFRESH_INTERVAL)
         assert catalog.list_artifacts(viewer_side)["total"] == 1
 
 
