@@ -409,3 +409,38 @@ def test_a_remote_without_runicorn_syncs_both_ways(
     assert any("no Runicorn" in note for note in pushed_report.notes)
     again = rn.sync(laptop, f"{remote_target}:{pushed}", python=SYSTEM_PYTHON, **sync_kwargs)
     assert again.bytes_moved == 0
+
+
+def test_a_saved_connection_name_is_a_sync_target(
+    tmp_path: Path, sshd_server: SshdServer, sync_kwargs: dict[str, Any]
+) -> None:
+    from runicorn.security.credentials import CredentialStore
+
+    server_root, laptop = tmp_path / "gpu01", tmp_path / "laptop"
+    ids = record_runs(server_root, 1)
+    CredentialStore().save(
+        name="gpu01",
+        host=sshd_server.host,
+        port=sshd_server.port,
+        user=sshd_server.user,
+        key_file=str(sshd_server.client_key_path),
+        use_agent=False,
+        root=str(server_root),
+    )
+
+    report = rn.sync("gpu01:", laptop, ssh_options=sync_kwargs["ssh_options"])
+
+    assert report.ok and report.runs_new == ids
+
+
+def test_pushing_to_a_host_with_runicorn_updates_its_index(
+    tmp_path: Path, remote_target: str, sync_kwargs: dict[str, Any]
+) -> None:
+    laptop, server_root = tmp_path / "laptop", tmp_path / "gpu01"
+    ids = record_runs(laptop, 2)
+
+    report = rn.sync(laptop, f"{remote_target}:{server_root}", python=sys.executable,
+                     **sync_kwargs)  # fmt: skip
+
+    assert report.ok and report.notes == []
+    assert indexed_ids(server_root) == set(ids)

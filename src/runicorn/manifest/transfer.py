@@ -23,13 +23,14 @@ import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
-from runicorn.errors import RunicornError, UnsafePathError
+from runicorn.errors import RunicornError, StorageError, UnsafePathError
 from runicorn.manifest.indexing import INCREMENTAL_FILES, IndexUpdate
 from runicorn.manifest.models import Conflict, FileEntry, Manifest, RunEntry, SyncReport
 from runicorn.manifest.script import TAIL_BYTES, is_append_only, is_sha256
 from runicorn.manifest.transport import Transport, check_relative
-from runicorn.storage.layout import INDEX_DIR_NAME, validate_run_id
+from runicorn.storage.layout import INDEX_DIR_NAME, location_from_path, validate_run_id
 
 ARTIFACTS_PREFIX = f"{INDEX_DIR_NAME}/artifacts/"
 _VERSION_FILE = re.compile(r"^v[0-9]+\.json$")
@@ -92,6 +93,10 @@ class SyncPass:
         report.source, report.destination = self.source.label, self.destination.label
         report.dry_run, report.passes = self.dry_run, 1
         here = await self.source.manifest(project=self.project, since=self.since)
+        if not here.exists:
+            raise StorageError(
+                f"the source root {self.source.label} does not exist; check the path"
+            )
         there = await self.destination.manifest()
         report.runs_seen = len(here.runs)
         self.state.runs_total = len(here.runs)
@@ -152,7 +157,12 @@ class SyncPass:
         try:
             validate_run_id(run.id)
             parts = check_relative(run.path).parts
-            if parts[0].lower() == INDEX_DIR_NAME or parts[-1] != run.id or len(parts) < 2:
+            base = Path("/root")  # only the shape of the path is checked here
+            if (
+                parts[0].lower() == INDEX_DIR_NAME
+                or parts[-1] != run.id
+                or location_from_path(base, base.joinpath(*parts)) is None
+            ):
                 raise UnsafePathError(f"{run.path!r} is not a run folder path")
             for name in run.files:
                 if any(p.startswith(".") for p in check_relative(name).parts):

@@ -398,9 +398,13 @@ class SSHTransport(Transport):
         return int(attrs.size or 0)
 
     async def append(self, rel: str, data: bytes, at: int) -> None:
+        import asyncssh
+
         sftp = await self._sftp()
         path = await self.target(rel)
-        async with sftp.open(path, "r+b" if at else "wb") as handle:
+        # Write (creating) without truncating: a file that appeared meanwhile fails the check.
+        flags = asyncssh.FXF_WRITE | asyncssh.FXF_CREAT
+        async with sftp.open(path, flags, encoding=None) as handle:
             size = int((await handle.stat()).size or 0)
             if size != at:
                 raise OSError(f"{rel} changed on the remote host during the sync")

@@ -150,3 +150,19 @@ def test_a_grown_run_is_indexed_from_its_new_lines_like_a_full_reindex(tmp_path:
         k: v.to_dict() for k, v in expected.metrics.items()
     }
     assert indexed.metrics["train/loss"].min == -5.0
+
+
+def test_runicorn_manifest_writes_the_manifest_to_a_file(tmp_path: Path) -> None:
+    import sys
+
+    run = record_run(tmp_path / "root")
+    output = tmp_path / "manifest.json"
+    done = subprocess.run(
+        [sys.executable, "-m", "runicorn", "manifest", "--root", str(tmp_path / "root"),
+         "-o", str(output)],
+        capture_output=True, text=True,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    data = json.loads(output.read_text())
+    assert data["format"] == "runicorn-manifest"
+    assert [r["id"] for r in data["runs"]] == [run.id]
