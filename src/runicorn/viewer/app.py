@@ -10,6 +10,7 @@ from typing import Any
 import anyio
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse
+from fastapi_offline import FastAPIOffline
 
 from runicorn import config as runicorn_config
 from runicorn.viewer.api import (
@@ -126,13 +127,16 @@ def create_app(
             await anyio.to_thread.run_sync(watch.stop)
             await anyio.to_thread.run_sync(context.close)
 
-    app = FastAPI(
+    # /docs serves Swagger UI's files from the fastapi-offline package, not from a CDN: the
+    # page works on a machine without internet access.
+    app = FastAPIOffline(
         title="Runicorn viewer",
         version=__version__,
         description="The API of the Runicorn viewer; the contract is docs/api.md.",
         lifespan=lifespan,
         docs_url="/docs",
         redoc_url=None,
+        static_url="/docs-assets",
         default_response_class=JsonResponse,
     )
     app.state.ctx = context

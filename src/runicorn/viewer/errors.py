@@ -34,6 +34,7 @@ from runicorn.errors import (
 )
 from runicorn.exporters import ArchiveTooLargeError
 from runicorn.storage.jsonio import dumps
+from runicorn.viewer.api.models import RUN_ID_SCHEMA
 from runicorn.viewer.services.storage import RunNotDeletedError
 
 STATUS_BY_ERROR: tuple[tuple[type[RunicornError], int], ...] = (
@@ -124,12 +125,17 @@ def declare_error_responses(schema: dict[str, Any]) -> dict[str, Any]:
     Any route can answer 400 (Host check), 401, 403, 404, 422, 429 and 503; a mutating one
     also 409, and one with a body 413 and 415. 422 is described as it is really sent (a string
     ``detail``), replacing FastAPI's generic schema. Answers a route declares itself are kept.
+    A ``run_id`` path parameter gets the run id's format (checked by the storage layer, which
+    answers 400 with the rule when it is broken).
     """
     schema.setdefault("components", {}).setdefault("schemas", {})["Error"] = ERROR_SCHEMA
     for operations in schema.get("paths", {}).values():
         for method, operation in operations.items():
             if not isinstance(operation, dict) or "responses" not in operation:
                 continue
+            for parameter in operation.get("parameters", ()):
+                if parameter.get("in") == "path" and parameter.get("name") == "run_id":
+                    parameter["schema"] = {**parameter.get("schema", {}), **RUN_ID_SCHEMA}
             statuses = list(ANY_ROUTE)
             if method in MUTATING:
                 statuses.append(409)

@@ -165,4 +165,3 @@ def given_token(scope: Scope, headers: dict[str, str]) -> tuple[str | None, str]
         if name in jar:
             return jar[name].value, "cookie"
     return None, ""
-

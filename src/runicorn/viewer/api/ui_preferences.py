@@ -25,7 +25,10 @@ async def put_preferences(body: Preferences, context: Context) -> dict[str, Any]
     try:
         encoded = dumps(body.preferences)
     except TypeError as exc:  # orjson refuses integers beyond 64 bits
-        raise HTTPException(422, f"preferences must be plain JSON values: {exc}") from exc
+        # Valid JSON the viewer cannot store: a 400 (the body's shape, 422, is fine).
+        raise HTTPException(
+            400, f"preferences must be plain JSON values (integers within 64 bits): {exc}"
+        ) from exc
     if len(encoded) > MAX_PREFERENCES_BYTES:
         raise HTTPException(413, "preferences are larger than 1 MiB")
     return {"preferences": await in_thread(context.backend.set_preferences, body.preferences)}
