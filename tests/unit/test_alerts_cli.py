@@ -57,3 +57,37 @@ def test_bad_options_are_one_clear_line(root: Path) -> None:
 )
 def test_since_takes_durations(text: str, seconds_ago: float) -> None:
     assert parse_since(text, now=10_000_000.0) == 10_000_000.0 - seconds_ago
+
+
+def test_follow_prints_alerts_as_they_come(root: Path) -> None:
+    import os
+    import subprocess
+    import sys
+    import threading
+
+    env = {**os.environ, "RUNICORN_DIR": str(root), "COLUMNS": "1000"}
+    follower = subprocess.Popen(
+        [sys.executable, "-m", "runicorn", "alerts", "--follow"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+    )  # fmt: skip
+    lines: list[str] = []
+    arrived = threading.Event()
+
+    def read() -> None:
+        assert follower.stdout is not None
+        for line in follower.stdout:
+            lines.append(line)
+            if "loss exploded" in line:
+                arrived.set()
+
+    threading.Thread(target=read, daemon=True).start()
+    try:
+        run = rn.init("vision", "followed", storage=root, capture_console=False,
+                      capture_env=False, system_metrics=False)  # fmt: skip
+        run.alert("loss exploded", "grad norm 1e6", level="error")
+        run.finish()
+        assert arrived.wait(20), lines
+    finally:
+        follower.terminate()
+        follower.wait(timeout=10)
+    assert "vision/followed" in lines[-1] and "grad norm 1e6" in lines[-1]
