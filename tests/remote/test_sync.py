@@ -444,3 +444,43 @@ def test_pushing_to_a_host_with_runicorn_updates_its_index(
 
     assert report.ok and report.notes == []
     assert indexed_ids(server_root) == set(ids)
+
+
+def test_a_dropped_link_leaves_no_torn_file_and_the_next_sync_resumes(
+    tmp_path: Path, sshd_server: SshdServer, remote_target: str, sync_kwargs: dict[str, Any]
+) -> None:
+    from runicorn.remote.errors import RemoteError
+
+    server_root, laptop = tmp_path / "gpu01", tmp_path / "laptop"
+    ids = record_runs(server_root, 2)
+    weights = next(server_root.rglob(ids[0])) / "media" / "weights.bin"
+    weights.parent.mkdir()
+    weights.write_bytes(os.urandom(96 << 20))
+    failures: list[str] = []
+
+    def first_sync() -> None:
+        try:
+            report = rn.sync(f"{remote_target}:{server_root}", laptop, **sync_kwargs)
+            failures.extend(report.errors)
+        except RemoteError as exc:
+            failures.append(str(exc))
+
+    worker = threading.Thread(target=first_sync)
+    worker.start()
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and worker.is_alive():
+        parts = list(laptop.rglob("*.rnsync-part")) if laptop.exists() else []
+        if sum(p.stat().st_size for p in parts) > 8 << 20:
+            break
+        time.sleep(0.02)
+    assert sshd_server.drop_connections() > 0
+    worker.join(60)
+
+    assert failures, "the broken link went unnoticed"
+    assert not (weights.parent.relative_to(server_root) / "weights.bin").exists()
+    arrived = sum(p.stat().st_size for p in laptop.rglob("*.rnsync-part"))
+    assert arrived > 8 << 20
+    report = rn.sync(f"{remote_target}:{server_root}", laptop, **sync_kwargs)
+    assert report.ok
+    assert report.bytes_moved <= sum(len(v) for v in run_files(server_root).values()) - arrived
+    assert run_files(laptop) == run_files(server_root)

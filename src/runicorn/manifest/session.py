@@ -162,7 +162,6 @@ async def sync_async(
 ) -> SyncReport:
     """The coroutine behind :func:`sync`; ``total`` (if given) is filled in as passes end."""
     from runicorn.remote.connection import SSHConnectionPool
-    from runicorn.remote.errors import RemoteError
 
     options = ssh or SSHOptions()
     since_time = parse_since(since)
@@ -187,10 +186,13 @@ async def sync_async(
                     progress=progress,
                 )
                 result = await sync_pass.run()
-            except (RemoteError, OSError) as exc:
-                if not watch or report.passes == 0:
+            except Exception as exc:
+                error = _pass_error(exc)
+                if error is None:
                     raise
-                result = SyncReport(passes=1, errors=[f"pass failed: {exc}"])
+                if not watch or report.passes == 0:
+                    raise error from exc
+                result = SyncReport(passes=1, errors=[f"pass failed: {error}"])
             report.merge(result)
             report.source, report.destination = result.source, result.destination
             report.dry_run = dry_run
@@ -207,6 +209,22 @@ async def sync_async(
         return report
     finally:
         await pool.close_all()
+
+
+def _pass_error(exc: Exception) -> Exception | None:
+    """What a failed pass reports: a lost link becomes a RemoteError saying how to resume."""
+    import asyncssh
+
+    from runicorn.remote.errors import RemoteError, SSHConnectError
+
+    if isinstance(exc, RemoteError | OSError):
+        return exc
+    if isinstance(exc, asyncssh.Error):
+        return SSHConnectError(
+            f"the SSH link broke during the sync ({exc}); nothing torn was left, and running "
+            "the sync again resumes where it stopped"
+        )
+    return None
 
 
 def sync(
