@@ -5,6 +5,13 @@ import { formatCompact, formatDateTime, formatDuration, formatNumber } from "../
 import type { Theme } from "../theme/context";
 import type { ChartOptions } from "./UPlotChart";
 
+const FONT_PX = 11;
+const TICK_SIZE = 4;
+const AXIS_GAP = 4;
+const X_AXIS_SIZE = 30;
+/** uPlot's line height for multi-line tick labels, as a multiple of the font size. */
+const LINE_GAP = 1.5;
+
 export interface ChartColors {
   text: string;
   grid: string;
@@ -41,14 +48,23 @@ export interface BaseOptionsInput {
 export function baseOptions({ xMode, logY, zoom, colors, syncKey }: BaseOptionsInput): ChartOptions {
   const isTime = xMode === "time";
   const xFormat = xFormatter(xMode);
-  const font = "11px system-ui, -apple-system, 'Segoe UI', sans-serif";
+  const font = `${FONT_PX}px system-ui, -apple-system, 'Segoe UI', sans-serif`;
   const axis = (extra: uPlot.Axis): uPlot.Axis => ({
     stroke: colors.text,
     font,
     grid: { stroke: colors.grid, width: 1 },
-    ticks: { stroke: colors.grid, width: 1, size: 4 },
+    ticks: { stroke: colors.grid, width: 1, size: TICK_SIZE },
     ...extra,
   });
+  // uPlot's time ticks put the date on a second line under the first tick and each new day:
+  // the axis grows to hold every line its labels have, so the date is never cut off.
+  const lineHeight = FONT_PX * LINE_GAP;
+  // Typed wider than uPlot's `string[]`: before the first layout there are none, and a
+  // filtered-out tick is null.
+  const timeAxisSize = (_u: uPlot, values: readonly (string | number | null)[] | null): number => {
+    const lines = Math.max(1, ...(values ?? []).map((v) => String(v ?? "").split("\n").length));
+    return Math.max(X_AXIS_SIZE, Math.ceil(TICK_SIZE + AXIS_GAP + (lines - 1) * lineHeight + FONT_PX + 2));
+  };
   return {
     series: [{}],
     legend: { show: false },
@@ -74,10 +90,10 @@ export function baseOptions({ xMode, logY, zoom, colors, syncKey }: BaseOptionsI
     axes: [
       axis(
         isTime
-          ? { space: 70, size: 30, gap: 4 }
-          : { space: 60, size: 30, gap: 4, values: (_u, splits) => splits.map((v) => xFormat.axis(v)) },
+          ? { space: 70, size: timeAxisSize, gap: AXIS_GAP }
+          : { space: 60, size: X_AXIS_SIZE, gap: AXIS_GAP, values: (_u, splits) => splits.map((v) => xFormat.axis(v)) },
       ),
-      axis({ size: 50, gap: 4, values: (_u, splits) => splits.map((v) => formatCompact(v)) }),
+      axis({ size: 50, gap: AXIS_GAP, values: (_u, splits) => splits.map((v) => formatCompact(v)) }),
     ],
   };
 }

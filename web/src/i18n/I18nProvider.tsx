@@ -24,11 +24,12 @@ export function I18nProvider({ children }: { children: ReactNode }) {
 
   const value = useMemo<I18n>(() => {
     const messages = MESSAGES[lang];
+    const locale = lang === "zh" ? "zh-CN" : "en";
     return {
       lang,
       setLang,
-      locale: lang === "zh" ? "zh-CN" : "en",
-      t: (key: MessageKey, vars?: Record<string, string | number>) => interpolate(messages[key], vars),
+      locale,
+      t: (key: MessageKey, vars?: Record<string, string | number>) => interpolate(messages[key], vars, locale),
     };
   }, [lang, setLang]);
 

@@ -49,7 +49,7 @@ export const zh: Record<MessageKey, string> = {
   "projects.title": "项目",
   "projects.all": "全部运行",
   "projects.none": "还没有项目",
-  "projects.running": "{n} 个运行中",
+  "projects.running": "{n} 个正在运行",
 
   "runs.count": "{n} 个运行",
   "runs.none": "还没有运行",
@@ -124,6 +124,8 @@ export const zh: Record<MessageKey, string> = {
   "run.dirty": "有未提交修改",
   "run.dirtyHint": "运行开始时工作区有未提交的修改",
   "run.exitReason": "退出原因",
+  "run.crashedReason": "进程已消失；最后心跳 {when}（{at}）",
+  "run.crashedNoHeartbeat": "进程在首次心跳前就已消失",
   "run.notesPlaceholder": "备注：这次运行是为了什么？",
 
   "tab.charts": "图表",
@@ -158,6 +160,8 @@ export const zh: Record<MessageKey, string> = {
   "charts.noMetricsHint": "调用 run.log({...}) 来记录指标。",
   "charts.noSystem": "没有系统指标",
   "charts.noSystemHint": "以 system_metrics=True 启动运行时会采集系统指标。",
+  "charts.fewSystemSamples": "目前只有 {n} 个系统采样",
+  "charts.fewSystemSamplesHint": "至少 3 个采样后才显示图表。CPU、内存和 GPU 每 RUNICORN_SYSTEM_INTERVAL 秒采样一次（默认 10 秒）。",
   "charts.waitingLive": "运行进行中：第一批数据点到达后图表即会出现。",
   "charts.noMatch": "没有与“{q}”匹配的指标",
 
@@ -445,6 +449,7 @@ export const zh: Record<MessageKey, string> = {
   "remote.status.loadDetail": "{l}（1 / 5 / 15 分钟）",
   "remote.status.disk": "磁盘",
   "remote.status.diskDetail": "可用 {free} · {path}",
+
   "nav.alerts": "告警",
   "col.alerts": "告警",
   "alerts.title": "告警",

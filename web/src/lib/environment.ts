@@ -3,6 +3,7 @@
  * line, git and installed packages, but older runs (and the original SDK) name things differently.
  */
 import type { JsonObject, JsonValue, RunDetail } from "../api/types";
+import { formatBytes, formatValue } from "./format";
 
 function obj(value: JsonValue | undefined | null): JsonObject | null {
   return value !== null && value !== undefined && typeof value === "object" && !Array.isArray(value) ? value : null;
@@ -27,7 +28,10 @@ function shellQuote(arg: string): string {
 export function runCommand(run: RunDetail): string | null {
   const env = obj(run.environment);
   const meta = obj(run.meta);
-  const value = first(env, ["command", "cmd", "argv", "command_line"]) ?? first(meta, ["command", "argv"]);
+  let value = first(env, ["command", "cmd", "argv", "command_line"]) ?? first(meta, ["command", "argv"]);
+  // The SDK records `{"argv": [...], "cwd": "..."}`.
+  const recorded = obj(value ?? null);
+  if (recorded) value = first(recorded, ["argv", "command_line"]);
   if (Array.isArray(value)) {
     return value.map((a) => shellQuote(typeof a === "string" ? a : JSON.stringify(a))).join(" ");
   }
@@ -91,4 +95,14 @@ export function runEnvironmentRest(run: RunDetail): JsonObject {
     rest[key] = value;
   }
   return rest;
+}
+
+// Sizes the SDK and the original one record in bytes: `memory_total`, `gpus.0.memory_total`, ….
+const BYTES_KEY = /(^|_)(memory|mem|ram|disk|vram)(_(total|used|free|available))?$|_bytes$/;
+
+/** An environment value as the table shows it: byte counts in binary units ("23.5 GiB"). */
+export function formatEnvironmentValue(key: string, value: unknown): string {
+  const name = key.slice(key.lastIndexOf(".") + 1);
+  if (typeof value === "number" && Number.isFinite(value) && BYTES_KEY.test(name)) return formatBytes(value);
+  return formatValue(value);
 }

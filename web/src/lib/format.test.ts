@@ -9,6 +9,7 @@ import {
   formatPercent,
   formatRelativeTime,
   formatValue,
+  relativeTimeRefreshMs,
 } from "./format";
 
 describe("formatNumber", () => {
@@ -103,5 +104,14 @@ describe("sizes and values", () => {
     expect(formatValue([1, 2])).toBe("[1,2]");
     expect(formatValue(null)).toBe("—");
     expect(formatValue("NaN")).toBe("NaN");
+  });
+});
+
+describe("relativeTimeRefreshMs", () => {
+  it("refreshes every second while the wording counts seconds, then less often", () => {
+    expect(relativeTimeRefreshMs(53)).toBe(1_000);
+    expect(relativeTimeRefreshMs(-5)).toBe(1_000);
+    expect(relativeTimeRefreshMs(600)).toBe(15_000);
+    expect(relativeTimeRefreshMs(86_400)).toBe(60_000);
   });
 });

@@ -98,6 +98,14 @@ export function formatRelativeTime(ts: number | null | undefined, now: number, l
   return DASH;
 }
 
+/** How soon "N units ago" for something `ageSeconds` old can read differently. */
+export function relativeTimeRefreshMs(ageSeconds: number): number {
+  const age = Math.abs(ageSeconds);
+  if (!Number.isFinite(age) || age < 60) return 1_000;
+  if (age < 3600) return 15_000;
+  return 60_000;
+}
+
 /** Bytes in binary units: "812 B", "1.5 KiB", "11.2 GiB". */
 export function formatBytes(bytes: number | null | undefined): string {
   if (bytes === null || bytes === undefined || !Number.isFinite(bytes)) return DASH;

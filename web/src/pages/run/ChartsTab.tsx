@@ -1,11 +1,11 @@
-import { useMemo, useState } from "react";
+import { useEffect, useMemo, useState } from "react";
 import type { JsonValue, RunDetail } from "../../api/types";
 import { chartColors } from "../../charts/axes";
 import { ChartSections } from "../../charts/ChartSections";
 import { ChartToolbar } from "../../charts/ChartToolbar";
 import type { MetricsStore } from "../../charts/metricsStore";
 import { RunChart } from "../../charts/RunChart";
-import { useMetricKeys } from "../../charts/useMetricsStore";
+import { useMetricKeys, useSeriesEntry } from "../../charts/useMetricsStore";
 import { EmptyState } from "../../components/States";
 import type { UrlStateUpdate } from "../../hooks/useUrlState";
 import { usePreference } from "../../hooks/usePreference";
@@ -27,6 +27,19 @@ export interface ChartsTabProps {
   running: boolean;
 }
 
+/** Fewer samples than this draw a dot or a flat segment, not a chart worth reading. */
+const MIN_SYSTEM_SAMPLES = 3;
+
+/** How many samples the run's series `key` has (null until it is loaded, or without `key`). */
+function useSampleCount(store: MetricsStore, runId: string, key: string | undefined): number | null {
+  useEffect(() => {
+    if (key) store.want(key);
+  }, [store, key]);
+  const entry = useSeriesEntry(store, key ?? "");
+  if (!key || entry.status === "idle") return null;
+  return runId in entry.runs ? entry.runs[runId].count : null;
+}
+
 export function ChartsTab({ run, store, state, update, system, running }: ChartsTabProps) {
   const { t } = useI18n();
   const { theme } = useTheme();
@@ -44,6 +57,9 @@ export function ChartsTab({ run, store, state, update, system, running }: Charts
     [allKeys, system, state.search],
   );
   const xKeys = useMemo(() => allKeys.filter((k) => !isSystemKey(k)), [allKeys]);
+  // The System tab waits for a few samples: one or two draw empty-looking charts.
+  const sampledKey = system && !state.zoom ? allKeys.find(isSystemKey) : undefined;
+  const systemSamples = useSampleCount(store, run.id, sampledKey);
 
   const renderChart = (key: string) => (
     <RunChart
@@ -99,6 +115,13 @@ export function ChartsTab({ run, store, state, update, system, running }: Charts
           icon={<Icon name="chart" size={18} />}
           title={system ? t("charts.noSystem") : t("charts.noMetrics")}
           hint={running ? t("charts.waitingLive") : system ? t("charts.noSystemHint") : t("charts.noMetricsHint")}
+        />
+      ) : systemSamples !== null && systemSamples < MIN_SYSTEM_SAMPLES ? (
+        <EmptyState
+          testId="system-few-samples"
+          icon={<Icon name="chart" size={18} />}
+          title={t("charts.fewSystemSamples", { n: systemSamples })}
+          hint={t("charts.fewSystemSamplesHint")}
         />
       ) : chartKeys.length === 0 ? (
         <EmptyState testId="charts-no-match" title={t("charts.noMatch", { q: state.search })} />

@@ -3,7 +3,7 @@ import type { RunDetail } from "../../api/types";
 import { CopyButton } from "../../components/CopyButton";
 import { EmptyState } from "../../components/States";
 import { useI18n } from "../../i18n/context";
-import { runCommand, runEnvironmentRest, runGit, runPackages } from "../../lib/environment";
+import { formatEnvironmentValue, runCommand, runEnvironmentRest, runGit, runPackages } from "../../lib/environment";
 import { formatBytes } from "../../lib/format";
 import { filterRows, rowsOf } from "./keyValueRows";
 import { KeyValueTable } from "./KeyValueTable";
@@ -80,7 +80,7 @@ export function EnvironmentTab({ run }: { run: RunDetail }) {
             </>
           )}
           <h3>{t("env.system")}</h3>
-          <KeyValueTable rows={filterRows(system, query)} testId="system-info-table" emptyText={t("config.noMatch")} />
+          <KeyValueTable rows={filterRows(system, query)} testId="system-info-table" emptyText={t("config.noMatch")} format={formatEnvironmentValue} />
           {files.length > 0 && (
             <>
               <h3>{t("env.files")}</h3>

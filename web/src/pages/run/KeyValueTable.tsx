@@ -3,7 +3,15 @@ import { formatValue } from "../../lib/format";
 
 import type { KeyValueRow } from "./keyValueRows";
 
-export function KeyValueTable({ rows, testId, emptyText }: { rows: KeyValueRow[]; testId: string; emptyText: string }) {
+export interface KeyValueTableProps {
+  rows: KeyValueRow[];
+  testId: string;
+  emptyText: string;
+  /** How a value reads (default: as it is); the environment shows byte counts in GiB. */
+  format?: (key: string, value: unknown) => string;
+}
+
+export function KeyValueTable({ rows, testId, emptyText, format = (_key, value) => formatValue(value) }: KeyValueTableProps) {
   const { t } = useI18n();
   if (rows.length === 0) return <div className="muted small kv-empty">{emptyText}</div>;
   return (
@@ -18,7 +26,7 @@ export function KeyValueTable({ rows, testId, emptyText }: { rows: KeyValueRow[]
         {rows.map((row) => (
           <tr key={row.key} data-key={row.key}>
             <td className="mono kv-key">{row.key}</td>
-            <td className="mono kv-value">{formatValue(row.value)}</td>
+            <td className="mono kv-value">{format(row.key, row.value)}</td>
           </tr>
         ))}
       </tbody>

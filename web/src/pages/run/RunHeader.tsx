@@ -4,12 +4,26 @@ import { api, errorMessage } from "../../api/client";
 import type { RunDetail, RunItem } from "../../api/types";
 import type { SocketState } from "../../api/socket";
 import { CopyButton } from "../../components/CopyButton";
+import { RelativeTime } from "../../components/RelativeTime";
 import { StatusBadge } from "../../components/StatusBadge";
 import { TagEditor } from "../../components/Tags";
 import { useNow } from "../../hooks/useNow";
 import { useI18n } from "../../i18n/context";
 import { runCommand, runGit } from "../../lib/environment";
 import { formatDateTime, formatDuration, formatRelativeTime } from "../../lib/format";
+
+/** Why a run ended, for the header: its recorded reason, or for a crashed run what is known. */
+function useEndReason(run: RunDetail): string | null {
+  const { t, locale } = useI18n();
+  const now = useNow(15_000);
+  if (run.exit_reason) return run.exit_reason;
+  if (run.status !== "crashed") return null;
+  // The last sign of life: the heartbeat, or the last event of a run killed before one.
+  const times = [run.heartbeat_at, run.ended_at].filter((v): v is number => typeof v === "number");
+  if (times.length === 0) return t("run.crashedNoHeartbeat");
+  const last = Math.max(...times);
+  return t("run.crashedReason", { when: formatRelativeTime(last, now, locale), at: formatDateTime(last) });
+}
 
 export interface RunHeaderProps {
   run: RunDetail;
@@ -68,12 +82,12 @@ function NotesEditor({ run, onUpdated }: { run: RunDetail; onUpdated: (run: RunI
 }
 
 export function RunHeader({ run, live, onUpdated }: RunHeaderProps) {
-  const { t, locale } = useI18n();
+  const { t } = useI18n();
   const [tagError, setTagError] = useState<string | null>(null);
   const [tagBusy, setTagBusy] = useState(false);
   const command = runCommand(run);
   const git = runGit(run);
-  const now = useNow();
+  const endReason = useEndReason(run);
 
   const saveTags = async (tags: string[]) => {
     setTagBusy(true);
@@ -112,7 +126,9 @@ export function RunHeader({ run, live, onUpdated }: RunHeaderProps) {
       <dl className="run-meta">
         <div>
           <dt>{t("run.created")}</dt>
-          <dd title={formatDateTime(run.created_at)}>{formatRelativeTime(run.created_at, now, locale)}</dd>
+          <dd>
+            <RelativeTime ts={run.created_at} testId="run-created" />
+          </dd>
         </div>
         <div>
           <dt>{t("run.duration")}</dt>
@@ -146,10 +162,12 @@ export function RunHeader({ run, live, onUpdated }: RunHeaderProps) {
             </dd>
           </div>
         )}
-        {run.exit_reason && (
+        {endReason && (
           <div>
             <dt>{t("run.exitReason")}</dt>
-            <dd className="exit-reason">{run.exit_reason}</dd>
+            <dd className="exit-reason" data-testid="exit-reason">
+              {endReason}
+            </dd>
           </div>
         )}
       </dl>
