@@ -18,9 +18,12 @@ import numpy as np
 
 from runicorn.config import get_user_root_dir
 from runicorn.storage.backends import HybridStorageBackend
-from runicorn.storage.events import EVENTS_FILE, RESERVED_DATA_KEYS, STEP_KEY, read_events
-from runicorn.storage.jsonio import as_float
+from runicorn.storage.events import EVENTS_FILE, STEP_KEY
 from runicorn.storage.models import ExperimentRecord
+from runicorn.viewer.utils.cache import MetricCache, MetricsSnapshot
+
+# Bounds the columns a manager keeps between calls (an LRU of runs).
+HISTORY_CACHE_BYTES = 256 << 20
 
 
 class ExperimentManager:
@@ -28,6 +31,7 @@ class ExperimentManager:
 
     def __init__(self, storage: str | os.PathLike[str] | None = None) -> None:
         self.backend = HybridStorageBackend(get_user_root_dir(storage))
+        self._reader = MetricCache(None, max_bytes=HISTORY_CACHE_BYTES)
 
     @property
     def root(self) -> Path:
@@ -35,7 +39,8 @@ class ExperimentManager:
         return self.backend.root
 
     def close(self) -> None:
-        """Release the index."""
+        """Release the index and the cached columns."""
+        self._reader.close()
         self.backend.close()
 
     def __enter__(self) -> ExperimentManager:
@@ -76,25 +81,26 @@ class ExperimentManager:
     def history(
         self, run_id: str, keys: Sequence[str] | None = None
     ) -> dict[str, np.ndarray[Any, Any]]:
-        """A run's metrics as columns ``{"global_step": steps, key: values}``, NaN where absent."""
-        path = self.backend.run_path(run_id)
-        rows = [
-            event["data"]
-            for event in read_events(path / EVENTS_FILE).events
-            if event.get("type", "metrics") == "metrics" and isinstance(event.get("data"), dict)
-        ]
-        wanted = (
-            list(keys)
-            if keys is not None
-            else sorted({k for row in rows for k in row if k not in RESERVED_DATA_KEYS})
-        )
-        columns: dict[str, np.ndarray] = {
-            STEP_KEY: np.array([row.get(STEP_KEY, 0) for row in rows], dtype=np.int64)
+        """A run's metrics as columns ``{"global_step": steps, key: values}``, NaN where absent.
+
+        One row per logged metrics event, in file order; system metrics and media are left out.
+        The columns come from the viewer's columnar reader, so a live run is read incrementally
+        on the next call.
+        """
+        snapshot = self._metrics_of(run_id)
+        wanted = list(keys) if keys is not None else snapshot.metric_keys("metrics")
+        step, time, columns = snapshot.table("metrics", wanted)
+        rows = time.size
+        history: dict[str, np.ndarray[Any, Any]] = {
+            STEP_KEY: np.zeros(rows, np.int64) if step is None else step.astype(np.int64)
         }
         for key in wanted:
-            values = [as_float(row.get(key)) for row in rows]
-            columns[key] = np.array([np.nan if v is None else v for v in values], dtype=np.float64)
-        return columns
+            history[key] = columns[key][0] if key in columns else np.full(rows, np.nan)
+        return history
+
+    def _metrics_of(self, run_id: str) -> MetricsSnapshot:
+        """The run's parsed ``events.jsonl`` (only what was appended since the last call)."""
+        return self._reader.get(run_id, self.backend.run_path(run_id) / EVENTS_FILE)
 
     def set_tags(self, run_id: str, tags: Sequence[str]) -> ExperimentRecord:
         """Replace a run's tags."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -209,3 +210,35 @@ def test_default_manager_uses_the_configured_root(
     with ExperimentManager() as experiments:
         assert experiments.root == root.resolve()
         assert ids(experiments.list()) == [run_id]
+
+
+def test_history_of_a_live_run_reads_only_what_was_appended(
+    root: Path, manager: ExperimentManager, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 8, item 23: history shares the viewer's columnar reader, incremental on a live run."""
+    from runicorn.viewer.utils import cache as cache_module
+
+    parsed: list[int] = []
+    real = cache_module._decode_lines
+    monkeypatch.setattr(cache_module, "_decode_lines", lambda d: parsed.append(len(d)) or real(d))
+    run = rn.init(project="vision", name="vit", storage=root, capture_console=False,
+                  capture_env=False, system_metrics=False)  # fmt: skip
+    assert isinstance(run, rn.Run)
+    for _ in range(2000):
+        run.log({"train/loss": 0.5, "val/acc": 0.75})
+    events = Path(run.path) / "events.jsonl"
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline and (
+        not events.exists() or events.read_bytes().count(b"\n") < 2000
+    ):
+        time.sleep(0.02)  # the writer thread flushes every 50 ms in tests
+    first = manager.history(run.id)
+    assert first["val/acc"].size == 2000 and parsed
+    first_bytes = sum(parsed)
+    parsed.clear()
+    run.log({"train/loss": math.nan, "val/acc": 0.8})
+    run.finish()
+    second = manager.history(run.id)
+    assert second["global_step"][-1] == 2001 and math.isnan(second["train/loss"][-1])
+    assert 0 < sum(parsed) < first_bytes / 100, "only the appended line was parsed again"
+    np.testing.assert_array_equal(second["val/acc"][:2000], first["val/acc"])

@@ -355,3 +355,15 @@ def test_damaged_cache_files_are_moved_aside_and_the_events_read_again(
     assert len(list(cache_dir.glob("truncated.npz.corrupt-*"))) == 1
     warnings = [r for r in caplog.records if r.levelname == "WARNING"]
     assert len(warnings) == 1 and "could not be read" in warnings[0].getMessage()
+
+
+def test_an_integer_beyond_float_range_loses_only_itself(events: Path, cache: MetricCache) -> None:
+    events.parent.mkdir()
+    lines = [metric_line(s, **{"train/loss": 0.5, "val/acc": 0.1}) for s in range(1, 5)]
+    huge = b'{"ts": 9.0, "type": "metrics", "data": {"train/loss": 1' + b"0" * 400
+    lines.append(huge + b', "val/acc": 0.2, "global_step": 5, "time": 9.0}}\n')
+    events.write_bytes(b"".join(lines))
+    snapshot = cache.get("r", events)
+    assert snapshot.series("train/loss").value.tolist() == [0.5] * 4
+    assert snapshot.series("val/acc").value.tolist() == [0.1] * 4 + [0.2]
+    assert snapshot.series("val/acc").step.tolist() == [1, 2, 3, 4, 5]

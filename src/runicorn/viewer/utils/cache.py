@@ -28,6 +28,7 @@ from collections import OrderedDict
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from itertools import chain
 from operator import itemgetter
 from pathlib import Path
 from typing import Any, Literal, cast
@@ -145,9 +146,10 @@ class MetricsSnapshot:
     _tables: dict[str, tuple[FloatArray | None, FloatArray]]
     _keys: dict[str, tuple[TableName, FloatArray, IndexArray | None]]
 
-    def metric_keys(self) -> list[str]:
-        """Every metric key, sorted (training keys first, then ``system/*``)."""
-        return sorted(self._keys, key=lambda k: (self._keys[k][0] == "system", k))
+    def metric_keys(self, table: TableName | None = None) -> list[str]:
+        """Every metric key (of ``table`` only, if given), sorted: training keys, then system."""
+        keys = self._keys if table is None else [k for k, v in self._keys.items() if v[0] == table]
+        return sorted(keys, key=lambda k: (self._keys[k][0] == "system", k))
 
     def has(self, key: str) -> bool:
         return key in self._keys
@@ -293,7 +295,10 @@ def _numbers_one_by_one(values: list[Any]) -> tuple[FloatArray, IndexArray]:
     rows: list[int] = []
     numbers: list[float] = []
     for i, raw in enumerate(values):
-        number = as_float(raw)
+        try:
+            number = as_float(raw)
+        except OverflowError:  # an integer beyond float range (written by another tool)
+            continue
         if number is not None:
             rows.append(i)
             numbers.append(number)
@@ -304,7 +309,7 @@ def _column(values: list[Any]) -> tuple[FloatArray, IndexArray | None]:
     """``values`` as floats (None: all were numbers), else the numeric ones and their positions."""
     try:
         return _floats(values), None
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         return _numbers_one_by_one(values)
 
 
@@ -358,13 +363,14 @@ def _uniform_columns(datas: list[dict[str, Any]]) -> tuple[FloatArray, FloatArra
     keys = [key for key in first if key not in RESERVED_DATA_KEYS]
     if len(keys) != len(first) - 2:
         return None
+    width = len(keys) + 2
+    row_values = map(itemgetter(STEP_KEY, TIME_KEY, *keys), datas)
     try:
-        rows = list(map(itemgetter(STEP_KEY, TIME_KEY, *keys), datas))
-        matrix = np.array(rows, dtype=np.float64)
-    except (KeyError, TypeError, ValueError):
+        # One flat stream of floats converts about twice as fast as a list of row tuples.
+        flat = np.fromiter(chain.from_iterable(row_values), np.float64, len(datas) * width)
+    except (KeyError, TypeError, ValueError, OverflowError):
         return None
-    if matrix.ndim != 2:
-        return None
+    matrix = flat.reshape(len(datas), width)
     columns: _Columns = {key: (matrix[:, j + 2], None) for j, key in enumerate(keys)}
     return matrix[:, 0].copy(), matrix[:, 1].copy(), columns
 
@@ -400,7 +406,7 @@ def _grouped_columns(datas: list[dict[str, Any]]) -> tuple[FloatArray, FloatArra
         if len(keys) > 1:
             try:
                 matrix = _floats(list(map(itemgetter(*keys), group)))
-            except (TypeError, ValueError):
+            except (TypeError, ValueError, OverflowError):
                 matrix = None
         for j, key in enumerate(keys):
             if matrix is not None:
@@ -617,14 +623,17 @@ class MetricCache:
             if not chunk:
                 break
             position += len(chunk)
-            data = carry + chunk
+            data = carry + chunk if carry else chunk
             end = data.rfind(b"\n")
             if end < 0:
                 carry = data
                 continue
-            complete, carry = data[: end + 1], data[end + 1 :]
+            if end == len(data) - 1:  # the usual case at the end of the file: no copy
+                complete, carry = data, b""
+            else:
+                complete, carry = data[: end + 1], data[end + 1 :]
             if entry.offset < HEAD_BYTES:
-                entry.head = (entry.head + complete)[:HEAD_BYTES]
+                entry.head = (entry.head + complete[:HEAD_BYTES])[:HEAD_BYTES]
             for batch in _batches(complete):
                 _add_events(entry, _decode_lines(batch))
             entry.offset += len(complete)
