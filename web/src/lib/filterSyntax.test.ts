@@ -128,3 +128,10 @@ describe("composing filters", () => {
     expect(wordAt("config.lr < 3 and summ", 22)).toEqual({ word: "summ", start: 18, end: 22 });
   });
 });
+
+describe("alerts field", () => {
+  it("accepts the alert count of a run, as the server does", () => {
+    expect(checkFilter("alerts > 0").ok).toBe(true);
+    expect(fieldProblem("alerts")).toBeNull();
+  });
+});

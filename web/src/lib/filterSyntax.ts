@@ -43,6 +43,7 @@ export const PLAIN_FIELDS = [
   "deleted_at",
   "last_step",
   "pid",
+  "alerts",
 ] as const;
 export const METRIC_AGGREGATES = ["last", "min", "max", "step", "count"] as const;
 
