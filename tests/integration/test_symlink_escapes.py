@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import io
 import os
+import shutil
 import tarfile
 from pathlib import Path
 from typing import Any
@@ -179,3 +180,26 @@ def test_a_fifo_named_logs_txt_does_not_stall_the_viewer(server: LiveServer, roo
     os.mkfifo(logs)
     with httpx.Client(base_url=server.url, timeout=10) as http:
         assert http.get(f"/api/runs/{run.id}/logs").status_code == 403
+
+
+def test_a_copied_in_run_with_linked_files_is_indexed_without_them(
+    root: Path, outside: Path, tmp_path: Path
+) -> None:
+    elsewhere = tmp_path / "laptop-root"
+    elsewhere.mkdir()
+    run = _record_run(elsewhere)
+    copied = root / Path(run.path).relative_to(elsewhere)
+    shutil.copytree(run.path, copied)
+    (outside / "summary.json").write_text('{"other_users_best_val_acc": 0.991}')
+    for name, target in [("summary.json", outside / "summary.json"),
+                         ("events.jsonl", outside / "events.jsonl")]:  # fmt: skip
+        (copied / name).unlink(missing_ok=True)
+        os.symlink(target, copied / name)
+    app = create_app(root, rate_limits=NO_LIMITS, static_dir=None)  # indexes new folders
+    with LiveServer(app) as live, httpx.Client(base_url=live.url, timeout=10) as http:
+        listed = http.get("/api/experiments").json()
+    assert [item["id"] for item in listed["items"]] == [run.id]
+    item = listed["items"][0]
+    assert item["config"]["batch_size"] == 64  # meta.json is a real file: read
+    assert "other_users_best_val_acc" not in item["summary"]
+    assert SECRET_METRIC not in item["metrics"]

@@ -10,9 +10,10 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
+from runicorn.errors import UnsafePathError
+from runicorn.security.path_validation import read_json_under
 from runicorn.storage.alerts import alerts_from_events
 from runicorn.storage.events import EVENTS_FILE, MetricStats, read_events
-from runicorn.storage.jsonio import read_json
 from runicorn.storage.layout import RunLocation, in_original_recycle_bin, location_from_path
 from runicorn.storage.liveness import Heartbeat, looks_crashed
 from runicorn.storage.models import RUN_STATUSES, ExperimentRecord
@@ -103,12 +104,12 @@ def _stopped_without_finishing(state: str, status: dict[str, Any], hostname: Any
     return looks_crashed(beat)
 
 
-def _config(meta: dict[str, Any], run_path: Path) -> dict[str, Any]:
+def _config(meta: dict[str, Any], root: Path, run_path: Path) -> dict[str, Any]:
     """meta.json's config, over what the original SDK's ``log_config`` kept in assets.json."""
     config = meta.get("config")
     if not isinstance(config, dict):
-        config = _dict(read_json(run_path / "config.json", {}))
-    assets = _dict(read_json(run_path / ORIGINAL_ASSETS_FILE, {}))
+        config = _dict(read_json_under(root, run_path / "config.json"))
+    assets = _dict(read_json_under(root, run_path / ORIGINAL_ASSETS_FILE))
     logged = _dict(assets.get("config"))
     return {**logged, **config} if logged else config
 
@@ -127,7 +128,7 @@ def _deleted_at(root: Path, run_path: Path) -> float | None:
         marker = run_path / name
         if not marker.is_file():
             continue
-        data = read_json(marker)
+        data = read_json_under(root, marker)
         stamp = to_timestamp(data.get("deleted_at")) if isinstance(data, dict) else None
         return stamp if stamp is not None else _mtime(marker)
     if in_original_recycle_bin(root, run_path):
@@ -143,13 +144,20 @@ def _mtime(path: Path) -> float | None:
 
 
 def read_record(root: Path, run_path: Path) -> ExperimentRecord:
-    """Everything the index keeps about the run in ``run_path``, read from its files."""
-    meta = _dict(read_json(run_path / META_FILE, {}))
-    status = _dict(read_json(run_path / STATUS_FILE, {}))
-    summary = _dict(read_json(run_path / SUMMARY_FILE, {}))
+    """Everything the index keeps about the run in ``run_path``, read from its files.
+
+    A file that is a link leading outside ``root`` is read as missing: its content never
+    reaches the index (and so never an API answer).
+    """
+    meta = _dict(read_json_under(root, run_path / META_FILE))
+    status = _dict(read_json_under(root, run_path / STATUS_FILE))
+    summary = _dict(read_json_under(root, run_path / SUMMARY_FILE))
     location = location_from_path(root, run_path)
     project, name = _project_and_name(meta, location)
-    events = read_events(run_path / EVENTS_FILE).events
+    try:
+        events = read_events(run_path / EVENTS_FILE, root=root).events
+    except UnsafePathError:
+        events = []
     stats = MetricStats()
     stats.add_events(events)
 
@@ -162,7 +170,7 @@ def read_record(root: Path, run_path: Path) -> ExperimentRecord:
             created_at = run_path.stat().st_mtime
         except OSError:
             created_at = None
-    config = _config(meta, run_path)
+    config = _config(meta, root, run_path)
     pid = status.get("pid", meta.get("pid"))
     hostname = status.get("hostname") or meta.get("hostname")
     heartbeat_at = to_timestamp(status.get("heartbeat_at"))
