@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import atexit
 import logging
+import os
 import queue
 import threading
 import time
@@ -75,6 +76,10 @@ class WebhookPoster:
     def __init__(self, *, timeout: float = POST_TIMEOUT, retries: int = RETRIES) -> None:
         self.timeout = timeout
         self.retries = retries
+        self.forget_pending()
+
+    def forget_pending(self) -> None:
+        """Start empty, without a thread (a forked child must not wait on its parent's posts)."""
         self._queue: queue.Queue[tuple[str, bytes]] = queue.Queue()
         self._thread: threading.Thread | None = None
         self._start_lock = threading.Lock()
@@ -136,6 +141,7 @@ def _shown(url: str) -> str:
 
 
 _poster = WebhookPoster()
+os.register_at_fork(after_in_child=_poster.forget_pending)
 
 
 def deliver(alert: dict[str, Any], webhooks: tuple[Webhook, ...]) -> None:

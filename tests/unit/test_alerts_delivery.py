@@ -157,3 +157,17 @@ def test_a_hanging_webhook_delays_neither_log_nor_finish(root: Path, tmp_path: P
     assert elapsed < alerts_delivery.EXIT_BUDGET + 8
     assert "dropped" in result.stderr
     assert "runicorn alert [error]" in result.stderr
+
+
+def test_a_forked_child_does_not_wait_at_exit_for_its_parents_posts() -> None:
+    alert = {"run_id": "20261201_100000_abcdef", "project": "p", "name": "n", "level": "warn",
+             "title": "slow data loader", "step": 3, "text": ""}  # fmt: skip
+    alerts_delivery.deliver(alert, (Webhook("http://127.0.0.1:9/unreachable"),))
+    assert alerts_delivery._poster.pending() == 1
+    pid = os.fork()
+    if pid == 0:  # a DataLoader worker, say, leaving through the normal exit path
+        started = time.monotonic()
+        alerts_delivery.drain_at_exit()
+        os._exit(0 if time.monotonic() - started < 1.0 else 1)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
