@@ -47,5 +47,9 @@ class ArtifactError(RunicornError, ValueError):
     """An artifact cannot be built or stored as asked (a missing file, an alias already taken)."""
 
 
+class MissingBlobError(ArtifactError):
+    """A version names a blob that is not in the store (a concurrent ``gc`` removed it)."""
+
+
 class CorruptBlobError(RunicornError):
     """A stored blob's bytes no longer match its sha256; it is never served as valid."""

@@ -52,6 +52,7 @@ from runicorn.errors import (
     ArtifactNotFoundError,
     CorruptBlobError,
     InvalidNameError,
+    MissingBlobError,
     RunicornError,
 )
 from runicorn.security.path_validation import safe_relative_path
@@ -224,7 +225,7 @@ class ArtifactStore:
         for path, entry in files.items():
             safe_relative_path(path)
             if not self.blobs.exists(entry.sha256):
-                raise ArtifactError(f"file {path!r} has no stored blob {entry.sha256[:12]}…")
+                raise MissingBlobError(f"file {path!r} has no stored blob {entry.sha256[:12]}…")
         references = list(references or [])
         digest = version_digest(files, references)
         folder = self.folder(project, name)

@@ -31,7 +31,7 @@ from runicorn.artifacts.models import (
     FileEntry,
     validate_alias,
 )
-from runicorn.errors import RunicornError
+from runicorn.errors import MissingBlobError, RunicornError
 
 if TYPE_CHECKING:  # imported by the worker, so that the training thread never pays for it
     from runicorn.artifacts.storage import ArtifactStore
@@ -203,33 +203,52 @@ class RunArtifactWriter:
         edge: EdgeKind = "produced",
     ) -> None:
         try:
-            files: dict[str, FileEntry] = {}
-            for pending in snapshot.files:
-                sha256, size = store.blobs.put_file(pending.source)
-                if pending.stamp is not None and _file_stamp(pending.source) != pending.stamp:
-                    self._warn(
-                        f"changed:{pending.source}",
-                        f"Runicorn: {pending.source} changed after it was logged; "
-                        f"{snapshot.name} holds its newer content (call .wait() on the handle "
-                        "before overwriting a logged file)",
-                    )
-                files[pending.name] = FileEntry(sha256, size)
-            version = store.create_version(
-                project=self.project,
-                name=snapshot.name,
-                type=snapshot.type,
-                files=files,
-                references=list(snapshot.references),
-                description=snapshot.description,
-                metadata=snapshot.metadata,
-                created_by=self.run_id if edge == "produced" else None,
-                aliases=snapshot.aliases,
-            )
+            files = self._put_files(store, snapshot)
+            try:
+                version = self._create(store, snapshot, files, edge)
+            except MissingBlobError:
+                # A `runicorn gc` elsewhere removed a blob between our copy and the version
+                # (it was unreferenced then): copy again, once.
+                files = self._put_files(store, snapshot)
+                version = self._create(store, snapshot, files, edge)
             store.record_run_edge(self.run_path, self.run_id, self.project, edge, version)
         except (RunicornError, OSError, ValueError) as exc:
             self._fail(handle, f"artifact {snapshot.name!r} was not stored: {exc}")
             return
         handle._finish(StoredArtifact(store.root, version))
+
+    def _put_files(self, store: ArtifactStore, snapshot: _Snapshot) -> dict[str, FileEntry]:
+        files: dict[str, FileEntry] = {}
+        for pending in snapshot.files:
+            sha256, size = store.blobs.put_file(pending.source)
+            if pending.stamp is not None and _file_stamp(pending.source) != pending.stamp:
+                self._warn(
+                    f"changed:{pending.source}",
+                    f"Runicorn: {pending.source} changed after it was logged; "
+                    f"{snapshot.name} holds its newer content (call .wait() on the handle "
+                    "before overwriting a logged file)",
+                )
+            files[pending.name] = FileEntry(sha256, size)
+        return files
+
+    def _create(
+        self,
+        store: ArtifactStore,
+        snapshot: _Snapshot,
+        files: dict[str, FileEntry],
+        edge: EdgeKind,
+    ) -> ArtifactVersion:
+        return store.create_version(
+            project=self.project,
+            name=snapshot.name,
+            type=snapshot.type,
+            files=files,
+            references=list(snapshot.references),
+            description=snapshot.description,
+            metadata=snapshot.metadata,
+            created_by=self.run_id if edge == "produced" else None,
+            aliases=snapshot.aliases,
+        )
 
     def log_path(
         self,

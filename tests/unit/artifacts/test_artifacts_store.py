@@ -347,3 +347,23 @@ def start_other_run(other: Path, workdir: Path) -> str:
     run.log_model(workdir / "bert.pt", "bert").wait()
     run.finish()
     return str(run.id)
+
+
+def test_a_gc_between_copying_and_recording_a_version_is_survived(
+    root: Path, new_run: NewRun, workdir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    original = ArtifactStore.create_version
+    collected: list[int] = []
+
+    def gc_at_the_worst_moment(self: ArtifactStore, **kwargs: Any) -> Any:
+        if not collected:  # as a `runicorn gc` in another process would, right now
+            collected.append(collect_garbage(self).bytes_reclaimed)
+        return original(self, **kwargs)
+
+    monkeypatch.setattr(ArtifactStore, "create_version", gc_at_the_worst_moment)
+    run = new_run()
+    stored = run.log_model(workdir / "model.pt", "resnet").wait()
+    run.finish()
+    assert collected == [(workdir / "model.pt").stat().st_size]  # the fresh blob was taken
+    assert stored is not None
+    assert stored.path("model.pt").read_bytes() == (workdir / "model.pt").read_bytes()
