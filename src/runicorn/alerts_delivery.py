@@ -13,8 +13,6 @@ import os
 import queue
 import threading
 import time
-import urllib.error
-import urllib.request
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -108,6 +106,10 @@ class WebhookPoster:
                     self._idle.set()
 
     def _send(self, url: str, data: bytes) -> None:
+        # Imported here: urllib loads OpenSSL (~6 MB), which a run without webhooks never needs.
+        import urllib.error
+        import urllib.request
+
         for attempt in range(self.retries):
             request = urllib.request.Request(  # noqa: S310 - the URL's scheme was checked
                 url, data=data, headers={"Content-Type": "application/json"}, method="POST"
