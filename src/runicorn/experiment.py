@@ -12,15 +12,19 @@ import builtins
 import os
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from runicorn.config import get_user_root_dir
+from runicorn.run_tables import merge_steps, runs_dataframe
 from runicorn.storage.backends import HybridStorageBackend
 from runicorn.storage.events import EVENTS_FILE, STEP_KEY
 from runicorn.storage.models import ExperimentRecord
 from runicorn.viewer.utils.cache import MetricCache, MetricsSnapshot
+
+if TYPE_CHECKING:
+    import pandas
 
 # Bounds the columns a manager keeps between calls (an LRU of runs).
 HISTORY_CACHE_BYTES = 256 << 20
@@ -79,14 +83,16 @@ class ExperimentManager:
         return self.backend.get_run(run_id)
 
     def history(
-        self, run_id: str, keys: Sequence[str] | None = None
+        self, run_id: str, keys: Sequence[str] | None = None, *, by: str | None = None
     ) -> dict[str, np.ndarray[Any, Any]]:
         """A run's metrics as columns ``{"global_step": steps, key: values}``, NaN where absent.
 
         One row per logged metrics event, in file order; system metrics and media are left out.
-        The columns come from the viewer's columnar reader, so a live run is read incrementally
-        on the next call.
+        ``by="step"`` merges the rows of one step into one (steps sorted). The columns come
+        from the viewer's columnar reader, so a live run is read incrementally on the next call.
         """
+        if by not in (None, "step"):
+            raise ValueError(f"by must be None or 'step', got {by!r}")
         snapshot = self._metrics_of(run_id)
         wanted = list(keys) if keys is not None else snapshot.metric_keys("metrics")
         step, time, columns = snapshot.table("metrics", wanted)
@@ -96,7 +102,12 @@ class ExperimentManager:
         }
         for key in wanted:
             history[key] = columns[key][0] if key in columns else np.full(rows, np.nan)
-        return history
+        return merge_steps(history) if by == "step" else history
+
+    def runs_table(self, **filters: Any) -> pandas.DataFrame:
+        """The runs :meth:`list` finds (same arguments) as a pandas DataFrame, one row per run:
+        its fields, ``config.*``, ``summary.*`` and ``metrics.<key>.last|min|max``."""
+        return runs_dataframe(self.list(**filters))
 
     def _metrics_of(self, run_id: str) -> MetricsSnapshot:
         """The run's parsed ``events.jsonl`` (only what was appended since the last call)."""

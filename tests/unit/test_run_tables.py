@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pytest
 
 import runicorn as rn
 from runicorn.experiment import ExperimentManager
@@ -31,8 +32,12 @@ def test_rows_of_one_step_are_merged(root: Path) -> None:
     run.finish()
     with ExperimentManager(root) as manager:
         raw = manager.history(run.id)
+        merged = manager.history(run.id, by="step")
     assert raw["global_step"].size == 41
-    merged = merge_steps(raw)
+    assert all(
+        np.array_equal(a, b, equal_nan=True)
+        for a, b in zip(merged.values(), merge_steps(raw).values(), strict=True)
+    )
     assert merged["global_step"].tolist() == list(range(1, 33))
     assert np.allclose(merged["train/loss"], [1.0 / s for s in range(1, 33)])
     acc = merged["val/acc"]
@@ -62,7 +67,8 @@ def test_runs_table_has_config_summary_and_metric_columns(root: Path) -> None:
         run.summary({"best_acc": 0.5 + index / 10})
         run.finish()
     with ExperimentManager(root) as manager:
-        frame = runs_dataframe(manager.list(sort="config.batch_size"))
+        frame = manager.runs_table(sort="config.batch_size")
+        assert frame.equals(runs_dataframe(manager.list(sort="config.batch_size")))
     assert list(frame["config.batch_size"]) == [16, 32, 64]
     assert list(frame["config.optimizer.betas"]) == [[0.9, 0.99]] * 3
     assert list(frame["config.学习率"]) == [1e-3] * 3
@@ -73,3 +79,10 @@ def test_runs_table_has_config_summary_and_metric_columns(root: Path) -> None:
     assert frame["created_at"].dtype.kind == "M" and (frame["status"] == "finished").all()
     assert frame.index.name == "id" and list(frame["tags"]) == [["sweep"]] * 3
     assert isinstance(frame, pd.DataFrame)
+
+
+def test_history_by_anything_but_step_is_refused(root: Path) -> None:
+    run = start(root)
+    run.finish()
+    with ExperimentManager(root) as manager, pytest.raises(ValueError, match="'step'"):
+        manager.history(run.id, by="time")
