@@ -454,18 +454,37 @@ class SQLiteStorageBackend:
     def _json_leaves(self, column: str) -> list[tuple[str, ...]]:
         """Key paths of the non-object values in ``column`` across live runs, sorted.
 
-        Paths are built from ``json_each``'s raw ``key`` (never from ``fullkey`` labels, whose
-        quoting differs between SQLite versions); a list is one value, not descended into.
+        Each path is made of ``json_tree``'s raw ``key`` values, joined child to parent through
+        the ``path``/``fullkey`` labels used only as opaque identifiers: their quoting differs
+        between SQLite versions, so they are never parsed or shown. A list is one value, not
+        descended into.
         """
         rows = self._conn.execute(
-            "WITH RECURSIVE leaves (path, value, type) AS ("  # noqa: S608 - column is ours
-            f"SELECT json_array(j.key), j.value, j.type FROM runs, json_each(runs.{column}) AS j "
-            f"WHERE runs.deleted_at IS NULL AND json_type(runs.{column}) = 'object' "
-            "UNION ALL SELECT json_insert(l.path, '$[#]', j.key), j.value, j.type "
-            "FROM leaves AS l, json_each(l.value) AS j WHERE l.type = 'object') "
-            "SELECT DISTINCT path FROM leaves WHERE type != 'object'"
+            "SELECT DISTINCT j.fullkey, j.path, j.key, j.type "  # noqa: S608 - column is ours
+            f"FROM runs, json_tree(runs.{column}) AS j "
+            f"WHERE runs.deleted_at IS NULL AND json_type(runs.{column}) = 'object'"
         ).fetchall()
-        return sorted(tuple(orjson.loads(row[0])) for row in rows)
+        objects: dict[str, tuple[str, object]] = {}
+        root: str | None = None
+        for label, parent, key, kind in rows:
+            if kind == "object":
+                objects[label] = (parent, key)
+                if key is None:
+                    root = label
+        leaves: set[tuple[str, ...]] = set()
+        for _label, parent, key, kind in rows:
+            if kind == "object" or not isinstance(key, str):
+                continue  # containers, and elements of a list (integer keys)
+            path = [key]
+            while parent != root:
+                above = objects.get(parent)
+                if above is None or not isinstance(above[1], str):
+                    break  # inside a list
+                parent, name = above[0], above[1]
+                path.append(name)
+            else:
+                leaves.add(tuple(reversed(path)))
+        return sorted(leaves)
 
     def add_alerts(self, alerts: Sequence[alert_index.AlertRecord]) -> None:
         """Record alerts of indexed runs."""

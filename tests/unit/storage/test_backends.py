@@ -566,6 +566,8 @@ def test_a_damaged_index_is_moved_aside_and_rebuilt_on_first_use(
     ids = {make_run(root, config={"batch_size": bs}, tags=["sweep"]) for bs in (32, 64)}
     path = index_path(root)
     path.write_bytes(b"\x00garbage, not a database" * 100)
+    for suffix in ("-wal", "-shm"):  # else SQLite may still find a good first page in the WAL
+        path.with_name(path.name + suffix).unlink(missing_ok=True)
     caplog.set_level("WARNING", logger="runicorn.storage.backends")
     with HybridStorageBackend(root) as store:
         assert store.needs_rebuild
@@ -578,3 +580,23 @@ def test_a_damaged_index_is_moved_aside_and_rebuilt_on_first_use(
     with HybridStorageBackend(root) as store:
         assert not store.needs_rebuild
         assert store.list_runs()[1] == 2
+
+
+def test_field_names_keep_lists_whole_and_follow_deep_nesting(
+    root: Path, backend: HybridStorageBackend
+) -> None:
+    config = {
+        "layers": [{"units": 64}, {"units": 128, "act": "gelu"}],
+        "schedule": {"warm.up": {"steps": 500}, "type": "cosine"},
+        "optimizer": "sgd",
+    }
+    make_run(root, config=config)
+    make_run(root, config={"optimizer": {"name": "adamw"}})  # an object elsewhere
+    paths = [tuple(entry["path"]) for entry in backend.field_names()["config"]]
+    assert paths == [
+        ("layers",), ("optimizer",), ("optimizer", "name"), ("schedule", "type"),
+        ("schedule", "warm.up", "steps"),
+    ]  # fmt: skip
+    fields = {tuple(e["path"]): e["field"] for e in backend.field_names()["config"]}
+    assert fields[("schedule", "warm.up", "steps")] == 'config.schedule."warm.up".steps'
+    assert backend.list_runs(filter='config.schedule."warm.up".steps = 500')[1] == 1
