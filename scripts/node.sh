@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Finds a Node.js to build the web UI with, and prints the folder holding its node, npm and npx
-# (put it first on PATH). The system's Node is used when it is at least 20.19 (Vite's minimum)
-# and has npm; otherwise a pinned Node from PyPI is installed into the virtualenv, so setting up
-# needs neither root nor apt (Debian 12's own nodejs is 18.x).
+# Finds a Node.js to build the web UI with, and prints the absolute path of the folder holding
+# its node, npm and npx (put it first on PATH). The system's Node is used when it is at least
+# 20.19 (Vite's minimum) and has npm; otherwise a pinned Node from PyPI is installed into the
+# virtualenv, so setting up needs neither root nor apt (Debian 12's own nodejs is 18.x).
 #
 # Usage: scripts/node.sh VENV_DIR
 #
@@ -31,7 +31,7 @@ is_recent_node() {
 
 system_node=$(command -v node || true)
 if [ -n "$system_node" ] && is_recent_node "$system_node" && command -v npm >/dev/null 2>&1; then
-  dirname "$system_node"
+  (cd "$(dirname "$system_node")" && pwd)
   exit 0
 fi
 
@@ -50,4 +50,5 @@ if ! is_recent_node "$venv/bin/node"; then
   echo "node: $venv/bin/node is not Node.js >= $NODE_MINIMUM_MAJOR.$NODE_MINIMUM_MINOR" >&2
   exit 1
 fi
-echo "$venv/bin"
+# Absolute: the build runs in another folder.
+(cd "$venv/bin" && pwd)

@@ -29,6 +29,7 @@ def fake_node(folder: Path, version: str, *, with_npm: bool = True) -> Path:
 def choose_node(venv: Path, path: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         ["bash", str(NODE_SCRIPT), str(venv)],
+        cwd=REPO,
         capture_output=True,
         text=True,
         timeout=600,
@@ -42,7 +43,9 @@ def test_an_old_system_node_gives_way_to_node_from_pypi_in_the_venv(tmp_path: Pa
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=120)
     path = f"{old}:{os.environ['PATH']}"
 
-    chosen = choose_node(venv, path)
+    # The venv named relative to the project, as setup.sh does; the answer must be absolute,
+    # since the build runs in web/.
+    chosen = choose_node(Path(os.path.relpath(venv, REPO)), path)
 
     assert chosen.returncode == 0, chosen.stderr
     assert chosen.stdout.strip() == str(venv / "bin")
