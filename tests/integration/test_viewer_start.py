@@ -10,10 +10,11 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import sqlite3
 import subprocess
 import sys
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -117,6 +118,8 @@ def test_reindex_repairs_a_damaged_index(root: Path, tmp_path: Path) -> None:
 def test_reindex_repairs_an_index_damaged_past_its_header(root: Path, tmp_path: Path) -> None:
     ids = {record_run(root, 5, seed=seed) for seed in range(40)}
     path = index_path(root)
+    with closing(sqlite3.connect(path)) as conn:  # everything into the main file first
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     data = bytearray(path.read_bytes())
     assert len(data) > 8 * 4096
     data[4096 : len(data)] = os.urandom(len(data) - 4096)  # every page after the first
