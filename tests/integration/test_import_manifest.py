@@ -6,13 +6,16 @@ past that fails, so an import that wrote the crafted 64 MiB member would show it
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
+import os
 import resource
 import signal
 import subprocess
 import sys
 import tarfile
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -20,7 +23,7 @@ from typing import Any
 import httpx
 import pytest
 
-from runicorn.exporters import export_archive
+from runicorn.exporters import ArchiveError, export_archive, import_archive
 from runicorn.remote.commands import VIEWER_READY_PREFIX
 from runicorn.storage.backends import HybridStorageBackend
 
@@ -140,3 +143,37 @@ def test_an_archive_with_the_manifest_first_imports_in_one_reading(
         f"{url}api/import", files={"file": ("sweep.tar.gz", _tar(manifest_first))}, timeout=60
     )
     assert response.json() == {"imported": [first.id, second.id], "skipped": []}
+
+
+def test_an_archive_read_from_a_pipe_is_checked_the_same_way(root: Path, tmp_path: Path) -> None:
+    """A pipe cannot be read twice: the archive is kept aside (bounded) and checked as above."""
+    first, second, members = _two_runs(root)
+    payload = tarfile.TarInfo(f"{first.path.relative_to(root).as_posix()}/media/payload.bin")
+    target_root = tmp_path / "piped-root"
+    target_root.mkdir()
+    target = HybridStorageBackend(target_root)
+    try:
+        for archive, ok in [
+            (_tar(members), True),
+            (_tar([(payload, b"\0" * 1024), *members]), False),
+        ]:
+            read_end, write_end = os.pipe()
+            writer = threading.Thread(target=_write_all, args=(write_end, archive))
+            writer.start()
+            with os.fdopen(read_end, "rb") as pipe:
+                if ok:
+                    result = import_archive(target, pipe)
+                    assert result.imported == [first.id, second.id]
+                else:
+                    with pytest.raises(ArchiveError, match="not listed"):
+                        import_archive(target, pipe)
+            writer.join()
+        assert not any(p.name == "payload.bin" for p in target_root.rglob("*"))
+        assert list((target_root / ".runicorn" / "tmp").iterdir()) == []
+    finally:
+        target.close()
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    with contextlib.suppress(BrokenPipeError), os.fdopen(fd, "wb") as out:
+        out.write(data)
