@@ -85,6 +85,20 @@ def test_a_short_token_is_one_line(root: Path) -> None:
     assert "token" in line and "8 characters" in line
 
 
+@pytest.mark.parametrize(
+    ("options", "words"),
+    [
+        (["--log-level", "chatty"], ["log level", "debug"]),
+        (["--host", "nosuchhost.invalid"], ["nosuchhost.invalid", "--host"]),
+        (["--port", "70000"], ["70000", "0 for a free one"]),
+    ],
+)
+def test_other_bad_options_are_one_line(root: Path, options: list[str], words: list[str]) -> None:
+    result = run([*VIEWER_COMMANDS["runicorn viewer"], "--root", str(root), *options])
+    line = assert_one_line_error(result)
+    assert all(word in line for word in words), line
+
+
 def test_an_index_that_cannot_be_opened_is_one_line(root: Path) -> None:
     run_ = rn.init(project="vision", name="resnet50", storage=root, config={"batch_size": 64},
                    capture_console=False, capture_env=False, system_metrics=False)  # fmt: skip

@@ -24,6 +24,7 @@ import webbrowser
 from pathlib import Path
 
 import uvicorn
+from uvicorn.config import LOG_LEVELS
 
 from runicorn.config import get_user_root_dir
 from runicorn.errors import RunicornError
@@ -142,6 +143,10 @@ def serve(
     WebSockets count as activity). ``exit_on_stdin_eof``: exit when stdin closes, so a viewer
     started over SSH ends with its channel.
     """
+    if log_level.lower() not in LOG_LEVELS:
+        raise ViewerStartupError(
+            f"unknown log level {log_level!r}: use one of {', '.join(LOG_LEVELS)}"
+        )
     if token is None and not is_loopback(host):
         token = secrets.token_urlsafe(24)
     sockets = listening_sockets(host, port)
