@@ -35,8 +35,8 @@ import numpy as np
 from runicorn.artifacts.transfer import adopt_artifacts, export_artifacts, listed_blob_members
 from runicorn.errors import InvalidNameError, RunicornError, UnsafePathError
 from runicorn.security.path_validation import file_under, open_under
-from runicorn.storage.backends import HybridStorageBackend
 from runicorn.storage.events import EVENTS_FILE
+from runicorn.storage.interface import RunStorage
 from runicorn.storage.jsonio import dumps, encode_nonfinite, loads
 from runicorn.storage.layout import (
     INDEX_DIR_NAME,
@@ -122,7 +122,7 @@ def _run_files(run_path: Path) -> Iterator[tuple[str, Path]]:
 
 
 def export_archive(
-    backend: HybridStorageBackend,
+    backend: RunStorage,
     run_ids: Sequence[str],
     destination: Path | IO[bytes],
     *,
@@ -228,7 +228,7 @@ def _check_member(member: tarfile.TarInfo) -> None:
 
 
 def import_archive(
-    backend: HybridStorageBackend,
+    backend: RunStorage,
     source: Path | IO[bytes],
     *,
     max_bytes: int = DEFAULT_MAX_ARCHIVE_BYTES,
@@ -270,7 +270,7 @@ def import_archive(
 
 
 def _export_artifacts(
-    tar: tarfile.TarFile, backend: HybridStorageBackend, records: list[ExperimentRecord]
+    tar: tarfile.TarFile, backend: RunStorage, records: list[ExperimentRecord]
 ) -> dict[str, Any]:
     """The artifact versions the runs produced or used, with their blobs (artifacts/transfer)."""
     runs = [(record.project, backend.path_of(record)) for record in records]
@@ -278,7 +278,7 @@ def _export_artifacts(
 
 
 def _adopt_artifacts(
-    backend: HybridStorageBackend,
+    backend: RunStorage,
     staging: Path,
     manifest: dict[str, Any],
     hashes: dict[str, tuple[int, str]],
@@ -443,7 +443,7 @@ def _run_path_of(entry: Any) -> tuple[str, PurePosixPath]:
 
 
 def _adopt_runs(
-    backend: HybridStorageBackend,
+    backend: RunStorage,
     staging: Path,
     manifest: dict[str, Any],
     hashes: dict[str, tuple[int, str]],
@@ -498,7 +498,7 @@ def _verify_run(
 
 def _metric_rows(
     records: list[ExperimentRecord],
-    backend: HybridStorageBackend,
+    backend: RunStorage,
     keys: Sequence[str] | None,
     progress: ProgressCallback | None,
 ) -> tuple[list[str], list[tuple[ExperimentRecord, dict[str, Any]]]]:
@@ -546,7 +546,7 @@ def _steps(step: np.ndarray | None, n: int) -> list[int | None]:
 
 
 def export_metrics(
-    backend: HybridStorageBackend,
+    backend: RunStorage,
     run_ids: Sequence[str],
     destination: Path | IO[bytes],
     *,

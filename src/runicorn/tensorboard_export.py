@@ -17,8 +17,8 @@ from typing import Any
 from runicorn.exporters import ExportResult
 from runicorn.importers import MissingExtraError
 from runicorn.security.path_validation import open_under
-from runicorn.storage.backends import HybridStorageBackend
 from runicorn.storage.events import EVENTS_FILE, RESERVED_DATA_KEYS, STEP_KEY, read_events
+from runicorn.storage.interface import RunStorage
 from runicorn.storage.jsonio import as_float
 from runicorn.storage.models import ExperimentRecord
 
@@ -44,7 +44,7 @@ def _flat(config: Mapping[str, Any], prefix: str = "") -> Iterator[tuple[str, An
 
 
 def export_tensorboard(
-    backend: HybridStorageBackend,
+    backend: RunStorage,
     run_ids: Sequence[str],
     output: Path,
     *,

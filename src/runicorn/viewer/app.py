@@ -8,11 +8,12 @@ from pathlib import Path
 from typing import Any
 
 import anyio
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
 from fastapi.responses import JSONResponse
 from fastapi_offline import FastAPIOffline
 
 from runicorn import config as runicorn_config
+from runicorn.storage.interface import StorageFactory
 from runicorn.viewer.api import (
     alerts,
     artifacts,
@@ -91,13 +92,17 @@ def create_app(
     import_max_bytes: int = DEFAULT_IMPORT_MAX_BYTES,
     cache_max_bytes: int = DEFAULT_MAX_BYTES,
     index_on_start: bool = True,
+    storage: StorageFactory | None = None,
+    routers: Iterable[APIRouter] = (),
 ) -> FastAPI:
     """The viewer app for the storage root ``root``.
 
     ``host`` is the address the server binds: a non-loopback one requires ``token``. Requests
     must name ``host``, a loopback name or one of ``allowed_hosts`` in their Host header.
     ``index_on_start`` indexes run folders the index does not know (or rebuilds a damaged or
-    in-memory index) before the app starts serving.
+    in-memory index) before the app starts serving. ``storage`` builds another implementation
+    of the storage interface (the team server's); by default the run folders under ``root``.
+    ``routers`` are mounted after the API's own and before the UI's fallback route.
     """
     from runicorn import __version__
 
@@ -111,7 +116,7 @@ def create_app(
         rate_limits=rate_limits or RateLimits(),
         static_dir=static_dir,
     )
-    context = ViewerContext(settings)
+    context = ViewerContext(settings, storage)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -141,7 +146,7 @@ def create_app(
     )
     app.state.ctx = context
     install_error_handlers(app)
-    for router in API_ROUTERS:
+    for router in (*API_ROUTERS, *routers):
         app.include_router(router)
     app.include_router(static.router)  # last: the UI's fallback route matches every path
     app.add_middleware(AccessControlMiddleware, settings=settings, activity=context.activity)

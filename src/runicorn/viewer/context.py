@@ -10,6 +10,7 @@ from pathlib import Path
 
 from runicorn.security.rate_limiter import RateLimiter
 from runicorn.storage.backends import HybridStorageBackend
+from runicorn.storage.interface import RunStorage, StorageFactory
 from runicorn.storage.layout import INDEX_DIR_NAME
 from runicorn.viewer.services.logs import LogService
 from runicorn.viewer.services.metrics import MetricsService
@@ -98,9 +99,9 @@ class Activity:
 class ViewerContext:
     """The storage backend, the metric cache and the services built on them."""
 
-    def __init__(self, settings: ViewerSettings) -> None:
+    def __init__(self, settings: ViewerSettings, storage: StorageFactory | None = None) -> None:
         self.settings = settings
-        self.backend = HybridStorageBackend(settings.root)
+        self.backend: RunStorage = storage() if storage else HybridStorageBackend(settings.root)
         self.cache = MetricCache(
             self.backend.root / INDEX_DIR_NAME / "cache", max_bytes=settings.cache_max_bytes
         )

@@ -17,7 +17,7 @@ from typing import Any
 from runicorn.alerts_delivery import Webhook, deliver, logger
 from runicorn.config import AlertSettings
 from runicorn.storage.alerts import SOURCE_VIEWER, AlertRecord
-from runicorn.storage.backends import HybridStorageBackend
+from runicorn.storage.interface import RunStorage
 
 CHECK_INTERVAL = 30.0
 # A crash older than this when the viewer first sees it is history, not news.
@@ -30,7 +30,7 @@ class ViewerAlertService:
 
     def __init__(
         self,
-        backend: HybridStorageBackend,
+        backend: RunStorage,
         settings: AlertSettings,
         *,
         interval: float = CHECK_INTERVAL,
@@ -131,7 +131,7 @@ def _webhooks(settings: AlertSettings) -> tuple[Webhook, ...]:
 class AlertFollower:
     """A run's alerts newer than the last one a live socket has sent."""
 
-    def __init__(self, backend: HybridStorageBackend, run_id: str) -> None:
+    def __init__(self, backend: RunStorage, run_id: str) -> None:
         self.backend = backend
         self.run_id = run_id
         self.checked_at = 0.0

@@ -17,8 +17,8 @@ from runicorn.security.path_validation import (
     resolve_under,
     safe_run_id,
 )
-from runicorn.storage.backends import HybridStorageBackend
 from runicorn.storage.events import EVENTS_FILE
+from runicorn.storage.interface import RunStorage
 from runicorn.storage.layout import iter_run_dirs
 from runicorn.storage.models import ExperimentRecord
 from runicorn.storage.run_files import ENVIRONMENT_FILE, MEDIA_DIR, META_FILE
@@ -52,7 +52,7 @@ def page(records: list[ExperimentRecord], total: int) -> dict[str, Any]:
 class RunService:
     """Runs as the API shows them, on top of the hybrid storage backend."""
 
-    def __init__(self, backend: HybridStorageBackend, cache: MetricCache) -> None:
+    def __init__(self, backend: RunStorage, cache: MetricCache) -> None:
         self.backend = backend
         self.cache = cache
 
@@ -61,7 +61,7 @@ class RunService:
         return self.backend.root
 
     def list_runs(self, **query: Any) -> dict[str, Any]:
-        """A page of runs; ``query`` is passed to :meth:`HybridStorageBackend.list_runs`."""
+        """A page of runs; ``query`` is passed to :meth:`RunStorage.list_runs`."""
         records, total = self.backend.list_runs(**query)
         return page(records, total)
 
