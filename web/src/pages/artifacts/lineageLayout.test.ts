@@ -1,0 +1,109 @@
+import { describe, expect, it } from "vitest";
+import type { LineageGraph } from "../../api/artifacts";
+import { lineageElements, NODE_WIDTH, nodeHref, nodeSubtitle } from "./lineageLayout";
+
+const run = (id: string, name: string) => ({
+  id: `run:${id}`,
+  kind: "run" as const,
+  run_id: id,
+  project: "vision",
+  name,
+  status: "finished" as const,
+  created_at: 1795000000,
+});
+
+const version = (name: string, v: number, type: string, extra: Partial<{ stage: "none" | "production"; aliases: string[]; deleted: boolean }> = {}) => ({
+  id: `artifact:vision/${name}:v${v}`,
+  kind: "artifact" as const,
+  project: "vision",
+  name,
+  version: v,
+  type,
+  stage: extra.stage ?? ("none" as const),
+  aliases: extra.aliases ?? [],
+  created_at: 1795000000,
+  deleted: extra.deleted ?? false,
+});
+
+// dataset → training run → model → evaluation run, the evaluation also reading the dataset.
+const chain: LineageGraph = {
+  root: "artifact:vision/resnet18:v2",
+  nodes: [
+    run("20261201_100000_eval01", "eval-resnet18"),
+    version("cifar10", 1, "dataset", { aliases: ["stable"] }),
+    version("resnet18", 2, "model", { stage: "production", aliases: ["champion"] }),
+    run("20261201_090000_train1", "train-resnet18"),
+  ],
+  edges: [
+    { from: "artifact:vision/cifar10:v1", to: "run:20261201_090000_train1", kind: "used" },
+    { from: "run:20261201_090000_train1", to: "artifact:vision/resnet18:v2", kind: "produced" },
+    { from: "artifact:vision/resnet18:v2", to: "run:20261201_100000_eval01", kind: "used" },
+    { from: "artifact:vision/cifar10:v1", to: "run:20261201_100000_eval01", kind: "used" },
+  ],
+  truncated: false,
+};
+
+describe("lineageElements", () => {
+  it("places each node right of everything it came from", () => {
+    const { nodes } = lineageElements(chain);
+    const x = Object.fromEntries(nodes.map((n) => [n.id, n.position.x]));
+    const dataset = x["artifact:vision/cifar10:v1"] ?? NaN;
+    const train = x["run:20261201_090000_train1"] ?? NaN;
+    const model = x["artifact:vision/resnet18:v2"] ?? NaN;
+    const evaluation = x["run:20261201_100000_eval01"] ?? NaN;
+    expect(train - dataset).toBeGreaterThanOrEqual(NODE_WIDTH);
+    expect(model - train).toBeGreaterThanOrEqual(NODE_WIDTH);
+    expect(evaluation - model).toBeGreaterThanOrEqual(NODE_WIDTH);
+  });
+
+  it("never overlaps two nodes", () => {
+    const { nodes } = lineageElements(chain);
+    for (const a of nodes) {
+      for (const b of nodes) {
+        if (a === b) continue;
+        const apart = Math.abs(a.position.x - b.position.x) >= NODE_WIDTH || Math.abs(a.position.y - b.position.y) >= 60;
+        expect(apart, `${a.id} / ${b.id}`).toBe(true);
+      }
+    }
+  });
+
+  it("marks the root and gives every node the page it opens", () => {
+    const { nodes } = lineageElements(chain);
+    const byId = Object.fromEntries(nodes.map((n) => [n.id, n.data]));
+    expect(byId["artifact:vision/resnet18:v2"]).toMatchObject({ root: true, href: "/artifacts/vision/resnet18/v2", title: "resnet18:v2" });
+    expect(byId["run:20261201_090000_train1"]).toMatchObject({ root: false, href: "/runs/20261201_090000_train1", title: "train-resnet18" });
+    expect(nodes.every((n) => n.type === "lineage")).toBe(true);
+  });
+
+  it("keeps the edges with their kind, dropping duplicates and edges to unknown nodes", () => {
+    const graph: LineageGraph = {
+      ...chain,
+      edges: [...chain.edges, chain.edges[0]!, { from: "run:gone", to: "artifact:vision/cifar10:v1", kind: "produced" }],
+    };
+    const { edges } = lineageElements(graph);
+    expect(edges).toHaveLength(4);
+    expect(edges.find((e) => e.source === "run:20261201_090000_train1")).toMatchObject({
+      target: "artifact:vision/resnet18:v2",
+      data: { kind: "produced" },
+    });
+  });
+
+  it("lays out a single node and an empty graph", () => {
+    expect(lineageElements({ root: "run:x", nodes: [run("x", "solo")], edges: [], truncated: false }).nodes).toHaveLength(1);
+    expect(lineageElements({ root: "run:x", nodes: [], edges: [], truncated: false })).toEqual({ nodes: [], edges: [] });
+  });
+});
+
+describe("lineage nodes", () => {
+  it("link a deleted version nowhere, and describe versions by type, stage and aliases", () => {
+    expect(nodeHref(version("cifar10", 4, "dataset", { deleted: true }))).toBeNull();
+    expect(nodeSubtitle(version("resnet18", 2, "model", { stage: "production", aliases: ["champion"] }))).toBe("model · production · champion");
+    expect(nodeSubtitle(run("20261201_090000_train1", "train"))).toBe("vision · 20261201_090000_train1");
+  });
+
+  it("encode names that need it in links", () => {
+    expect(nodeHref({ ...version("my model", 1, "model"), project: "研究" })).toBe(
+      `/artifacts/${encodeURIComponent("研究")}/my%20model/v1`,
+    );
+  });
+});
