@@ -25,9 +25,11 @@ from runicorn.errors import (
     ReadOnlyStorageError,
     RunNotFoundError,
     StorageError,
+    UnsafePathError,
 )
+from runicorn.security.path_validation import open_under
 from runicorn.storage import alerts as alert_index
-from runicorn.storage.jsonio import atomic_write_json, dumps, read_json
+from runicorn.storage.jsonio import atomic_write_json, dumps, loads, read_json
 from runicorn.storage.layout import (
     INDEX_DIR_NAME,
     RUNS_DIR_NAME,
@@ -732,8 +734,7 @@ class HybridStorageBackend:
         """Change a run's tags and/or notes: in its ``meta.json`` first, then in the index."""
         self._check_writable()
         path = self.run_path(run_id)
-        meta = read_json(path / META_FILE, {})
-        meta = meta if isinstance(meta, dict) else {}
+        meta = self._meta_to_edit(path)
         if tags is not None:
             tags = list(dict.fromkeys(str(tag) for tag in tags))
             meta["tags"] = tags
@@ -745,6 +746,22 @@ class HybridStorageBackend:
             raise StorageError(f"cannot update {path / META_FILE}: {exc}") from exc
         self.index.set_user_fields(run_id, tags=tags, notes=notes)
         return self.get_run(run_id)
+
+    def _meta_to_edit(self, path: Path) -> dict[str, Any]:
+        """The run's ``meta.json`` to rewrite; a link leading outside the root is refused.
+
+        Reading through such a link would copy an outside file's content into the run folder.
+        """
+        try:
+            with open_under(self.root, path / META_FILE) as handle:
+                meta = loads(handle.read())
+        except FileNotFoundError:
+            return {}
+        except UnsafePathError as exc:
+            raise StorageError(f"cannot edit {path / META_FILE}: {exc}") from None
+        except (OSError, ValueError):
+            return {}
+        return meta if isinstance(meta, dict) else {}
 
     def soft_delete(self, run_ids: Sequence[str]) -> tuple[list[str], list[str]]:
         """Move runs to the recycle bin; returns ``(deleted, missing)`` ids."""

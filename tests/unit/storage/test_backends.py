@@ -600,3 +600,18 @@ def test_field_names_keep_lists_whole_and_follow_deep_nesting(
     fields = {tuple(e["path"]): e["field"] for e in backend.field_names()["config"]}
     assert fields[("schedule", "warm.up", "steps")] == 'config.schedule."warm.up".steps'
     assert backend.list_runs(filter='config.schedule."warm.up".steps = 500')[1] == 1
+
+
+def test_update_run_refuses_a_meta_json_linked_outside_the_root(
+    root: Path, backend: HybridStorageBackend, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    secret = tmp_path_factory.mktemp("outside") / "secret.json"
+    secret.write_text('{"api_key": "hunter2"}')
+    run_id = make_run(root, tags=["baseline"])
+    meta = backend.run_path(run_id) / "meta.json"
+    meta.unlink()
+    meta.symlink_to(secret)
+    with pytest.raises(StorageError, match="outside the storage root"):
+        backend.update_run(run_id, tags=["weight decay sweep"])
+    assert meta.is_symlink()
+    assert secret.read_text() == '{"api_key": "hunter2"}'
