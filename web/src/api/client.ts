@@ -40,14 +40,19 @@ export class ApiError extends Error {
   }
 }
 
-type Query = Record<string, string | number | boolean | null | undefined>;
+/** A list value becomes one parameter per item (`keys=a&keys=b`), so items may hold commas. */
+type Query = Record<string, string | number | boolean | readonly string[] | null | undefined>;
 
-function withQuery(path: string, query?: Query): string {
+export function withQuery(path: string, query?: Query): string {
   if (!query) return path;
   const params = new URLSearchParams();
   for (const [key, value] of Object.entries(query)) {
     if (value === undefined || value === null || value === "") continue;
-    params.set(key, String(value));
+    if (Array.isArray(value)) {
+      for (const item of value as readonly string[]) params.append(key, item);
+    } else {
+      params.set(key, String(value));
+    }
   }
   const qs = params.toString();
   return qs ? `${path}?${qs}` : path;
@@ -123,7 +128,7 @@ export type BatchMetrics = Record<string, Record<string, SeriesPayload>>;
 
 function metricsQuery(q: MetricsQuery): Query {
   return {
-    keys: q.keys?.join(","),
+    keys: q.keys,
     x: q.x,
     start: q.start,
     end: q.end,
