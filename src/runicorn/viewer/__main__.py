@@ -6,7 +6,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from runicorn.viewer.server import DEFAULT_PORT, ViewerStartupError, serve, viewer_root
+from runicorn.config import get_user_root_dir
+from runicorn.viewer.server import DEFAULT_PORT, ViewerStartupError, serve
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -38,9 +39,11 @@ def main(argv: list[str] | None = None) -> None:
         token = sys.stdin.readline().strip() or None
         if token is None:
             parser.error("--token-stdin: stdin closed before a token line arrived")
+    # Unlike `runicorn viewer`, a --root that does not exist yet is served (and created when a
+    # run writes there): the remote launcher starts this, after its page warned about it.
     try:
         serve(
-            viewer_root(args.root),
+            get_user_root_dir(args.root),
             host=args.host,
             port=args.port,
             token=token,
