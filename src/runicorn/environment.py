@@ -10,6 +10,7 @@ is ``None``, and the rest is still recorded.
 from __future__ import annotations
 
 import atexit
+import contextlib
 import importlib.metadata
 import json
 import os
@@ -20,6 +21,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -296,13 +298,17 @@ class EnvironmentRecorder:
     """
 
     def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._pid = 0
         self._exit_hook = False
+        self._captured: dict[str, bytes] = {}  # cwd -> environment.json's bytes
+        self._forget_threads()
+        # A fork can happen while the worker holds the lock: the child starts afresh.
+        os.register_at_fork(after_in_child=self._forget_threads)
+
+    def _forget_threads(self) -> None:
+        self._lock = threading.Lock()
         self._queued = 0
         self._jobs: queue.SimpleQueue[tuple[str, Path] | None] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
-        self._captured: dict[str, dict[str, Any]] = {}
 
     def record(self, output: Path) -> None:
         """Have ``output`` written soon; returns at once and never raises."""
@@ -311,12 +317,6 @@ class EnvironmentRecorder:
         except OSError:
             return
         with self._lock:
-            if self._pid != os.getpid():
-                # First use, or a forked child: the parent's thread did not come along.
-                self._pid = os.getpid()
-                self._jobs = queue.SimpleQueue()
-                self._thread = None
-                self._queued = 0
             self._queued += 1
             self._jobs.put((cwd, output))
             if self._thread is None:
@@ -331,7 +331,7 @@ class EnvironmentRecorder:
     def _finish_queue(self) -> None:
         """Write what is still queued before the interpreter goes (this process's queue only)."""
         with self._lock:
-            thread = self._thread if self._pid == os.getpid() else None
+            thread = self._thread
             if thread is None or self._queued == 0:
                 return
             self._jobs.put(None)
@@ -351,31 +351,44 @@ class EnvironmentRecorder:
                 continue
 
     def _write(self, cwd: str, output: Path) -> None:
-        environment = self._captured.get(cwd)
-        if environment is None:
+        content = self._captured.get(cwd)
+        if content is None:
             captured = _capture_into(output, cwd)
             if captured is not None:
                 self._captured[cwd] = captured
             return
         if output.parent.is_dir():
-            atomic_write_json(output, environment, durable=False)
+            _write_bytes_atomically(output, content)
 
 
-def _capture_into(output: Path, cwd: str) -> dict[str, Any] | None:
-    """Capture into ``output`` (in a child when possible) and return what was written."""
+def _capture_into(output: Path, cwd: str) -> bytes | None:
+    """Capture into ``output`` (in a child when possible) and return the file's bytes."""
     process = start_capture(output, cwd)
     if process is None:
-        environment = capture_environment(cwd=Path(cwd))
-        atomic_write_json(output, environment)
-        return environment
-    try:
-        process.wait(CAPTURE_TIMEOUT)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
+        atomic_write_json(output, capture_environment(cwd=Path(cwd)))
+    else:
+        try:
+            process.wait(CAPTURE_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+            return None
+    if not isinstance(read_json(output, None), dict):
         return None
-    environment = read_json(output, None)
-    return environment if isinstance(environment, dict) else None
+    return output.read_bytes()
+
+
+def _write_bytes_atomically(path: Path, content: bytes) -> None:
+    """Write a copy so that readers see no file or the whole file, never part of one."""
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as tmp:
+            tmp.write(content)
+        os.replace(tmp_name, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp_name)
+        raise
 
 
 _recorder = EnvironmentRecorder()

@@ -50,13 +50,19 @@ from runicorn.storage.liveness import process_start_time, this_host
 from runicorn.storage.models import ExperimentRecord
 from runicorn.storage.run_files import (
     ENVIRONMENT_FILE,
+    LOGS_FILE,
     MEDIA_DIR,
     META_FILE,
     STATUS_FILE,
     SUMMARY_FILE,
     to_timestamp,
 )
-from runicorn.writer import DROPPED_SUMMARY_KEY, RunWriter
+from runicorn.writer import (
+    DROPPED_SUMMARY_KEY,
+    SYNC_WAIT_AT_EXIT,
+    RunWriter,
+    background_sync,
+)
 
 if TYPE_CHECKING:
     from runicorn.artifacts.artifact import Artifact
@@ -76,6 +82,7 @@ __all__ = [
 ]
 
 _RESERVED_KEYS = ("global_step", "time", "stage")
+_DURABLE_FILES = (EVENTS_FILE, LOGS_FILE, META_FILE, STATUS_FILE, SUMMARY_FILE)
 _NUMBER_TYPES = frozenset({float, int})
 _LEGACY_KEYS = frozenset({STEP_KEY, "step", "stage"})
 MAX_KEY_LENGTH = 256
@@ -190,6 +197,58 @@ def _key_problem(key: str) -> str | None:
     return None
 
 
+class _SharedIndexes:
+    """The index connections of this process, one per storage root, kept across runs.
+
+    Opening ``index.db`` and closing it (a WAL checkpoint) costs more than a short run, so a
+    sweep of a thousand runs reuses one connection. The least recently used beyond
+    :data:`MAX_OPEN` are closed, and all of them at interpreter exit.
+    """
+
+    MAX_OPEN = 4
+
+    def __init__(self) -> None:
+        self._forget_connections()
+        # A forked child must not use the parent's connections (nor a lock held at the fork).
+        os.register_at_fork(after_in_child=self._forget_connections)
+
+    def _forget_connections(self) -> None:
+        self._lock = threading.Lock()
+        self._open: dict[Path, SQLiteStorageBackend] = {}
+
+    def get(self, root: Path) -> SQLiteStorageBackend:
+        with self._lock:
+            index = self._open.pop(root, None)
+            if index is None:
+                index = SQLiteStorageBackend(index_path(root))
+            self._open[root] = index  # now the most recently used
+            stale = list(self._open)[: -self.MAX_OPEN]
+            closing = [self._open.pop(old) for old in stale]
+        for old_index in closing:
+            with contextlib.suppress(Exception):
+                old_index.close()
+        return index
+
+    def discard(self, root: Path, index: SQLiteStorageBackend) -> None:
+        """Close a connection that failed, so the next call opens a fresh one."""
+        with self._lock:
+            if self._open.get(root) is index:
+                del self._open[root]
+        with contextlib.suppress(Exception):
+            index.close()
+
+    def close_all(self) -> None:
+        with self._lock:
+            closing = list(self._open.values())
+            self._open = {}
+        for index in closing:
+            with contextlib.suppress(Exception):
+                index.close()
+
+
+_shared_indexes = _SharedIndexes()
+
+
 class Run(LegacyRunMethods):
     """A run being recorded. Made by :func:`init`; every method is safe to call at any time."""
 
@@ -232,14 +291,19 @@ class Run(LegacyRunMethods):
         self._exit_code: int | None = None
         self._finished = False
         self._media_count = 0
-        self._index: SQLiteStorageBackend | None = None
         self._index_retry_at = 0.0
         self._index_needs_full = True
         self._pid = os.getpid()
         self._pid_started_at = process_start_time(self._pid)
         self._writer = RunWriter(
-            self.path, settings, on_heartbeat=self._heartbeat, warn=self._warn, stats=stats
+            self.path,
+            settings,
+            on_heartbeat=self._heartbeat,
+            warn=self._warn,
+            stats=stats,
+            on_first_tick=self._start_deferred_helpers,
         )
+        self._sample_system = False
         self._console: Any = None
         self._sampler: Any = None
         self._alerts: Any = None
@@ -561,8 +625,17 @@ class Run(LegacyRunMethods):
             self._start_console()
         if capture_env:
             self._start_environment_capture()
-        if system_metrics:
-            self._start_sampler()
+        self._sample_system = system_metrics
+
+    def _start_deferred_helpers(self) -> None:
+        """On the writer thread, once the run has lived a flush interval: the system sampler.
+
+        A sweep of short runs then starts no sampler threads; the first sample of a longer run
+        comes a flush interval later than it would at ``init``.
+        """
+        with self._lock:
+            if self._sample_system and not self._finished:
+                self._start_sampler()
 
     def _start_console(self) -> None:
         try:
@@ -616,7 +689,7 @@ class Run(LegacyRunMethods):
             # A resumed run's config, tags and notes were merged at init; fields written by
             # others (the original SDK's alias, say) stay.
             meta = {**existing, **meta}
-        atomic_write_json(meta_path, meta)
+        atomic_write_json(meta_path, meta, durable=False)  # synced at finish
 
     def _heartbeat_time(self) -> float:
         """Now, or the end of the run once it ended: a heartbeat never comes after the end."""
@@ -641,7 +714,7 @@ class Run(LegacyRunMethods):
 
     def _write_status(self) -> None:
         # While running, the file is rewritten every heartbeat: only the last one is synced.
-        atomic_write_json(self.path / STATUS_FILE, self._status_document(), durable=self._finished)
+        atomic_write_json(self.path / STATUS_FILE, self._status_document(), durable=False)
 
     def _summary_snapshot(self) -> dict[str, Any] | None:
         with self._lock:
@@ -660,7 +733,7 @@ class Run(LegacyRunMethods):
             try:
                 self._write_status()
                 if summary is not None:
-                    atomic_write_json(self.path / SUMMARY_FILE, summary, durable=self._finished)
+                    atomic_write_json(self.path / SUMMARY_FILE, summary, durable=False)
             except OSError:
                 with self._lock:
                     self._summary_dirty = self._summary_dirty or summary is not None
@@ -694,18 +767,16 @@ class Run(LegacyRunMethods):
         now = time.monotonic()
         if now < self._index_retry_at:
             return False
+        index: SQLiteStorageBackend | None = None
         try:
-            if self._index is None:
-                self._index = SQLiteStorageBackend(index_path(self.root))
-            action(self._index)
+            index = _shared_indexes.get(self.root)
+            action(index)
             return True
         except Exception as exc:
             self._index_retry_at = now + _INDEX_RETRY_SECONDS
             self._index_needs_full = True
-            if self._index is not None:
-                with contextlib.suppress(Exception):
-                    self._index.close()
-                self._index = None
+            if index is not None:
+                _shared_indexes.discard(self.root, index)
             self._warn(
                 "index",
                 f"Runicorn cannot update the run index ({exc}); the run's files are intact "
@@ -767,15 +838,19 @@ class Run(LegacyRunMethods):
             self._ended_at = time.time()
             self._writer.stop()
             self._index_retry_at = 0.0  # the last chance to index the run: try whatever happened
-            self._writer.flush(fsync=True, force_heartbeat=True)
+            self._writer.flush(force_heartbeat=True)
             self._writer.warn_if_stalled()
             self._writer.close()
+            # Everything is written; reaching the disk (fsync) happens off the training thread.
+            background_sync.sync_later(
+                [
+                    *(self.path / name for name in _DURABLE_FILES),
+                    self.path,
+                ]
+            )
         except Exception as exc:
             self._warn("finish", f"Runicorn could not finish run {self.id} cleanly: {exc!r}")
         finally:
-            if self._index is not None:
-                with contextlib.suppress(Exception):
-                    self._index.close()
             _forget_run(self)
 
     def _stop_helpers(self) -> None:
@@ -1169,6 +1244,7 @@ def _finish_at_exit() -> None:
     pid, code = _requested_exit
     for run in _runs_of_this_process():
         _finish_with_exit_code(run, code if pid == os.getpid() else None)
+    background_sync.wait(SYNC_WAIT_AT_EXIT)
 
 
 # (pid, code) of the last ``sys.exit`` called on a main thread; SystemExit skips the excepthook,
@@ -1200,6 +1276,7 @@ _previous_sigterm: Any = signal.SIG_DFL
 
 def _on_sigterm(signum: int, frame: FrameType | None) -> None:
     _finish_all("interrupted", exit_reason="SIGTERM")
+    background_sync.wait(SYNC_WAIT_AT_EXIT)
     previous = _previous_sigterm
     if callable(previous):
         previous(signum, frame)
@@ -1214,6 +1291,7 @@ def _install_hooks() -> None:
         if _hooks_installed:
             return
         _hooks_installed = True
+    atexit.register(_shared_indexes.close_all)  # registered first, so it runs after the runs end
     atexit.register(_finish_at_exit)
     _previous_excepthook = sys.excepthook
     sys.excepthook = _excepthook

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 import math
+import threading
+import time
 import warnings
 from pathlib import Path
 from typing import Any
@@ -525,3 +527,21 @@ def test_finish_twice_is_harmless(root: Path) -> None:
     run.finish()
     run.finish("failed")
     assert read_json(run.path / "status.json")["status"] == "finished"
+
+
+def test_a_run_that_lives_a_while_records_system_metrics(root: Path) -> None:
+    run = start(root, system_metrics=True)
+    run.log({"train/loss": 0.5})
+    time.sleep(1.0)  # a flush interval (0.05 s here), then the sampler's 0.25 s warm-up
+    run.finish()
+    events = read_events(run.path / "events.jsonl").events
+    system = [event for event in events if event["type"] == "system"]
+    assert system and "system/cpu_percent" in system[0]["data"]
+
+
+def test_a_short_run_finishes_without_starting_a_sampler(root: Path) -> None:
+    run = start(root, system_metrics=True)
+    run.log({"train/loss": 0.5})
+    run.finish()
+    assert run._sampler is None
+    assert not any(t.name == "runicorn-system-metrics" for t in threading.enumerate())
