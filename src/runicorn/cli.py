@@ -19,6 +19,7 @@ from runicorn.artifacts.cli import artifacts_app, gc_command, models_app
 from runicorn.errors import RunicornError
 from runicorn.importers.cli import import_from_command
 from runicorn.manifest.cli import manifest_command, sync_command
+from runicorn.server.cli import server_app
 
 if TYPE_CHECKING:
     from runicorn.exporters import MetricFormat
@@ -331,6 +332,7 @@ app.add_typer(artifacts_app, name="artifacts")
 app.add_typer(models_app, name="models")
 app.command("gc")(gc_command)
 app.command("import-from")(import_from_command)
+app.add_typer(server_app, name="server")
 
 
 def main() -> None:

@@ -20,11 +20,19 @@ Safety: user text never becomes SQL text. Values are bound parameters; JSON path
 too in filters, and in sort clauses (which have no parameters) they are validated and quoted as
 SQL string literals. Every atom compiles to a 0/1 expression (never NULL), so ``not`` is an
 exact complement: ``config.opt != adam`` also matches runs that have no ``opt``.
+
+Dialects: one parser and one compiler serve SQLite (the local index, JSON stored as text) and
+PostgreSQL (the team server, JSON stored as ``jsonb``). The few fragments that differ (JSON
+access and type tests, text search, case-insensitive order, booleans) have a PostgreSQL
+variant chosen by the ``dialect`` argument of :func:`compile_filter` / :func:`compile_sort`;
+placeholders are ``?`` in both (the server's driver layer rewrites them).
 """
 
 from __future__ import annotations
 
+import contextvars
 import datetime as dt
+import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -46,6 +54,10 @@ _ISO_DATE = re.compile(
 )
 _METRIC_STATS = ("last", "min", "max", "step", "count")
 _JSON_NAMESPACES = ("config", "summary")
+Dialect = Literal["sqlite", "postgresql"]
+DIALECTS: tuple[Dialect, ...] = ("sqlite", "postgresql")
+# Set by compile_filter/compile_sort for the duration of one compilation (thread-safe).
+_DIALECT: contextvars.ContextVar[Dialect] = contextvars.ContextVar("_DIALECT", default="sqlite")
 
 # Plain columns of ``runs``: field name -> (SQL expression, kind).
 _COLUMNS: dict[str, tuple[str, str]] = {
@@ -320,6 +332,8 @@ def _json_paths(segments: tuple[str, ...]) -> list[str]:
 
 def _json_call(fld: _Json, function: str) -> _Sql:
     """``function`` (json_extract, json_type) of the field, its JSON paths bound as parameters."""
+    if _DIALECT.get() == "postgresql":
+        return _pg_json(fld)
     column = f"runs.{fld.namespace}"
     paths = _json_paths(fld.segments)
     parts = [f"{function}({column}, ?)" for _ in paths]
@@ -329,6 +343,10 @@ def _json_call(fld: _Json, function: str) -> _Sql:
 
 def _json_value(fld: _Json) -> _Sql:
     """The field's SQL value."""
+    if _DIALECT.get() == "postgresql":
+        # SQLite's json_extract gives SQL NULL for a JSON null; so does this.
+        found = _pg_json(fld)
+        return _Sql(f"NULLIF({found.text}, 'null'::jsonb)", found.params)
     return _json_call(fld, "json_extract")
 
 
@@ -340,6 +358,8 @@ def _json_type(fld: _Json) -> _Sql:
 def _numeric(value: _Sql) -> _Sql:
     """A JSON value as a number: NULL for text, except the infinity tokens the SDK writes."""
     v = value.text
+    if _DIALECT.get() == "postgresql":
+        return _Sql(_pg_number(v), value.params * 4)
     return _Sql(
         f"(CASE WHEN typeof({v}) IN ('integer', 'real') THEN {v} "
         f"WHEN {v} = 'Infinity' THEN 9e999 WHEN {v} = '-Infinity' THEN -9e999 END)",
@@ -371,7 +391,8 @@ def _sql_op(op: str) -> str:
 
 
 def _two_valued(sql: _Sql) -> _Sql:
-    return _Sql(f"COALESCE(({sql.text}), 0)", sql.params)
+    false = "false" if _DIALECT.get() == "postgresql" else "0"
+    return _Sql(f"COALESCE(({sql.text}), {false})", sql.params)
 
 
 class _Parser:
@@ -582,6 +603,8 @@ def _compare(fld: _Field, op: str, value: Value) -> _Sql:
 
 
 def _json_compare(base: _Sql, sql_op: str, value: Value) -> _Sql:
+    if _DIALECT.get() == "postgresql":
+        return _pg_json_compare(base, sql_op, value)
     if value.kind == "number":
         number = _numeric(base)
         text = f"{number.text} {sql_op} ?"
@@ -621,13 +644,18 @@ def _exists(fld: _Field) -> _Sql:
             [fld.key],
         )
     if fld.kind == "text":
-        return _Sql(f"COALESCE({fld.sql} != '', 0)")
+        false = "false" if _DIALECT.get() == "postgresql" else "0"
+        return _Sql(f"COALESCE({fld.sql} != '', {false})")
     return _Sql(f"({fld.sql} IS NOT NULL)")
 
 
 def _contains(fld: _Field, value: Value, token: Token) -> _Sql:
     if isinstance(fld, _Tags):
         return _has_tag([value])
+    if isinstance(fld, _Json) and _DIALECT.get() == "postgresql":
+        return _two_valued(_pg_json_contains(fld, value))
+    if isinstance(fld, _Column) and fld.kind == "text" and _DIALECT.get() == "postgresql":
+        return _two_valued(_Sql(f"strpos(lower({fld.sql}), lower(?)) > 0", [value.text]))
     if isinstance(fld, _Json):
         base = _json_value(fld)
         kind = _json_type(fld)
@@ -649,16 +677,44 @@ def _contains(fld: _Field, value: Value, token: Token) -> _Sql:
     )
 
 
-def compile_filter(expr: str) -> tuple[str, list[object]]:
+def compile_filter(expr: str, dialect: Dialect = "sqlite") -> tuple[str, list[object]]:
     """A WHERE fragment (without ``WHERE``) over the table ``runs`` and its parameters.
 
     A blank expression matches every run. Raises :class:`InvalidQueryError` with the
     0-based ``position`` of the offending character.
     """
     if not expr or not expr.strip():
-        return "1", []
-    sql = _Parser(expr).parse_filter()
+        return ("true" if dialect == "postgresql" else "1"), []
+    token = _DIALECT.set(_checked_dialect(dialect))
+    try:
+        sql = _Parser(expr).parse_filter()
+    finally:
+        _DIALECT.reset(token)
     return sql.text, sql.params
+
+
+def _sort_expressions(fld: _Field) -> list[str]:
+    """The ORDER BY terms of one field: PostgreSQL orders a JSON field's numbers, then texts."""
+    if _DIALECT.get() != "postgresql":
+        return [_sort_expression(fld)]
+    if isinstance(fld, _Column):
+        return [f"lower({fld.sql})" if fld.kind == "text" else fld.sql]
+    if isinstance(fld, _Tags):
+        return ["runs.tags::text"]
+    if isinstance(fld, _Metric):
+        return [_sort_expression(fld)]
+    paths = [
+        "ARRAY[" + ", ".join(_sql_literal(k) for k in p) + "]::text[]"
+        for p in _pg_key_paths(fld.segments)
+    ]
+    found = [f"runs.{fld.namespace} #> {p}" for p in paths]
+    v = found[0] if len(found) == 1 else f"COALESCE({', '.join(found)})"
+    return [
+        f"(CASE WHEN jsonb_typeof({v}) = 'boolean' THEN "
+        f"(CASE WHEN ({v})::boolean THEN 1.0 ELSE 0.0 END)::float8 ELSE {_pg_number(v)} END)",
+        f"(CASE WHEN jsonb_typeof({v}) = 'string' AND {v} NOT IN "
+        f"('\"NaN\"', '\"Infinity\"', '\"-Infinity\"') THEN {v} #>> '{{}}' END)",
+    ]
 
 
 def _sort_expression(fld: _Field) -> str:
@@ -681,7 +737,7 @@ def _sort_expression(fld: _Field) -> str:
     )
 
 
-def compile_sort(expr: str) -> str:
+def compile_sort(expr: str, dialect: Dialect = "sqlite") -> str:
     """An ``ORDER BY`` clause for ``expr`` (``-summary.acc,created_at``), or ``""`` when blank.
 
     Each field may start with ``-`` (descending) or ``+`` and may be followed by ``asc`` or
@@ -689,6 +745,14 @@ def compile_sort(expr: str) -> str:
     """
     if not expr or not expr.strip():
         return ""
+    token = _DIALECT.set(_checked_dialect(dialect))
+    try:
+        return _compile_sort(expr)
+    finally:
+        _DIALECT.reset(token)
+
+
+def _compile_sort(expr: str) -> str:
     parser = _Parser(expr)
     terms: list[str] = []
     first_direction = ""
@@ -708,9 +772,78 @@ def compile_sort(expr: str) -> str:
             descending = parser.advance().text.lower() == "desc"
         direction = "DESC" if descending else "ASC"
         first_direction = first_direction or direction
-        terms.append(f"{_sort_expression(fld)} {direction} NULLS LAST")
+        terms.extend(f"{term} {direction} NULLS LAST" for term in _sort_expressions(fld))
         if parser.current.kind == "eof":
             break
         parser.expect("comma", "',' between sort fields or the end")
     terms.append(f"runs.id {first_direction}")
     return "ORDER BY " + ", ".join(terms)
+
+
+def _checked_dialect(dialect: str) -> Dialect:
+    if dialect not in DIALECTS:
+        raise ValueError(f"unknown SQL dialect {dialect!r}: expected one of {DIALECTS}")
+    return dialect
+
+
+def _pg_key_paths(segments: tuple[str, ...]) -> list[list[str]]:
+    """As :func:`_json_paths`, as PostgreSQL key arrays: nested, then one flat key."""
+    paths = [list(segments)]
+    if len(segments) > 1:
+        paths.append([".".join(segments)])
+    return paths
+
+
+def _pg_json(fld: _Json) -> _Sql:
+    """The field as ``jsonb`` (``'null'`` for a JSON null, NULL when absent); paths bound."""
+    column = f"runs.{fld.namespace}"
+    paths = _pg_key_paths(fld.segments)
+    parts = [f"({column} #> ?::text[])" for _ in paths]
+    text = parts[0] if len(parts) == 1 else f"COALESCE({', '.join(parts)})"
+    return _Sql(text, list(paths))
+
+
+def _pg_number(v: str) -> str:
+    """A ``jsonb`` value as float8: NULL unless a number or an infinity token."""
+    return (
+        f"(CASE WHEN jsonb_typeof({v}) = 'number' THEN ({v})::float8 "
+        f"WHEN {v} = '\"Infinity\"'::jsonb THEN 'Infinity'::float8 "
+        f"WHEN {v} = '\"-Infinity\"'::jsonb THEN '-Infinity'::float8 END)"
+    )
+
+
+def _pg_json_compare(base: _Sql, sql_op: str, value: Value) -> _Sql:
+    """As the SQLite branch of :func:`_json_compare`; CASE guards every cast (PostgreSQL does
+    not promise to evaluate AND's operands in order)."""
+    v = base.text
+    if value.kind == "number":
+        text = f"{_pg_number(v)} {sql_op} ?"
+        params = [*base.params * 4, value.number]
+        if sql_op == "=":
+            text = (
+                f"({text} OR (CASE WHEN jsonb_typeof({v}) = 'string' THEN {v} #>> '{{}}' = ? END))"
+            )
+            params += [*base.params, *base.params, value.text]
+        return _Sql(text, params)
+    if value.kind == "bool":
+        return _Sql(
+            f"(CASE WHEN jsonb_typeof({v}) = 'boolean' THEN ({v})::boolean {sql_op} ? END)",
+            [*base.params, *base.params, value.text.lower() == "true"],
+        )
+    return _Sql(
+        f"(CASE WHEN jsonb_typeof({v}) = 'string' THEN {v} #>> '{{}}' {sql_op} ? END)",
+        [*base.params, *base.params, value.text],
+    )
+
+
+def _pg_json_contains(fld: _Json, value: Value) -> _Sql:
+    v = _pg_json(fld)
+    bound = value.number if value.kind == "number" else value.text
+    if value.kind == "bool":
+        bound = value.text.lower() == "true"
+    return _Sql(
+        f"(CASE WHEN jsonb_typeof({v.text}) = 'array' THEN {v.text} @> ?::jsonb "
+        f"WHEN jsonb_typeof({v.text}) = 'string' THEN "
+        f"strpos(lower({v.text} #>> '{{}}'), lower(?)) > 0 END)",
+        [*v.params, *v.params, json.dumps([bound]), *v.params, *v.params, value.text],
+    )
