@@ -61,6 +61,10 @@ def progress_bar(description: str) -> Iterator[Callable[[int, int], None]]:
         yield update
 
 
+def _runs(count: int) -> str:
+    return f"{count} run" if count == 1 else f"{count} runs"
+
+
 def _fail(exc: Exception) -> typer.Exit:
     # Messages are text, not markup: "pip install 'runicorn[parquet]'" must print whole.
     err_console.print(f"[red]error:[/red] {escape(str(exc))}", soft_wrap=True)
@@ -104,7 +108,7 @@ def reindex(root: RootOption = None) -> None:
             versions = artifact_store.reindex()
     except RunicornError as exc:
         raise _fail(exc) from exc
-    console.print(f"indexed {count} runs under {escape(str(backend.root))}")
+    console.print(f"indexed {_runs(count)} under {escape(str(backend.root))}")
     console.print(f"indexed {versions} artifact versions")
 
 
@@ -158,7 +162,7 @@ def demo(
     if runs > 0:
         with progress_bar("Recording demo runs") as progress:
             ids = record_demo_runs(target, runs=runs, steps=steps, progress=progress)
-        console.print(f"recorded {len(ids)} runs under {escape(str(target))}: {', '.join(ids)}")
+        console.print(f"recorded {_runs(len(ids))} under {escape(str(target))}: {', '.join(ids)}")
     if live <= 0:
         return
     if wait:
@@ -251,7 +255,7 @@ def export_command(
                 )
     except (RunicornError, OSError) as exc:
         raise _fail(exc) from exc
-    console.print(f"exported {len(result.runs)} runs to {escape(str(output))}")
+    console.print(f"exported {_runs(len(result.runs))} to {escape(str(output))}")
 
 
 @app.command("import")
@@ -269,7 +273,7 @@ def import_command(
             result = import_archive(backend, archive, progress=progress)
     except (RunicornError, OSError) as exc:
         raise _fail(exc) from exc
-    console.print(f"imported {len(result.imported)} runs into {escape(str(target))}")
+    console.print(f"imported {_runs(len(result.imported))} into {escape(str(target))}")
     for skipped in result.skipped:
         reason = f"{skipped['id']}: {skipped['reason']}"
         err_console.print(f"  [yellow]skipped[/yellow] {escape(reason)}")

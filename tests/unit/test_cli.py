@@ -79,7 +79,7 @@ def test_reindex_uses_the_configured_root(root: Path, monkeypatch: pytest.Monkey
     delete_index(root)
     result = invoke("reindex")
     assert result.exit_code == 0, result.output
-    assert "indexed 1 runs" in result.output
+    assert "indexed 1 run under" in result.output
     assert indexed_ids(root) == [run_id]
 
 
@@ -174,7 +174,7 @@ def test_export_then_import_moves_a_run_to_another_root(root: Path, tmp_path: Pa
     archive = tmp_path / "runs.tar.gz"
     exported = invoke("export", run_id, "-o", str(archive), "--root", str(root))
     assert exported.exit_code == 0, exported.output
-    assert f"exported 1 runs to {archive}" in exported.output
+    assert f"exported 1 run to {archive}" in exported.output
 
     other = tmp_path / "other"
     imported = invoke("import", str(archive), "--root", str(other))
