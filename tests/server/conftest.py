@@ -8,8 +8,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
-from postgres import PG_MISSING_REASON, PostgresServer, postgres_available, postgres_session
+from postgres import (
+    PG_MISSING_REASON,
+    PostgresServer,
+    postgres_available,
+    postgres_session,
+)
 from s3 import CREDENTIALS, MOTO_MISSING_REASON, S3Server, moto_available, moto_session
 
 
