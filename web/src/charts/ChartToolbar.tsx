@@ -8,15 +8,21 @@ export interface ChartToolbarProps {
   /** Logged keys that can serve as x, besides step, time and relative. */
   xKeys: string[];
   smoothing: number;
+  /** Running-average window; 0 means EMA smoothing. */
+  smoothWindow?: number;
   logY: boolean;
   zoom: Zoom;
   search: string;
-  onChange: (change: { x?: XMode; smoothing?: number; logY?: boolean; zoom?: Zoom; search?: string }) => void;
+  onChange: (change: { x?: XMode; smoothing?: number; smoothWindow?: number; logY?: boolean; zoom?: Zoom; search?: string }) => void;
   children?: React.ReactNode;
 }
 
-export function ChartToolbar({ x, xKeys, smoothing, logY, zoom, search, onChange, children }: ChartToolbarProps) {
+/** The window a user switching to the running average starts from. */
+const DEFAULT_WINDOW = 20;
+
+export function ChartToolbar({ x, xKeys, smoothing, smoothWindow = 0, logY, zoom, search, onChange, children }: ChartToolbarProps) {
   const { t } = useI18n();
+  const averaging = smoothWindow >= 2;
   return (
     <div className="chart-toolbar" data-testid="chart-toolbar">
       <input
@@ -46,29 +52,61 @@ export function ChartToolbar({ x, xKeys, smoothing, logY, zoom, search, onChange
       </label>
       <label className="field smoothing">
         <span>{t("charts.smoothing")}</span>
-        <input
-          type="range"
-          min={0}
-          max={0.99}
-          step={0.01}
-          value={smoothing}
-          onChange={(e) => onChange({ smoothing: Number(e.target.value) })}
-          data-testid="smoothing-slider"
-        />
-        <input
-          className="input num-input"
-          type="number"
-          min={0}
-          max={0.99}
-          step={0.01}
-          value={smoothing}
-          onChange={(e) => {
-            const v = Number(e.target.value);
-            if (Number.isFinite(v)) onChange({ smoothing: Math.min(0.99, Math.max(0, v)) });
-          }}
-          aria-label={t("charts.smoothing")}
-          data-testid="smoothing-input"
-        />
+        <select
+          className="input"
+          value={averaging ? "avg" : "ema"}
+          onChange={(e) => onChange({ smoothWindow: e.target.value === "avg" ? DEFAULT_WINDOW : 0 })}
+          title={t("charts.smoothingModeHint")}
+          aria-label={t("charts.smoothingMode")}
+          data-testid="smoothing-mode"
+        >
+          <option value="ema">{t("charts.smoothingEma")}</option>
+          <option value="avg">{t("charts.smoothingAvg")}</option>
+        </select>
+        {averaging ? (
+          <input
+            className="input num-input"
+            type="number"
+            min={2}
+            max={100000}
+            step={1}
+            value={smoothWindow}
+            onChange={(e) => {
+              const v = Math.floor(Number(e.target.value));
+              if (Number.isFinite(v) && v >= 2) onChange({ smoothWindow: Math.min(100000, v) });
+            }}
+            title={t("charts.smoothingWindowHint")}
+            aria-label={t("charts.smoothingWindow")}
+            data-testid="smoothing-window"
+          />
+        ) : (
+          <>
+            <input
+              type="range"
+              min={0}
+              max={0.99}
+              step={0.01}
+              value={smoothing}
+              onChange={(e) => onChange({ smoothing: Number(e.target.value) })}
+              title={t("charts.smoothingEmaHint")}
+              data-testid="smoothing-slider"
+            />
+            <input
+              className="input num-input"
+              type="number"
+              min={0}
+              max={0.99}
+              step={0.01}
+              value={smoothing}
+              onChange={(e) => {
+                const v = Number(e.target.value);
+                if (Number.isFinite(v)) onChange({ smoothing: Math.min(0.99, Math.max(0, v)) });
+              }}
+              aria-label={t("charts.smoothing")}
+              data-testid="smoothing-input"
+            />
+          </>
+        )}
       </label>
       <label className="field checkbox">
         <input type="checkbox" checked={logY} onChange={(e) => onChange({ logY: e.target.checked })} data-testid="log-y-toggle" />

@@ -6,7 +6,7 @@ import { useI18n } from "../i18n/context";
 import { formatExact } from "../lib/format";
 import type { Zoom } from "../lib/urlState";
 import { baseOptions, xFormatter, type ChartColors } from "./axes";
-import { compareColumns, compareSeries, type CompareLine } from "./build";
+import { compareColumns, compareSeries, smoothingOn, type CompareLine } from "./build";
 import type { MetricsStore, SeriesData } from "./metricsStore";
 import { tooltipPlugin, type TooltipRow } from "./tooltip";
 import { ChartMessage } from "./ChartMessage";
@@ -19,7 +19,10 @@ export interface CompareChartProps {
   lines: CompareLine[];
   mode: "runs" | "groups";
   x: XMode;
+  /** EMA strength (the page's `smooth`). */
   smoothing: number;
+  /** Running-average window; 2 or more replaces the EMA (the page's `avg`). */
+  smoothWindow?: number;
   logY: boolean;
   zoom: Zoom;
   maxPoints: number;
@@ -37,7 +40,9 @@ export function CompareChart(props: CompareChartProps) {
   const cardRef = useRef<HTMLDivElement>(null);
   const visible = useInView(cardRef);
   const entry = useSeriesEntry(store, metricKey);
-  const smooth = smoothing > 0;
+  const smoothWindow = props.smoothWindow ?? 0;
+  const spec = useMemo(() => ({ strength: smoothing, window: smoothWindow }), [smoothing, smoothWindow]);
+  const smooth = smoothingOn(spec);
 
   useEffect(() => {
     if (visible) store.want(metricKey);
@@ -62,8 +67,8 @@ export function CompareChart(props: CompareChartProps) {
   }, [lines, mode, smooth, x, logY, zoom, colors, syncKey]);
 
   const data = useMemo(
-    () => compareColumns(lines, entry.runs, mode, smoothing, logY, maxPoints),
-    [lines, entry.runs, mode, smoothing, logY, maxPoints],
+    () => compareColumns(lines, entry.runs, mode, spec, logY, maxPoints),
+    [lines, entry.runs, mode, spec, logY, maxPoints],
   );
 
   const runsWithData = lines.filter((l) =>

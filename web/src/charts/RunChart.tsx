@@ -10,7 +10,7 @@ import { formatExact, formatNumber } from "../lib/format";
 import type { Zoom } from "../lib/urlState";
 import { useAlertMarkers } from "./alertMarkers";
 import { baseOptions, xFormatter, type ChartColors } from "./axes";
-import { chartX, runColumns, runIndices, runSeries, seriesOfColumns, type RunLayout } from "./build";
+import { chartX, runColumns, runIndices, runSeries, seriesOfColumns, smoothingOn, type RunLayout, type Smoothing } from "./build";
 import { MetricsStore, type SeriesData } from "./metricsStore";
 import { tooltipPlugin, type TooltipRow } from "./tooltip";
 import { ChartMessage } from "./ChartMessage";
@@ -27,7 +27,10 @@ export interface RunChartProps {
   x: XMode;
   /** Logged keys offered as a per-chart x axis. */
   xKeys: string[];
+  /** EMA strength (the page's `smooth`). */
   smoothing: number;
+  /** Running-average window in logged points; 2 or more replaces the EMA (the page's `avg`). */
+  smoothWindow?: number;
   logY: boolean;
   zoom: Zoom;
   onZoom: (zoom: Zoom) => void;
@@ -110,9 +113,13 @@ export function RunChart(props: RunChartProps) {
 
   const entry = useSeriesEntry(store, metricKey);
   const data = (entry.runs[runId] as SeriesData | undefined) ?? null;
-  const smoothing = override?.smoothing ?? props.smoothing;
+  // A chart's own smoothing is an EMA strength; it replaces the page's choice, window included.
+  const ownSmoothing = override?.smoothing;
+  const strength = ownSmoothing ?? props.smoothing;
+  const smoothWindow = ownSmoothing === undefined ? (props.smoothWindow ?? 0) : 0;
+  const smoothing: Smoothing = useMemo(() => ({ strength, window: smoothWindow }), [strength, smoothWindow]);
   const logY = override?.logY ?? props.logY;
-  const layout: RunLayout = { band: data?.downsampled === true, smooth: smoothing > 0 };
+  const layout: RunLayout = { band: data?.downsampled === true, smooth: smoothingOn(smoothing) };
   // Charts share a cursor only with charts on the same x axis.
   const options = useAlertMarkers(
     useRunChartOptions(layout, x, logY, zoom, props.colors, `run-${runId}-${x}`),

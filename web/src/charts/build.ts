@@ -4,7 +4,7 @@
  * setData instead of being rebuilt.
  */
 import uPlot from "uplot";
-import { emaSmooth } from "../lib/ema";
+import { emaSmooth, runningAverage } from "../lib/ema";
 import type { XMode } from "../api/types";
 import { groupStats } from "../lib/groupStats";
 import { isSystemKey } from "../lib/metricKeys";
@@ -19,8 +19,23 @@ export function typicalDx(data: SeriesData): number | undefined {
   return (data.x[n - 1] - data.x[0]) / (data.count - 1);
 }
 
-export function smoothed(data: SeriesData, smoothing: number): Float64Array {
-  return emaSmooth(data.x, data.y, smoothing, typicalDx(data));
+/** How a chart smooths: EMA at `strength`, or a running average when `window` is 2 or more. */
+export interface Smoothing {
+  strength: number;
+  window: number;
+}
+
+export function smoothingOn(s: Smoothing): boolean {
+  return s.window >= 2 || s.strength > 0;
+}
+
+/**
+ * The smoothed line of one series. `rangeOfX` is the chart's visible x extent (by default the
+ * series' own), so the same strength smooths alike at any length or zoom.
+ */
+export function smoothed(data: SeriesData, smoothing: Smoothing, rangeOfX?: number): Float64Array {
+  if (smoothing.window >= 2) return runningAverage(data.x, data.y, smoothing.window, typicalDx(data));
+  return emaSmooth(data.x, data.y, smoothing.strength, rangeOfX);
 }
 
 export interface RunLayout {
@@ -72,7 +87,7 @@ export function seriesOfColumns(columns: uPlot.AlignedData): SeriesData | undefi
   return sourceOfColumns.get(columns);
 }
 
-export function runColumns(data: SeriesData, layout: RunLayout, smoothing: number, logY: boolean): uPlot.AlignedData {
+export function runColumns(data: SeriesData, layout: RunLayout, smoothing: Smoothing, logY: boolean): uPlot.AlignedData {
   const columns: uPlot.AlignedData = [data.x];
   sourceOfColumns.set(columns, data);
   if (layout.band && data.yMax && data.yMin) {
@@ -139,29 +154,48 @@ export function compareColumns(
   lines: CompareLine[],
   runs: Record<string, SeriesData>,
   mode: "runs" | "groups",
-  smoothing: number,
+  smoothing: Smoothing,
   logY: boolean,
   maxPoints: number,
 ): uPlot.AlignedData {
   const tables: uPlot.AlignedData[] = [];
+  const smooth = smoothingOn(smoothing);
+  // Every line smooths against the chart's one x range, so short runs smooth like long ones.
+  const range = sharedExtent(lines, runs);
   for (const line of lines) {
     if (mode === "groups") {
       const members = line.members
         .map((id) => runs[id] as SeriesData | undefined)
         .filter((d): d is SeriesData => d !== undefined)
-        .map((d) => ({ x: d.x, y: smoothing > 0 ? smoothed(d, smoothing) : d.y }));
+        .map((d) => ({ x: d.x, y: smooth ? smoothed(d, smoothing, range) : d.y }));
       const stats = groupStats(members, maxPoints);
       tables.push([stats.x, drawable(stats.max, logY), drawable(stats.min, logY), drawable(stats.mean, logY)]);
       continue;
     }
     const data = runs[line.id] as SeriesData | undefined;
     const table: uPlot.AlignedData = [data?.x ?? [], drawable(data?.y ?? [], logY)];
-    if (smoothing > 0) table.push(drawable(data ? smoothed(data, smoothing) : [], logY));
+    if (smooth) table.push(drawable(data ? smoothed(data, smoothing, range) : [], logY));
     tables.push(table);
   }
   if (tables.length === 0) return [[]];
   if (tables.length === 1) return tables[0];
   return uPlot.join(tables);
+}
+
+function sharedExtent(lines: CompareLine[], runs: Record<string, SeriesData>): number | undefined {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const line of lines) {
+    for (const id of line.members) {
+      const x = (runs[id] as SeriesData | undefined)?.x ?? [];
+      for (let i = 0; i < x.length; i++) {
+        const v = x[i];
+        if (v < lo) lo = v;
+        if (v > hi) hi = v;
+      }
+    }
+  }
+  return hi > lo && Number.isFinite(hi - lo) ? hi - lo : undefined;
 }
 
 /**

@@ -28,6 +28,8 @@ describe("experiments state", () => {
       tags: ["baseline", "a,b"],
       selected: ["20261126_101500_a1b2c3", "20261126_101501_zzzzzz"],
       view: "bin",
+      sweep: "scatter",
+      brush: '[["config.\\"weight decay\\"",0.01,0.1]]',
     };
     expect(decodeExperiments(encodeExperiments(state))).toEqual(state);
   });
@@ -45,7 +47,7 @@ describe("experiments state", () => {
 
 describe("run state", () => {
   it("round-trips tab, x axis, smoothing, log scale, zoom and search", () => {
-    const state: RunPageState = { tab: "logs", x: "relative", smoothing: 0.6, logY: true, zoom: [100, 2000.5], search: "val/" };
+    const state: RunPageState = { tab: "logs", x: "relative", smoothing: 0.6, smoothWindow: 0, logY: true, zoom: [100, 2000.5], search: "val/" };
     expect(decodeRun(encodeRun(state))).toEqual(state);
   });
 
@@ -70,6 +72,15 @@ describe("run state", () => {
   it("clamps smoothing into [0, 0.999]", () => {
     expect(decodeRun(params("smooth=5")).smoothing).toBe(0.999);
   });
+
+  it("keeps smooth as the EMA strength next to a running-average window", () => {
+    const state = decodeRun(params("smooth=0.9&avg=50"));
+    expect(state).toMatchObject({ smoothing: 0.9, smoothWindow: 50 });
+    expect(encodeRun(state).toString()).toBe("smooth=0.9&avg=50");
+    expect(decodeRun(params("avg=1")).smoothWindow).toBe(0);
+    expect(decodeRun(params("avg=abc")).smoothWindow).toBe(0);
+    expect(decodeRun(params("smooth=0.6")).smoothWindow).toBe(0);
+  });
 });
 
 describe("compare state", () => {
@@ -81,6 +92,7 @@ describe("compare state", () => {
       allMetrics: true,
       x: "step",
       smoothing: null,
+      smoothWindow: 25,
       logY: false,
       zoom: null,
       search: "",

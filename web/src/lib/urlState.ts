@@ -51,6 +51,12 @@ function parseSmoothing(value: string | null): number | null {
   return Number.isFinite(n) ? Math.min(0.999, Math.max(0, n)) : null;
 }
 
+/** A running-average window in logged points; 0 (or anything below 2) means EMA smoothing. */
+function parseWindow(value: string | null): number {
+  const n = Number(value);
+  return value && Number.isFinite(n) && n >= 2 ? Math.min(100_000, Math.floor(n)) : 0;
+}
+
 function build(entries: [string, string | null | undefined | false][]): URLSearchParams {
   const params = new URLSearchParams();
   for (const [key, value] of entries) {
@@ -68,6 +74,10 @@ export interface ExperimentsState {
   tags: string[];
   selected: string[];
   view: "runs" | "bin";
+  /** The sweep panel shown above the table (none when empty). */
+  sweep: "" | "parallel" | "scatter";
+  /** The sweep's brushes as the panel encodes them (a JSON list). */
+  brush: string;
 }
 
 export const DEFAULT_SORT = "-created_at";
@@ -84,6 +94,8 @@ export function decodeExperiments(params: URLSearchParams): ExperimentsState {
     tags: params.getAll("tag").filter(Boolean),
     selected: parseList(params.get("sel")),
     view: params.get("view") === "bin" ? "bin" : "runs",
+    sweep: params.get("sweep") === "parallel" || params.get("sweep") === "scatter" ? (params.get("sweep") as "parallel" | "scatter") : "",
+    brush: params.get("brush") ?? "",
   };
 }
 
@@ -96,18 +108,22 @@ export function encodeExperiments(state: ExperimentsState): URLSearchParams {
     ["status", state.status.join(",")],
     ["sel", state.selected.join(",")],
     ["view", state.view === "bin" ? "bin" : null],
+    ["sweep", state.sweep || null],
+    ["brush", state.brush || null],
   ]);
   for (const tag of state.tags) params.append("tag", tag);
   return params;
 }
 
-export type RunTab = "charts" | "logs" | "config" | "environment" | "media" | "system";
-export const RUN_TABS: readonly RunTab[] = ["charts", "logs", "config", "environment", "media", "system"];
+export type RunTab = "charts" | "logs" | "config" | "environment" | "media" | "system" | "artifacts";
+export const RUN_TABS: readonly RunTab[] = ["charts", "logs", "config", "environment", "media", "system", "artifacts"];
 
 /** Chart settings shared by the run and compare pages. `smoothing` null means the saved default. */
 export interface ChartState {
   x: XMode;
   smoothing: number | null;
+  /** Running-average window (`avg` in the URL); 0 smooths by EMA at `smoothing`. */
+  smoothWindow: number;
   logY: boolean;
   zoom: Zoom;
   search: string;
@@ -117,6 +133,7 @@ function decodeChart(params: URLSearchParams): ChartState {
   return {
     x: params.get("x") || "step",
     smoothing: parseSmoothing(params.get("smooth")),
+    smoothWindow: parseWindow(params.get("avg")),
     logY: params.get("logy") === "1",
     zoom: parseZoom(params.get("zoom")),
     search: params.get("q") ?? "",
@@ -127,6 +144,7 @@ function chartEntries(state: ChartState): [string, string | null][] {
   return [
     ["x", state.x === "step" ? null : state.x],
     ["smooth", state.smoothing === null ? null : String(state.smoothing)],
+    ["avg", state.smoothWindow >= 2 ? String(state.smoothWindow) : null],
     ["logy", state.logY ? "1" : null],
     ["zoom", encodeZoom(state.zoom)],
     ["q", state.search],

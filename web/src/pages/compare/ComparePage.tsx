@@ -194,6 +194,7 @@ function CompareView({ runs, state, update }: { runs: RunItem[]; state: CompareS
         x={state.x}
         xKeys={xKeys}
         smoothing={smoothing}
+        smoothWindow={state.smoothWindow}
         logY={state.logY}
         zoom={state.zoom}
         search={state.search}
@@ -219,6 +220,7 @@ function CompareView({ runs, state, update }: { runs: RunItem[]; state: CompareS
                 mode={mode}
                 x={x}
                 smoothing={smoothing}
+                smoothWindow={state.smoothWindow}
                 logY={state.logY}
                 zoom={system ? systemZoom : state.zoom}
                 maxPoints={chartDefaults.max_points}

@@ -70,6 +70,7 @@ export function ChartsTab({ run, store, state, update, system, running }: Charts
       x={state.x}
       xKeys={xKeys}
       smoothing={smoothing}
+      smoothWindow={state.smoothWindow}
       logY={state.logY}
       zoom={state.zoom}
       onZoom={(zoom) => update({ zoom }, { push: true })}
@@ -97,6 +98,7 @@ export function ChartsTab({ run, store, state, update, system, running }: Charts
         x={state.x}
         xKeys={xKeys}
         smoothing={smoothing}
+        smoothWindow={state.smoothWindow}
         logY={state.logY}
         zoom={state.zoom}
         search={state.search}
