@@ -16,7 +16,7 @@ from rich.table import Table
 from runicorn import config as runicorn_config
 from runicorn.alerts_cli import alerts_command
 from runicorn.artifacts.cli import artifacts_app, gc_command, models_app
-from runicorn.errors import RunicornError
+from runicorn.errors import RunicornError, StorageError
 from runicorn.importers.cli import import_from_command
 from runicorn.manifest.cli import manifest_command, sync_command
 from runicorn.server.cli import server_app
@@ -71,6 +71,18 @@ def _fail(exc: Exception) -> typer.Exit:
     return typer.Exit(code=1)
 
 
+def _existing_root(root: Path | None) -> Path:
+    """The storage root to read; one named with ``--root`` must exist, so a typo creates nothing."""
+    target = runicorn_config.get_user_root_dir(root)
+    if root is not None and not target.is_dir():
+        raise _fail(
+            StorageError(
+                f"the storage root {target} does not exist or is not a folder: check --root"
+            )
+        )
+    return target
+
+
 @app.command("config")
 def config_command(
     set_root: Annotated[
@@ -100,8 +112,8 @@ def reindex(root: RootOption = None) -> None:
     from runicorn.artifacts.storage import ArtifactStore
     from runicorn.storage.backends import HybridStorageBackend
 
+    target = _existing_root(root)
     try:
-        target = runicorn_config.get_user_root_dir(root)
         with HybridStorageBackend(target) as backend, progress_bar("Reindexing") as progress:
             count = backend.reindex(progress)
         with ArtifactStore(target) as artifact_store:
@@ -122,7 +134,7 @@ def migrate(
     """Index run folders the index lacks, including the original Runicorn SDK's layouts."""
     from runicorn.storage.migration import migrate as run_migration
 
-    target = runicorn_config.get_user_root_dir(root)
+    target = _existing_root(root)
     try:
         with progress_bar("Scanning runs") as progress:
             report = run_migration(target, dry_run=dry_run, progress=progress)
@@ -239,8 +251,8 @@ def export_command(
         raise _fail(
             ValueError(f"unknown format {fmt!r}: use archive, csv, json, parquet or tensorboard")
         )
+    target = _existing_root(root)
     try:
-        target = runicorn_config.get_user_root_dir(root)
         with HybridStorageBackend(target) as backend, progress_bar("Exporting") as progress:
             if fmt == "archive":
                 result = export_archive(backend, run_ids, output, progress=progress)

@@ -141,3 +141,16 @@ def test_paths_with_brackets_print_whole(tmp_path: Path) -> None:
     assert f"storage root set to {bracketed}" in result.stdout, result.stdout
     shown = run(command, COLUMNS="1000")
     assert str(bracketed) in shown.stdout, shown.stdout
+
+
+@pytest.mark.parametrize(
+    "command", [["reindex"], ["migrate"], ["export", "20260101_000000_abcdef", "-o", "out.tar.gz"]]
+)
+def test_commands_reading_a_root_refuse_one_that_does_not_exist(
+    tmp_path: Path, command: list[str]
+) -> None:
+    typo = tmp_path / "Runicron Data"
+    result = run([sys.executable, "-m", "runicorn", *command, "--root", str(typo)])
+    line = assert_one_line_error(result)
+    assert str(typo) in line and "does not exist" in line
+    assert not typo.exists()
