@@ -30,6 +30,8 @@ _STATUSES = {
 }
 _NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
 _DB_SCHEMES = ("sqlite", "postgresql", "mysql", "mssql")
+_BULK_BATCH = 100
+_BULK_LIMIT = 5_000_000
 
 
 def _mlflow() -> Any:
@@ -95,6 +97,44 @@ def _param_value(text: str) -> Any:
     return text
 
 
+class MetricHistories:
+    """Full metric histories, fetched for many runs per query where the store can.
+
+    MLflow's database store answers one key for a batch of runs at once
+    (``get_metric_history_bulk``); other stores are asked run by run, page by page.
+    """
+
+    def __init__(self, store: Any, runs: list[Any], batch: int = _BULK_BATCH) -> None:
+        self.store = store
+        self.bulk = callable(getattr(store, "get_metric_history_bulk", None))
+        self.batches: dict[str, list[Any]] = {}
+        for start in range(0, len(runs), batch):
+            group = runs[start : start + batch]
+            for run in group:
+                self.batches[run.info.run_id] = group
+        self.fetched: set[tuple[int, str]] = set()
+        self.cache: dict[tuple[str, str], list[Any]] = {}
+
+    def history(self, run_id: str, key: str) -> list[Any]:
+        """Every value of ``key`` logged in the run ``run_id``."""
+        if self.bulk and run_id in self.batches:
+            group = self.batches[run_id]
+            if (id(group), key) not in self.fetched:
+                self.fetched.add((id(group), key))
+                ids = [r.info.run_id for r in group if key in r.data.metrics]
+                metrics = self.store.get_metric_history_bulk(ids, key, _BULK_LIMIT)
+                if len(metrics) < _BULK_LIMIT:
+                    for metric in metrics:
+                        self.cache.setdefault((metric.run_id, key), []).append(metric)
+                    for other in ids:
+                        self.cache.setdefault((other, key), [])
+            cached = self.cache.pop((run_id, key), None)
+            if cached is not None:
+                return cached
+        page = functools.partial(self.store.get_metric_history, run_id, key)
+        return list(_paged(lambda token: page(page_token=token)))
+
+
 @dataclass
 class MlflowRun:
     """One MLflow run, with the store and experiment it came from."""
@@ -102,6 +142,7 @@ class MlflowRun:
     store: Any
     experiment_name: str
     run: Any
+    histories: MetricHistories | None = None
 
     @property
     def source_id(self) -> str:
@@ -143,9 +184,9 @@ class MlflowRun:
         if info.lifecycle_stage == "deleted":
             imported.deleted_at = imported.ended_at or imported.created_at
         rows: dict[tuple[int, int], dict[str, Any]] = {}
+        histories = self.histories or MetricHistories(self.store, [self.run])
         for key in data.metrics:
-            history = functools.partial(self.store.get_metric_history, info.run_id, key)
-            for metric in _paged(lambda token: history(page_token=token)):  # noqa: B023
+            for metric in histories.history(info.run_id, key):
                 rows.setdefault((metric.timestamp, metric.step), {})[key] = float(metric.value)
         imported.rows = [
             (timestamp / 1000.0, step, values) for (timestamp, step), values in sorted(rows.items())
@@ -187,4 +228,7 @@ def discover(location: str) -> list[MlflowRun]:
         search = functools.partial(store.search_runs, [experiment.experiment_id], "", view_all)
         for run in _paged(lambda token: search(page_token=token)):  # noqa: B023
             found.append(MlflowRun(store, experiment.name, run))
+    histories = MetricHistories(store, [candidate.run for candidate in found])
+    for candidate in found:
+        candidate.histories = histories
     return found

@@ -2,7 +2,8 @@
 
 An imported run gets a stable id derived from where it came from, so importing the same source
 again finds it and skips it. Its files are written into a private folder under the index folder
-and moved into place at the end: an interrupted import leaves no half run behind.
+(plainly: nobody reads them there) and the folder is moved into place at the end, so an
+interrupted import leaves no half run behind.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from typing import Any
 import orjson
 
 from runicorn.storage.events import EVENTS_FILE
-from runicorn.storage.jsonio import atomic_write_json, dumps, encode_nonfinite
+from runicorn.storage.jsonio import dumps, encode_nonfinite
 from runicorn.storage.layout import INDEX_DIR_NAME, run_dir
 from runicorn.storage.run_files import (
     DELETED_FILE,
@@ -186,7 +187,7 @@ def write_run(root: Path, run: ImportedRun) -> Path:
         }
         if run.alias:
             meta["alias"] = run.alias
-        atomic_write_json(staging / META_FILE, meta, durable=False)
+        (staging / META_FILE).write_bytes(dumps(meta, indent=True))
         status = {
             "status": run.status,
             "started_at": run.created_at,
@@ -194,10 +195,10 @@ def write_run(root: Path, run: ImportedRun) -> Path:
             "heartbeat_at": ended,
             "exit_reason": run.exit_reason,
         }
-        atomic_write_json(staging / STATUS_FILE, status, durable=False)
-        atomic_write_json(staging / SUMMARY_FILE, run.summary, durable=False)
+        (staging / STATUS_FILE).write_bytes(dumps(status, indent=True))
+        (staging / SUMMARY_FILE).write_bytes(dumps(run.summary, indent=True))
         if run.deleted_at is not None:
-            atomic_write_json(staging / DELETED_FILE, {"deleted_at": run.deleted_at}, durable=False)
+            (staging / DELETED_FILE).write_bytes(dumps({"deleted_at": run.deleted_at}))
         final.parent.mkdir(parents=True, exist_ok=True)
         os.replace(staging, final)
     except BaseException:
