@@ -15,6 +15,11 @@ const SystemPage = lazy(() => import("./pages/system/SystemPage"));
 const SettingsPage = lazy(() => import("./pages/settings/SettingsPage"));
 const RemotePage = lazy(() => import("./pages/remote/RemotePage"));
 const AlertsPage = lazy(() => import("./pages/alerts/AlertsPage"));
+const ArtifactsPage = lazy(() => import("./pages/artifacts/ArtifactsPage"));
+const ArtifactPage = lazy(() => import("./pages/artifacts/ArtifactPage"));
+const VersionPage = lazy(() => import("./pages/artifacts/VersionPage"));
+const ModelsPage = lazy(() => import("./pages/models/ModelsPage"));
+const ModelPage = lazy(() => import("./pages/models/ModelPage"));
 
 function TopBar() {
   const { t, lang, setLang } = useI18n();
@@ -36,6 +41,12 @@ function TopBar() {
         </NavLink>
         <NavLink to="/compare" className={navClass} data-testid="nav-compare">
           {t("nav.compare")}
+        </NavLink>
+        <NavLink to="/artifacts" className={navClass} data-testid="nav-artifacts">
+          {t("nav.artifacts")}
+        </NavLink>
+        <NavLink to="/models" className={navClass} data-testid="nav-models">
+          {t("nav.models")}
         </NavLink>
         <NavLink to="/alerts" className={navClass} data-testid="nav-alerts">
           {t("nav.alerts")}
@@ -105,6 +116,11 @@ export function App() {
               <Route path="/runs/:runId" element={<RunPage />} />
               <Route path="/compare" element={<ComparePage />} />
               <Route path="/alerts" element={<AlertsPage />} />
+              <Route path="/artifacts" element={<ArtifactsPage />} />
+              <Route path="/artifacts/:project/:name" element={<ArtifactPage />} />
+              <Route path="/artifacts/:project/:name/:ver" element={<VersionPage />} />
+              <Route path="/models" element={<ModelsPage />} />
+              <Route path="/models/:project/:name" element={<ModelPage />} />
               <Route path="/system" element={<SystemPage />} />
               <Route path="/remote" element={<RemotePage />} />
               <Route path="/settings" element={<SettingsPage />} />

@@ -2,9 +2,11 @@ import { describe, expect, it } from "vitest";
 import {
   decodeArtifactsList,
   decodeModelsList,
+  decodePaged,
   decodeVersionPage,
   encodeArtifactsList,
   encodeModelsList,
+  encodePaged,
   encodeVersionPage,
 } from "./urlState";
 
@@ -42,5 +44,13 @@ describe("models page URL state", () => {
   it("keeps the project and page", () => {
     expect(decodeModelsList(params("project=nlp&page=2"))).toEqual({ project: "nlp", page: 2 });
     expect(encodeModelsList({ project: null, page: 1 }).toString()).toBe("");
+  });
+});
+
+describe("paged lists", () => {
+  it("keep only a page past the first", () => {
+    expect(decodePaged(params("page=4"))).toEqual({ page: 4 });
+    expect(encodePaged({ page: 1 }).toString()).toBe("");
+    expect(encodePaged({ page: 2 }).toString()).toBe("page=2");
   });
 });

@@ -84,3 +84,15 @@ export function encodeModelsList(state: ModelsListState): URLSearchParams {
     ["page", state.page > 1 ? String(state.page) : null],
   ]);
 }
+
+export interface PagedState {
+  page: number;
+}
+
+export function decodePaged(params: URLSearchParams): PagedState {
+  return { page: positiveInt(params.get("page"), 1) };
+}
+
+export function encodePaged(state: PagedState): URLSearchParams {
+  return build([["page", state.page > 1 ? String(state.page) : null]]);
+}

@@ -14,6 +14,7 @@ import { decodeRun, encodeRun, RUN_TABS, type RunTab } from "../../lib/urlState"
 import { useSettings } from "../../settings/context";
 import { ChartAlertsContext } from "../../charts/alertMarkers";
 import { AlertsPanel } from "./AlertsPanel";
+import { ArtifactsTab } from "./ArtifactsTab";
 import { ChartsTab } from "./ChartsTab";
 import { ConfigTab } from "./ConfigTab";
 import { EnvironmentTab } from "./EnvironmentTab";
@@ -111,6 +112,7 @@ function RunView({ runId }: { runId: string }) {
     environment: t("tab.environment"),
     media: mediaCount ? `${t("tab.media")} (${mediaCount})` : t("tab.media"),
     system: systemCount ? `${t("tab.system")} (${systemCount})` : t("tab.system"),
+    artifacts: t("tab.artifacts"),
   };
 
   return (
@@ -140,6 +142,7 @@ function RunView({ runId }: { runId: string }) {
         {state.tab === "config" && <ConfigTab run={run} />}
         {state.tab === "environment" && <EnvironmentTab run={run} />}
         {state.tab === "media" && <MediaTab run={run} />}
+        {state.tab === "artifacts" && <ArtifactsTab run={run} />}
       </div>
       </ChartAlertsContext>
     </div>

@@ -1,0 +1,83 @@
+/**
+ * The interactive lineage graph (loaded on demand: React Flow and dagre are only fetched when a
+ * lineage is shown). Runs and versions are nodes; drag to pan, scroll or the buttons to zoom,
+ * click a node to open its page.
+ */
+import { Background, Controls, Handle, MarkerType, MiniMap, Position, ReactFlow, type NodeProps } from "@xyflow/react";
+import "@xyflow/react/dist/style.css";
+import { useMemo } from "react";
+import { useNavigate } from "react-router";
+import type { LineageGraph as Graph } from "../../api/artifacts";
+import { useI18n } from "../../i18n/context";
+import { useTheme } from "../../theme/context";
+import { lineageElements, type LineageFlowNode } from "./lineageLayout";
+
+function LineageNodeCard({ data }: NodeProps<LineageFlowNode>) {
+  const { t } = useI18n();
+  const { item, root, href, title, subtitle } = data;
+  const status = item.kind === "run" ? item.status : null;
+  const deleted = item.kind === "artifact" && item.deleted;
+  const classes = ["lineage-node", `lineage-node-${item.kind}`];
+  if (item.kind === "artifact") classes.push(`lineage-type-${item.type === "model" || item.type === "dataset" ? item.type : "other"}`);
+  if (root) classes.push("lineage-root");
+  if (deleted) classes.push("lineage-deleted");
+  return (
+    <div
+      className={classes.join(" ")}
+      data-testid="lineage-node"
+      data-node-id={item.id}
+      data-kind={item.kind}
+      data-root={root ? "true" : "false"}
+      data-href={href ?? ""}
+      title={href ? t("lineage.open", { name: title }) : t("lineage.deleted")}
+    >
+      <Handle type="target" position={Position.Left} isConnectable={false} />
+      <div className="lineage-node-head">
+        <span className="lineage-kind">{item.kind === "run" ? t("lineage.run") : item.type}</span>
+        {status && <span className={`lineage-status status-${status}`} title={t(`status.${status}`)} />}
+        {item.kind === "artifact" && item.stage !== "none" && (
+          <span className={`stage-badge stage-${item.stage}`}>{t(`stage.${item.stage}`)}</span>
+        )}
+      </div>
+      <div className="lineage-title mono">{title}</div>
+      <div className="lineage-subtitle">{deleted ? t("lineage.deleted") : subtitle}</div>
+      <Handle type="source" position={Position.Right} isConnectable={false} />
+    </div>
+  );
+}
+
+const NODE_TYPES = { lineage: LineageNodeCard };
+const EDGE_OPTIONS = { markerEnd: { type: MarkerType.ArrowClosed, width: 16, height: 16 } };
+
+export default function LineageGraph({ graph }: { graph: Graph }) {
+  const { t } = useI18n();
+  const { theme } = useTheme();
+  const navigate = useNavigate();
+  const { nodes, edges } = useMemo(() => lineageElements(graph), [graph]);
+  return (
+    <div className="lineage-graph" data-testid="lineage-graph" data-nodes={nodes.length} data-edges={edges.length}>
+      <ReactFlow
+        nodes={nodes}
+        edges={edges}
+        nodeTypes={NODE_TYPES}
+        defaultEdgeOptions={EDGE_OPTIONS}
+        colorMode={theme}
+        nodesDraggable={false}
+        nodesConnectable={false}
+        elementsSelectable
+        fitView
+        fitViewOptions={{ padding: 0.15, maxZoom: 1.1 }}
+        minZoom={0.05}
+        maxZoom={2.5}
+        onlyRenderVisibleElements={nodes.length > 300}
+        onNodeClick={(_event, node) => {
+          if (node.data.href) void navigate(node.data.href);
+        }}
+      >
+        <Background gap={18} size={1} />
+        <Controls showInteractive={false} aria-label={t("lineage.controls")} />
+        {nodes.length > 12 && <MiniMap pannable zoomable nodeStrokeWidth={2} />}
+      </ReactFlow>
+    </div>
+  );
+}
