@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import importlib
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -85,6 +87,11 @@ async def test_run_detail_has_meta_environment_media_files_and_keys(
     run.log_image("samples", np.zeros((4, 4, 3), dtype=np.uint8), step=1, caption="first")
     run.log_text("hello")
     run.finish()
+    response = await client.get(f"/api/runs/{run.id}")
+    assert response.status_code == 200, "a run whose environment.json is not written yet"
+    deadline = time.monotonic() + 30  # the capture finishes on its own after the run ends
+    while not (run.path / "environment.json").is_file() and time.monotonic() < deadline:
+        await asyncio.sleep(0.1)
     response = await client.get(f"/api/runs/{run.id}")
     assert response.status_code == 200
     body = response.json()
