@@ -14,6 +14,7 @@ from runicorn.errors import (
     RunNotFoundError,
     StorageError,
 )
+from runicorn.histogram import Histogram
 from runicorn.legacy import enabled, is_enabled, reset_enabled, set_enabled
 from runicorn.sdk import (
     NoOpRun,
@@ -41,6 +42,7 @@ def __getattr__(name: str) -> object:
 
 __all__ = [
     "Artifact",
+    "Histogram",
     "InvalidNameError",
     "InvalidQueryError",
     "NoOpRun",

@@ -20,6 +20,7 @@ import time
 import traceback
 import warnings
 from collections.abc import Callable, Iterable, Mapping
+from functools import partial
 from pathlib import Path
 from types import FrameType, TracebackType
 from typing import TYPE_CHECKING, Any, NoReturn
@@ -28,6 +29,7 @@ import orjson
 
 from runicorn import config as runicorn_config
 from runicorn.errors import InvalidNameError
+from runicorn.histogram import Histogram, held_bytes, histogram_event_line
 from runicorn.legacy import (
     LegacyNoOpMethods,
     LegacyRunMethods,
@@ -280,6 +282,8 @@ class Run(LegacyRunMethods):
         # Metric keys already checked: a dict made only of them skips the per-key checks.
         self._good_keys: set[str] = set()
         self._bulk_items = True
+        # rn.Histogram values of the log() call under way, queued once its step is known.
+        self._histograms: list[tuple[str, Histogram]] = []
         self._step = resume_from.last_step if resume_from else 0
         self._summary: dict[str, Any] = dict(resume_from.summary) if resume_from else {}
         self._summary_dirty = bool(self._summary)
@@ -353,6 +357,10 @@ class Run(LegacyRunMethods):
                     )
                     return
                 current = self._step = checked
+            if self._histograms:
+                self._queue_histograms(current, now)
+                if not record:
+                    return
             record["global_step"] = current
             record["time"] = now
             if stage is not None:
@@ -381,8 +389,21 @@ class Run(LegacyRunMethods):
         except Exception as exc:
             self._warn("log-error", f"Runicorn could not record a log() call: {exc!r}")
 
+    def _queue_histograms(self, step: int, now: float) -> None:
+        """Hand this call's histograms to the writer, which bins them on its thread."""
+        pending, self._histograms = self._histograms, []
+        for key, histogram in pending:
+            if histogram.problem is not None:
+                self._warn(f"histogram:{key}", f"histogram {key!r}: {histogram.problem}; skipped")
+                continue
+            self._writer.add_deferred(
+                partial(histogram_event_line, key, histogram, step, now), held_bytes(histogram)
+            )
+
     def _clean(self, data: object) -> dict[str, Any]:
         """The loggable part of ``data``; each kind of problem warns once."""
+        if self._histograms:  # left by a call that was skipped (a bad step)
+            self._histograms = []
         if not isinstance(data, Mapping):
             self._warn("log-type", f"log() takes a dict of metrics, got {type(data).__name__}")
             return {}
@@ -391,6 +412,9 @@ class Run(LegacyRunMethods):
         items: Iterable[tuple[Any, Any]] = data.items()
         for key, raw in items:
             if key not in good_keys and not self._accept_key(key):
+                continue
+            if type(raw) is Histogram:
+                self._histograms.append((key, raw))
                 continue
             value = _clean_value(raw)
             if value is None:

@@ -162,6 +162,8 @@ class RunWriter:
         self.lines: deque[bytes] = deque()
         self.rows: deque[dict[str, Any]] = deque()
         self._log_queue: deque[bytes] = deque()
+        # Events whose encoding is work (binning a histogram): made into lines at the flush.
+        self._deferred: deque[tuple[Callable[[], bytes], int]] = deque()
         self.pending_bytes = 0
         self.flush_bytes = settings.flush_bytes
         # Extra event lines to append at each flush, after the statistics (the run's alerts).
@@ -190,6 +192,23 @@ class RunWriter:
         self.pending_bytes += len(line)
         if self.pending_bytes >= self.flush_bytes:
             self._wake.set()
+
+    def add_deferred(self, encode: Callable[[], bytes], held_bytes: int) -> None:
+        """Queue an event that ``encode`` turns into its line on this thread, at the flush."""
+        self._deferred.append((encode, held_bytes))
+        self.pending_bytes += held_bytes
+        if self.pending_bytes >= self.flush_bytes:
+            self._wake.set()
+
+    def _encode_deferred(self) -> list[bytes]:
+        lines: list[bytes] = []
+        for encode, held in self._take(self._deferred):
+            self.pending_bytes = max(0, self.pending_bytes - held)
+            try:
+                lines.append(encode())
+            except Exception as exc:  # one bad event must not cost the batch
+                self._warn("deferred", f"Runicorn could not encode an event: {exc!r}")
+        return lines
 
     def add_log(self, text: str) -> None:
         """Queue text for ``logs.txt``."""
@@ -241,6 +260,7 @@ class RunWriter:
         """
         with self._io_lock:
             lines = self._take(self.lines)
+            lines.extend(self._encode_deferred())
             logs = self._take(self._log_queue)
             self.pending_bytes = max(
                 0, self.pending_bytes - sum(map(len, lines)) - sum(map(len, logs))
