@@ -10,9 +10,12 @@ export interface ColumnPickerProps {
   fields: FieldsResponse | undefined;
   chosen: readonly string[];
   onChange: (chosen: string[]) => void;
+  /** The button's test id and text, when the picker chooses something other than table columns. */
+  testId?: string;
+  buttonLabel?: string;
 }
 
-export function ColumnPicker({ fields, chosen, onChange }: ColumnPickerProps) {
+export function ColumnPicker({ fields, chosen, onChange, testId = "column-picker", buttonLabel }: ColumnPickerProps) {
   const { t } = useI18n();
   const [search, setSearch] = useState("");
   const chosenSet = useMemo(() => new Set(chosen), [chosen]);
@@ -56,7 +59,7 @@ export function ColumnPicker({ fields, chosen, onChange }: ColumnPickerProps) {
 
   const metrics = (fields?.metrics ?? []).filter((entry) => match(entry.key));
   return (
-    <Popover label={<>{t("columns.button")}{chosen.length ? ` (${chosen.length})` : ""}</>} testId="column-picker" align="right">
+    <Popover label={<>{buttonLabel ?? t("columns.button")}{chosen.length ? ` (${chosen.length})` : ""}</>} testId={testId} align="right">
       {() => (
         <div className="column-picker">
           <input

@@ -20,6 +20,8 @@ import { QuickFilters } from "./QuickFilters";
 import { RunPages } from "./runPages";
 import { RunsTable } from "./RunsTable";
 import { SelectionBar } from "./SelectionBar";
+import { brushConditions, decodeBrushes, encodeBrushes } from "./sweep/sweepMath";
+import { SweepPanel } from "./sweep/SweepPanel";
 import { Icon } from "../../components/Icon";
 
 const REFRESH_MS = 10_000;
@@ -51,7 +53,10 @@ export function ExperimentsPage() {
     for (const tag of state.tags) list.push(`tag:${quoteValue(tag)}`);
     return list;
   }, [state.project, state.name, state.status, state.tags]);
-  const { expression, userStart } = composeFilter(conditions, state.filter);
+  const brushes = useMemo(() => (state.sweep ? decodeBrushes(state.brush) : []), [state.sweep, state.brush]);
+  // The sweep plots every run of the page's filter; its brushes narrow the table only.
+  const sweepFilter = composeFilter(conditions, state.filter).expression;
+  const { expression, userStart } = composeFilter([...conditions, ...brushConditions(brushes)], state.filter);
 
   const pages = useMemo(
     () =>
@@ -188,7 +193,7 @@ export function ExperimentsPage() {
       title={t("runs.noMatch")}
       hint={t("runs.noMatchHint")}
       action={
-        <button type="button" className="btn" onClick={() => update({ filter: "", status: [], tags: [], project: null, name: null })}>
+        <button type="button" className="btn" onClick={() => update({ filter: "", status: [], tags: [], project: null, name: null, brush: "" })}>
           {t("runs.clearFilters")}
         </button>
       }
@@ -258,7 +263,18 @@ export function ExperimentsPage() {
               </button>
             </>
           ) : (
-            <ColumnPicker fields={fields.data} chosen={columnIds} onChange={setColumnIds} />
+            <>
+              <button
+                type="button"
+                className={`btn${state.sweep ? " active" : ""}`}
+                aria-pressed={state.sweep !== ""}
+                onClick={() => update({ sweep: state.sweep ? "" : "parallel", brush: "" })}
+                data-testid="sweep-toggle"
+              >
+                {t("sweep.toggle")}
+              </button>
+              <ColumnPicker fields={fields.data} chosen={columnIds} onChange={setColumnIds} />
+            </>
           )}
           <button type="button" className="btn-icon" title={t("common.refresh")} aria-label={t("common.refresh")} onClick={() => pages.refresh()} data-testid="refresh-runs">
             <Icon name="refresh" />
@@ -275,6 +291,17 @@ export function ExperimentsPage() {
               onTags={(tags) => update({ tags })}
             />
           </div>
+        )}
+        {!bin && state.sweep && (
+          <SweepPanel
+            fields={fields.data}
+            filter={sweepFilter}
+            mode={state.sweep}
+            onMode={(sweep) => update({ sweep })}
+            brushes={brushes}
+            onBrushes={(next) => update({ brush: encodeBrushes(next) })}
+            onOpen={(id) => void navigate(runHref(id))}
+          />
         )}
         <SelectionBar
           count={state.selected.length}

@@ -1,0 +1,216 @@
+"""Sweep views on the experiments page: parallel coordinates whose brushes filter the runs table,
+and a scatter of any field against any field whose points open their run.
+
+The runs are a small hyperparameter sweep recorded through the public SDK, with the keys real
+sweeps have (``batch_size``, ``weight decay``, a flat ``optimizer.betas`` list, ``学习率``) and
+metrics named ``train/loss`` and ``val/acc``; one run's loss went NaN.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import math
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+pytest.importorskip("playwright.sync_api", reason="browser tests need the playwright package")
+from playwright.sync_api import Browser, Page, expect
+from tests.e2e.conftest import (
+    REPO,
+    TIMEOUT_MS,
+    ConsoleErrors,
+    Viewer,
+    _wait_until_indexed,
+    screenshot_path,
+    viewer_env,
+    watch_page,
+)
+
+import runicorn as rn
+from runicorn.remote.commands import VIEWER_READY_PREFIX
+
+pytestmark = pytest.mark.e2e
+
+BATCH_SIZES = [16, 64, 128, 256]
+LEARNING_RATES = [1e-4, 3e-4, 1e-3]
+OPTIMIZERS = ["adamw", "sgd"]
+
+
+@dataclass(frozen=True)
+class SweepRun:
+    id: str
+    name: str
+    batch_size: int
+    lr: float
+    optimizer: str
+    val_acc: float
+
+
+@pytest.fixture(scope="module")
+def sweep(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, list[SweepRun]]]:
+    root = tmp_path_factory.mktemp("sweep-views-root")
+    runs: list[SweepRun] = []
+    grid = itertools.product(BATCH_SIZES, LEARNING_RATES, OPTIMIZERS)
+    for i, (batch_size, lr, optimizer) in enumerate(grid):
+        config: dict[str, Any] = {
+            "batch_size": batch_size, "学习率": lr, "weight decay": 0.01 * (1 + i % 3),
+            "optimizer": optimizer, "optimizer.betas": [0.9, 0.999], "seed": i,
+        }  # fmt: skip
+        name = f"trial-{i:02d}"
+        run = rn.init(project="sweep", name=name, config=config, storage=root,
+                      capture_console=False, capture_env=False, system_metrics=False)  # fmt: skip
+        # Unique per run, so no two scatter points coincide.
+        val_acc = round(0.5 + 0.4 * math.log10(lr / 1e-4) / 1.0 - batch_size / 4000 + i / 1000, 4)
+        for step in range(1, 6):
+            loss = float("nan") if i == 5 and step == 5 else 1.0 / step + i / 100
+            run.log({"train/loss": loss, "val/acc": val_acc * step / 5})
+        run.finish()
+        runs.append(SweepRun(run.id, name, batch_size, lr, optimizer, val_acc))
+    yield root, runs
+
+
+@pytest.fixture(scope="module")
+def sweep_viewer(
+    sweep: tuple[Path, list[SweepRun]], tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Viewer]:
+    root, runs = sweep
+    folder = tmp_path_factory.mktemp("sweep-views-viewer")
+    with open(folder / "stderr.txt", "w") as stderr:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "runicorn", "viewer", "--root", str(root), "--port", "0"],
+            stdout=subprocess.PIPE, stderr=stderr, stdin=subprocess.DEVNULL, text=True,
+            env=viewer_env(root, folder / "config"), cwd=REPO,
+        )  # fmt: skip
+    assert process.stdout is not None
+    line = process.stdout.readline()
+    try:
+        assert line.startswith(VIEWER_READY_PREFIX), (line, (folder / "stderr.txt").read_text())
+        url = json.loads(line[len(VIEWER_READY_PREFIX) :])["url"].rstrip("/")
+        server = Viewer(url, root, process)
+        _wait_until_indexed(server, len(runs))
+        yield server
+    finally:
+        process.terminate()
+        process.wait(timeout=15)
+        process.stdout.close()
+
+
+@pytest.fixture
+def sweep_page(
+    browser: Browser, sweep_viewer: Viewer, request: pytest.FixtureRequest
+) -> Iterator[Page]:
+    errors = ConsoleErrors()
+    context = browser.new_context(
+        base_url=sweep_viewer.url, viewport={"width": 1500, "height": 1000}, locale="en-US"
+    )
+    context.set_default_timeout(TIMEOUT_MS)
+    tab = context.new_page()
+    watch_page(tab, errors)
+    try:
+        yield tab
+        if not tab.is_closed():
+            tab.screenshot(path=str(screenshot_path(request.node)), full_page=True)
+    finally:
+        context.close()
+    assert not errors.unexpected(), "the page logged errors:\n" + "\n".join(errors.unexpected())
+
+
+def axis(page: Page, field: str) -> dict[str, float]:
+    axes: list[dict[str, Any]] = page.evaluate("() => window.__runicornSweep.parallel.axes()")
+    return next(a for a in axes if a["field"] == field)
+
+
+def drag(page: Page, x: float, y0: float, y1: float) -> None:
+    page.mouse.move(x, y0)
+    page.mouse.down()
+    for k in range(1, 6):
+        page.mouse.move(x, y0 + (y1 - y0) * k / 5)
+    page.mouse.up()
+
+
+def at(a: dict[str, float], t: float) -> float:
+    """The page y of position ``t`` (0 = bottom, 1 = top) on an axis."""
+    return a["bottom"] - t * (a["bottom"] - a["top"])
+
+
+def test_brushing_parallel_coordinates_filters_the_runs_table(
+    sweep_page: Page, sweep: tuple[Path, list[SweepRun]]
+) -> None:
+    page = sweep_page
+    _, runs = sweep
+    page.goto("/")
+    expect(page.get_by_test_id("runs-table")).to_have_attribute("data-total", str(len(runs)))
+    page.get_by_test_id("sweep-toggle").click()
+    plot = page.get_by_test_id("sweep-parallel")
+    expect(plot).to_have_attribute("data-runs", str(len(runs)))
+    labels = page.get_by_test_id("pc-axis")
+    expect(labels.filter(has_text="学习率")).to_have_count(1)
+    expect(labels.filter(has_text="weight decay")).to_have_count(1)
+    expect(labels.filter(has_text="val/acc")).to_have_count(1)
+
+    # batch_size runs 16..256 on a linear axis: the top 40% holds only 256.
+    batch = axis(page, "config.batch_size")
+    drag(page, batch["x"], at(batch, 1.02), at(batch, 0.6))
+    big = [r for r in runs if r.batch_size == 256]
+    expect(page.get_by_test_id("runs-table")).to_have_attribute("data-total", str(len(big)))
+    expect(page.get_by_test_id("sweep-selection")).to_have_attribute("data-count", str(len(big)))
+    expect(plot).to_have_attribute("data-selected", str(len(big)))
+    shown = {row.get_attribute("data-run-id") for row in page.get_by_test_id("run-row").all()}
+    assert shown == {r.id for r in big}
+    assert "brush=" in page.url
+
+    # A category axis: "adamw" sorts first, at the bottom of two categories.
+    optimizer = axis(page, "config.optimizer")
+    drag(page, optimizer["x"], at(optimizer, -0.05), at(optimizer, 0.2))
+    both = [r for r in big if r.optimizer == "adamw"]
+    expect(page.get_by_test_id("runs-table")).to_have_attribute("data-total", str(len(both)))
+    shown = {row.get_attribute("data-run-id") for row in page.get_by_test_id("run-row").all()}
+    assert shown == {r.id for r in both}
+
+    # The brushes live in the URL: a reload keeps the filtered table.
+    page.reload()
+    expect(page.get_by_test_id("runs-table")).to_have_attribute("data-total", str(len(both)))
+    expect(page.get_by_test_id("sweep-parallel")).to_have_attribute("data-selected", str(len(both)))
+
+    # A click on an axis clears its brush; "Clear brushes" clears the rest.
+    batch = axis(page, "config.batch_size")
+    page.mouse.click(batch["x"], at(batch, 0.3))
+    adamw = [r for r in runs if r.optimizer == "adamw"]
+    expect(page.get_by_test_id("runs-table")).to_have_attribute("data-total", str(len(adamw)))
+    page.get_by_test_id("sweep-clear").click()
+    expect(page.get_by_test_id("runs-table")).to_have_attribute("data-total", str(len(runs)))
+
+
+def test_scatter_hover_names_the_run_and_click_opens_it(
+    sweep_page: Page, sweep: tuple[Path, list[SweepRun]]
+) -> None:
+    page = sweep_page
+    _, runs = sweep
+    page.goto("/?sweep=scatter")
+    page.get_by_test_id("scatter-x").select_option('config.学习率')
+    page.get_by_test_id("scatter-y").select_option('metrics."val/acc".last')
+    page.get_by_test_id("sweep-color").select_option("config.batch_size")
+    scatter = page.get_by_test_id("sweep-scatter")
+    expect(scatter).to_have_attribute("data-x-field", 'config.学习率')
+    expect(scatter).to_have_attribute("data-runs", str(len(runs)))
+
+    target = max(runs, key=lambda r: r.val_acc)
+    point = page.evaluate(
+        "(id) => window.__runicornSweep.scatter.pointOf(id)", target.id
+    )
+    assert point is not None
+    page.mouse.move(point["x"], point["y"])
+    tooltip = page.get_by_test_id("scatter-tooltip")
+    expect(tooltip).to_have_attribute("data-run-id", target.id)
+    expect(tooltip).to_contain_text(target.name)
+    expect(tooltip).to_contain_text("batch_size")
+    page.mouse.click(point["x"], point["y"])
+    expect(page).to_have_url(f"{page.url.split('/?')[0]}/runs/{target.id}")
+    expect(page.get_by_test_id("run-title")).to_contain_text(target.name)
