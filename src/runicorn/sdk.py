@@ -204,7 +204,8 @@ class _SharedIndexes:
 
     Opening ``index.db`` and closing it (a WAL checkpoint) costs more than a short run, so a
     sweep of a thousand runs reuses one connection. The least recently used beyond
-    :data:`MAX_OPEN` are closed, and all of them at interpreter exit.
+    :data:`MAX_OPEN` are closed, and all of them at interpreter exit. A connection whose file was
+    replaced meanwhile (``runicorn reindex`` moving a damaged index aside) is reopened.
     """
 
     MAX_OPEN = 4
@@ -217,15 +218,22 @@ class _SharedIndexes:
     def _forget_connections(self) -> None:
         self._lock = threading.Lock()
         self._open: dict[Path, SQLiteStorageBackend] = {}
+        self._files: dict[Path, tuple[int, int]] = {}
 
     def get(self, root: Path) -> SQLiteStorageBackend:
+        path = index_path(root)
+        closing: list[SQLiteStorageBackend] = []
         with self._lock:
             index = self._open.pop(root, None)
+            if index is not None and self._files.get(root) != _file_identity(path):
+                closing.append(index)
+                index = None
             if index is None:
-                index = SQLiteStorageBackend(index_path(root))
+                index = SQLiteStorageBackend(path)
+                self._files[root] = _file_identity(path)
             self._open[root] = index  # now the most recently used
             stale = list(self._open)[: -self.MAX_OPEN]
-            closing = [self._open.pop(old) for old in stale]
+            closing += [self._open.pop(old) for old in stale]
         for old_index in closing:
             with contextlib.suppress(Exception):
                 old_index.close()
@@ -246,6 +254,14 @@ class _SharedIndexes:
         for index in closing:
             with contextlib.suppress(Exception):
                 index.close()
+
+
+def _file_identity(path: Path) -> tuple[int, int]:
+    try:
+        status = os.stat(path)
+    except OSError:
+        return (0, 0)
+    return (status.st_dev, status.st_ino)
 
 
 _shared_indexes = _SharedIndexes()
@@ -278,6 +294,7 @@ class Run(LegacyRunMethods):
         self.notes = notes
         self.settings = settings
         self._warn = _WarnOnce()
+        self._pusher: Any = None  # runicorn.pusher.LivePusher when init(sync=...) pushes live
         self._lock = threading.Lock()
         # Metric keys already checked: a dict made only of them skips the per-key checks.
         self._good_keys: set[str] = set()
@@ -872,6 +889,8 @@ class Run(LegacyRunMethods):
                     self.path,
                 ]
             )
+            if self._pusher is not None:
+                self._pusher.finish()  # at most 30 s; `runicorn sync` delivers anything left
         except Exception as exc:
             self._warn("finish", f"Runicorn could not finish run {self.id} cleanly: {exc!r}")
         finally:
@@ -1085,6 +1104,7 @@ def init(
     alias: str | None = None,
     snapshot_code: bool = False,
     workspace_root: str | os.PathLike[str] | None = None,
+    sync: str | None = None,
 ) -> Run | NoOpRun:
     """Start recording a run and make it the active run.
 
@@ -1096,6 +1116,9 @@ def init(
     The original SDK's ``path="cv/yolo/ablation"`` means project ``cv``, name
     ``yolo/ablation``; ``alias`` is kept in meta.json; ``snapshot_code`` zips the workspace
     (``workspace_root``, default the current folder) into the run.
+
+    ``sync="https://team-server"`` (or ``RUNICORN_SYNC_URL``) also pushes the run live to a
+    team server from a background thread, with the token in ``RUNICORN_TOKEN``.
     """
     global _active_run
     project, name = project_and_name(path, project, name)
@@ -1160,6 +1183,11 @@ def init(
     )
     if snapshot_code:
         run.snapshot_code(workspace_root)
+    live_url = runicorn_config.sync_url(sync)
+    if live_url:
+        from runicorn.pusher import start_live_push
+
+        run._pusher = start_live_push(root, run.path, run.id, live_url)
     return run
 
 

@@ -545,3 +545,23 @@ def test_a_short_run_finishes_without_starting_a_sampler(root: Path) -> None:
     run.finish()
     assert run._sampler is None
     assert not any(t.name == "runicorn-system-metrics" for t in threading.enumerate())
+
+
+def test_runs_of_one_process_share_the_index_and_follow_a_replaced_file(root: Path) -> None:
+    from runicorn.storage.backends import SQLiteStorageBackend, index_path
+
+    first = start(root, project="vision", name="resnet50", config={"batch_size": 64})
+    first.finish()
+    index_file = index_path(root)
+    index_file.rename(index_file.with_name("index.db.corrupt-20261201"))  # what reindex does
+    for suffix in ("-wal", "-shm"):
+        index_file.with_name(index_file.name + suffix).unlink(missing_ok=True)
+    second = start(root, project="vision", name="resnet50", config={"batch_size": 128})
+    second.log({"train/loss": 0.5})
+    second.finish()
+    index = SQLiteStorageBackend(index_file)
+    try:
+        record = index.get(second.id)
+    finally:
+        index.close()
+    assert record is not None and record.config == {"batch_size": 128}
