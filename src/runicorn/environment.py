@@ -302,7 +302,8 @@ class EnvironmentRecorder:
         self._captured: dict[str, bytes] = {}  # cwd -> environment.json's bytes
         self._forget_threads()
         # A fork can happen while the worker holds the lock: the child starts afresh.
-        os.register_at_fork(after_in_child=self._forget_threads)
+        if hasattr(os, "register_at_fork"):  # POSIX only; Windows does not fork
+            os.register_at_fork(after_in_child=self._forget_threads)
 
     def _forget_threads(self) -> None:
         self._lock = threading.Lock()

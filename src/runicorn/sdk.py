@@ -213,7 +213,8 @@ class _SharedIndexes:
     def __init__(self) -> None:
         self._forget_connections()
         # A forked child must not use the parent's connections (nor a lock held at the fork).
-        os.register_at_fork(after_in_child=self._forget_connections)
+        if hasattr(os, "register_at_fork"):  # POSIX only; Windows does not fork
+            os.register_at_fork(after_in_child=self._forget_connections)
 
     def _forget_connections(self) -> None:
         self._lock = threading.Lock()

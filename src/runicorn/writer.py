@@ -40,7 +40,8 @@ class BackgroundSync:
     def __init__(self) -> None:
         self._forget_thread()
         # A fork can happen while the thread holds the lock: the child starts afresh.
-        os.register_at_fork(after_in_child=self._forget_thread)
+        if hasattr(os, "register_at_fork"):  # POSIX only; Windows does not fork
+            os.register_at_fork(after_in_child=self._forget_thread)
 
     def _forget_thread(self) -> None:
         self._condition = threading.Condition()
