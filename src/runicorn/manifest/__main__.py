@@ -19,8 +19,7 @@ def main(argv: list[str]) -> int:
         if not roots:
             print("--index needs --root=PATH", file=sys.stderr)
             return 2
-        paths = [line.strip() for line in sys.stdin if line.strip()]
-        updates = [IndexUpdate(path) for path in paths]
+        updates = (IndexUpdate(line.strip()) for line in sys.stdin if line.strip())
         for note in index_runs(Path(roots[0]).expanduser(), updates):
             print(note)
         return 0

@@ -11,6 +11,7 @@ import asyncio
 import getpass
 import sys
 import threading
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -95,8 +96,20 @@ def sync_command(
     identity: Annotated[str | None, typer.Option("--identity", "-i", help="SSH key file.")] = None,
     jump: Annotated[str | None, typer.Option("--jump", "-J", help="Jump host.")] = None,
     python: Annotated[str, typer.Option(help="Python on the SSH host.")] = "python3",
+    token: Annotated[
+        str | None,
+        typer.Option(help="User token for an https:// team server (or RUNICORN_TOKEN)."),
+    ] = None,
 ) -> None:
-    """Bring runs from SOURCE into DESTINATION, moving only what is missing or new."""
+    """Bring runs from SOURCE into DESTINATION, moving only what is missing or new.
+
+    DESTINATION may be a team server's URL (https://…): the runs are pushed to it.
+    """
+    from runicorn.manifest.http_push import is_http_url
+
+    if is_http_url(destination):
+        _push_to_server(source, destination, token, project, since, watch)
+        return
     from runicorn.manifest.models import SyncReport
     from runicorn.manifest.session import SSHOptions, sync_async
 
@@ -130,6 +143,42 @@ def sync_command(
         except (RunicornError, OSError, ValueError) as exc:
             err_console.print(f"[red]error:[/red] {exc}")
             raise typer.Exit(code=1) from None
+    _print_report(total)
+    if not total.ok:
+        raise typer.Exit(code=1)
+
+
+def _push_to_server(
+    source: str,
+    url: str,
+    token: str | None,
+    project: str | None,
+    since: str | None,
+    watch: float | None,
+) -> None:
+    """``runicorn sync ROOT https://server``: push, once or every ``watch`` seconds."""
+    from runicorn.manifest.http_push import push_root
+    from runicorn.manifest.models import SyncReport
+    from runicorn.manifest.session import parse_since
+
+    total = SyncReport(source=source, destination=url)
+    try:
+        with _SyncProgress() as progress:
+            while True:
+                report = push_root(
+                    source, url, token=runicorn_config.push_token(token), project=project,
+                    since=parse_since(since), progress=progress.update,
+                )  # fmt: skip
+                total.merge(report)
+                if not watch:
+                    break
+                progress.pass_done(report)
+                time.sleep(watch)
+    except KeyboardInterrupt:
+        pass
+    except (RunicornError, OSError, ValueError) as exc:
+        err_console.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(code=1) from None
     _print_report(total)
     if not total.ok:
         raise typer.Exit(code=1)

@@ -9,7 +9,7 @@ heartbeat does, so an incremental sync never re-reads the history it already ind
 from __future__ import annotations
 
 import copy
-from collections.abc import Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,8 +28,11 @@ class IndexUpdate:
     events_from: int | None = None
 
 
-def index_runs(root: Path, updates: Sequence[IndexUpdate]) -> list[str]:
-    """Upsert these runs (folders relative to ``root``) into its index; failures as notes."""
+def index_runs(root: Path, updates: Iterable[IndexUpdate]) -> list[str]:
+    """Upsert these runs (folders relative to ``root``) into its index; failures as notes.
+
+    ``updates`` may be a stream (lines read from a pipe): each run is indexed as it comes.
+    """
     from runicorn.storage.backends import HybridStorageBackend
 
     notes: list[str] = []

@@ -35,6 +35,8 @@ from runicorn.storage.layout import INDEX_DIR_NAME, location_from_path, validate
 ARTIFACTS_PREFIX = f"{INDEX_DIR_NAME}/artifacts/"
 _VERSION_FILE = re.compile(r"^v[0-9]+\.json$")
 _LAST_DOCUMENTS = ("meta.json", "status.json")
+# New runs this large in all are indexed by a helper process while the pass goes on.
+EARLY_INDEX_BYTES = 32 << 20
 
 
 @dataclass
@@ -85,6 +87,7 @@ class SyncPass:
     progress: ProgressCallback | None = None
     report: SyncReport = field(default_factory=SyncReport)
     state: SyncProgress = field(default_factory=SyncProgress)
+    _index_early: bool = False
 
     async def run(self) -> SyncReport:
         """Do the pass; the report says what moved, what conflicted and what was refused."""
@@ -103,8 +106,11 @@ class SyncPass:
         self._tick()
         await self._sync_blobs(here, there)
         await self._sync_artifact_files(here, there)
+        known = {run.id for run in there.runs}
+        new_bytes = sum(run.size for run in here.runs if run.id not in known)
+        self._index_early = new_bytes >= EARLY_INDEX_BYTES and not self.dry_run
         touched = await self._sync_runs(here, there)
-        if touched and not self.dry_run:
+        if not self.dry_run:
             indexing = time.monotonic()
             report.notes += await self.destination.update_index(touched)
             report.index_seconds = time.monotonic() - indexing
@@ -129,7 +135,9 @@ class SyncPass:
             async with gate:
                 try:
                     update = await self._sync_run(run, theirs.get(run.id))
-                    if update is not None:
+                    if update is not None and not (
+                        self._index_early and await self.destination.index_early(update)
+                    ):
                         touched.append(update)
                 except (_Refused, UnsafePathError) as exc:
                     self.report.refused.append(f"run {run.id!r}: {exc}")
@@ -190,7 +198,6 @@ class SyncPass:
         else:
             for action in actions:
                 await self._apply(action)
-            await self.destination.flush([a.rel for a in actions if a.kind != "copy"])
         if theirs is None:
             self.report.runs_new.append(run.id)
         else:

@@ -6,6 +6,11 @@ replacing a document atomically, and filling a resumable part file that is renam
 once its sha256 is verified. Every destination path goes through :meth:`Transport.target`
 checks first: relative, no ``..``, and no symlink anywhere between the root and the file, so a
 hostile manifest cannot make a sync write outside the destination root.
+
+Durability is rsync's: run files are not fsynced one by one (that tripled a first sync). A kill
+cannot tear them either way (rename, whole lines); after a power cut the next sync finds any
+lost or short file and sends it again. Blobs and media, named by their hash, are fsynced before
+their rename, since a file with the right name and lost content would never be sent again.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ import hashlib
 import os
 import re
 import stat
+import sys
 from collections.abc import AsyncIterator, Sequence
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
@@ -111,8 +117,10 @@ class Transport(abc.ABC):
     async def discard_part(self, rel: str, key: str) -> None:
         """Remove the part file, if any."""
 
-    async def flush(self, rels: Sequence[str]) -> None:  # noqa: B027 - SFTP writes sync as they go
-        """Make these written files durable (one batch per run, off the event loop)."""
+    async def index_early(self, update: IndexUpdate) -> bool:
+        """Start indexing a run whose files are all written while the pass goes on; False
+        when this transport cannot (the run is then in :meth:`update_index`'s list)."""
+        return False
 
     @abc.abstractmethod
     async def update_index(self, updates: Sequence[IndexUpdate]) -> list[str]:
@@ -133,6 +141,8 @@ class LocalTransport(Transport):
     def __init__(self, root: Path | str) -> None:
         self.root = Path(root).expanduser().absolute()
         self.label = str(self.root)
+        self._indexer: asyncio.subprocess.Process | None = None
+        self._early: list[IndexUpdate] = []
 
     async def manifest(self, *, project: str | None = None, since: float | None = None) -> Manifest:
         data = await asyncio.to_thread(
@@ -251,25 +261,46 @@ class LocalTransport(Transport):
         with contextlib.suppress(FileNotFoundError):
             self.target(part_name(rel, key)).unlink()
 
-    async def flush(self, rels: Sequence[str]) -> None:
-        await asyncio.to_thread(_fsync_files, [self.target(rel) for rel in rels])
+    async def index_early(self, update: IndexUpdate) -> bool:
+        # A new run is read whole to be indexed (CPU-bound): a helper process does it on
+        # another core while this one keeps transferring.
+        if update.events_from is not None:
+            return False
+        if self._indexer is None:
+            try:
+                self._indexer = await asyncio.create_subprocess_exec(
+                    sys.executable, "-m", "runicorn.manifest", f"--root={self.root}", "--index",
+                    stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
+                    stderr=asyncio.subprocess.PIPE,
+                )  # fmt: skip
+            except OSError:
+                return False
+        assert self._indexer.stdin is not None
+        self._early.append(update)
+        self._indexer.stdin.write(update.path.encode() + b"\n")
+        await self._indexer.stdin.drain()
+        return True
 
     async def update_index(self, updates: Sequence[IndexUpdate]) -> list[str]:
         from runicorn.manifest.indexing import index_runs
 
-        if not updates:
-            return []
-        return await asyncio.to_thread(index_runs, self.root, updates)
-
-
-def _fsync_files(paths: Sequence[Path]) -> None:
-    for path in paths:
-        with contextlib.suppress(FileNotFoundError):
-            fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
-            try:
-                os.fsync(fd)
-            finally:
-                os.close(fd)
+        notes: list[str] = []
+        todo = list(updates)
+        indexer, early = self._indexer, self._early
+        self._indexer, self._early = None, []
+        if indexer is not None:
+            assert indexer.stdin is not None
+            indexer.stdin.close()  # communicate() closes stdin only when it sends input
+            out, err = await indexer.communicate()
+            if indexer.returncode == 0:
+                notes += out.decode(errors="replace").splitlines()
+            else:  # the helper failed: index its runs here
+                reason = err.decode(errors="replace").strip()[-300:]
+                notes.append(f"the index helper failed ({reason}); indexed in this process")
+                todo += early
+        if not todo:
+            return notes
+        return notes + await asyncio.to_thread(index_runs, self.root, todo)
 
 
 class SSHTransport(Transport):
@@ -409,8 +440,6 @@ class SSHTransport(Transport):
             if size != at:
                 raise OSError(f"{rel} changed on the remote host during the sync")
             await handle.write(data, at)
-            with contextlib.suppress(Exception):
-                await handle.fsync()
 
     async def write_atomic(self, rel: str, data: bytes) -> None:
         sftp = await self._sftp()
@@ -419,8 +448,6 @@ class SSHTransport(Transport):
         tmp = f"{parent}/.{name}.rnsync-tmp"
         async with sftp.open(tmp, "wb") as handle:
             await handle.write(data)
-            with contextlib.suppress(Exception):
-                await handle.fsync()
         await sftp.posix_rename(tmp, path)
 
     async def part_state(self, rel: str, key: str) -> tuple[int, Any]:

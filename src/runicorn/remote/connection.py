@@ -388,6 +388,7 @@ async def _connect(
         "login_timeout": max(config.connect_timeout * 2, 30.0),
         "keepalive_interval": config.keepalive_interval,
         "keepalive_count_max": config.keepalive_count_max,
+        "encryption_algs": _preferred_ciphers(),
     }
     if config.port is not None:
         options["port"] = config.port
@@ -423,6 +424,16 @@ async def _connect(
             "that an SSH server is running there."
         ) from None
     return conn, client
+
+
+def _preferred_ciphers() -> list[str]:
+    """asyncssh's default ciphers, AES-GCM first: OpenSSL's AES-GCM moves data about 1.6x as
+    fast as asyncssh's ChaCha20-Poly1305 (measured for ``runicorn sync``); the server still
+    picks among the same set."""
+    from asyncssh.encryption import get_default_encryption_algs
+
+    algs = [alg.decode("ascii") for alg in get_default_encryption_algs()]
+    return sorted(algs, key=lambda alg: not alg.endswith("-gcm@openssh.com"))
 
 
 def _auth_failure_message(config: SSHConfig, reason: str) -> str:

@@ -166,3 +166,20 @@ def test_runicorn_manifest_writes_the_manifest_to_a_file(tmp_path: Path) -> None
     data = json.loads(output.read_text())
     assert data["format"] == "runicorn-manifest"
     assert [r["id"] for r in data["runs"]] == [run.id]
+
+
+def test_large_new_runs_are_indexed_by_a_helper_process_during_the_pass(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from runicorn.manifest import transfer
+    from runicorn.storage.backends import HybridStorageBackend
+
+    monkeypatch.setattr(transfer, "EARLY_INDEX_BYTES", 0)
+    runs = [record_run(tmp_path / "a", name=f"sweep{i}") for i in range(3)]
+
+    report = sync(tmp_path / "a", tmp_path / "b")
+
+    assert report.ok and report.notes == []
+    with HybridStorageBackend(tmp_path / "b") as backend:
+        indexed = {run.id: backend.index.get(run.id) for run in runs}
+    assert all(record is not None and record.last_step == 50 for record in indexed.values())

@@ -1,0 +1,282 @@
+"""Pushing a local storage root to a team server over HTTP (DESIGN §9 and §12).
+
+The server is the destination of a one-way sync: the client asks what the server holds of its
+runs (``POST /api/push/state``), then sends, per run, the bytes of each append-only file past
+the server's end offset (complete lines only, in chunks), every other file whose sha256
+differs, and a commit that updates the run's index row. Offsets make it idempotent: a chunk
+re-sent after a lost answer is recognised by its start offset and changes nothing; a pass cut
+off anywhere resumes from what the server reports next time. Local files are never changed.
+
+The same :func:`push_run` serves ``runicorn sync ROOT https://server`` and the SDK's
+background pusher (:mod:`runicorn.pusher`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from runicorn.errors import RunicornError
+from runicorn.manifest.models import Conflict, RunEntry, SyncReport
+from runicorn.manifest.transfer import SyncProgress
+from runicorn.security.path_validation import open_under
+
+APPEND_ONLY_FILES = ("events.jsonl", "logs.txt")
+CHUNK_BYTES = 8 << 20
+STATE_BATCH = 200
+DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=5.0)
+
+
+class PushError(RunicornError):
+    """The server could not be reached or refused a push; the next push resumes."""
+
+
+class PushConflictError(PushError):
+    """The server holds different content for a run; it is reported and skipped."""
+
+
+def is_http_url(text: str) -> bool:
+    return text.startswith(("http://", "https://"))
+
+
+@dataclass
+class RunPushed:
+    """What one run's push sent."""
+
+    bytes_sent: int = 0
+    documents: int = 0
+    committed: bool = False
+
+
+@dataclass
+class _DigestCache:
+    """sha256 of local files by (size, mtime_ns): unchanged media are not read again."""
+
+    known: dict[Path, tuple[int, int, str]] = field(default_factory=dict)
+
+    def digest(self, root: Path, path: Path) -> tuple[str, bytes | None]:
+        stat = path.stat()
+        cached = self.known.get(path)
+        if cached is not None and cached[:2] == (stat.st_size, stat.st_mtime_ns):
+            return cached[2], None
+        with open_under(root, path) as handle:
+            data = handle.read()
+        digest = hashlib.sha256(data).hexdigest()
+        self.known[path] = (stat.st_size, stat.st_mtime_ns, digest)
+        return digest, data
+
+
+class PushClient:
+    """The push routes of one server, with the user's token."""
+
+    def __init__(self, url: str, token: str | None, *, timeout: httpx.Timeout = DEFAULT_TIMEOUT):
+        if not is_http_url(url):
+            raise PushError(f"{url!r} is not an http(s):// server URL")
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        self.url = url.rstrip("/")
+        self.http = httpx.Client(base_url=self.url, headers=headers, timeout=timeout)
+        self.digests = _DigestCache()
+
+    def close(self) -> None:
+        self.http.close()
+
+    def __enter__(self) -> PushClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _call(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
+        try:
+            response = self.http.request(method, path, **kwargs)
+        except httpx.HTTPError as exc:
+            raise PushError(f"cannot reach {self.url}: {exc!r}; the next push resumes") from exc
+        if response.status_code == 409:
+            raise PushConflictError(_detail(response))
+        if response.status_code in (401, 403):
+            raise PushError(
+                f"{self.url} refused the push ({response.status_code}): {_detail(response)}; "
+                "pass --token or set RUNICORN_TOKEN to a writer's token"
+            )
+        if response.status_code >= 400:
+            raise PushError(f"{self.url} answered {response.status_code}: {_detail(response)}")
+        answer: dict[str, Any] = response.json()
+        return answer
+
+    def state(self, runs: Iterable[tuple[str, str]]) -> dict[str, Any]:
+        body = {"runs": [{"id": run_id, "path": path} for run_id, path in runs]}
+        runs_state: dict[str, Any] = self._call("POST", "/api/push/state", json=body)["runs"]
+        return runs_state
+
+    def append(self, run_id: str, run_path: str, file: str, start: int, data: bytes) -> None:
+        params = {"path": run_path, "file": file, "start": str(start)}
+        self._call("PUT", f"/api/push/runs/{run_id}/append", params=params, content=data)
+
+    def put_file(self, run_id: str, run_path: str, name: str, data: bytes) -> None:
+        self._call(
+            "PUT", f"/api/push/runs/{run_id}/files/{name}", params={"path": run_path}, content=data
+        )
+
+    def commit(self, run_id: str, run_path: str) -> dict[str, Any]:
+        return self._call("POST", f"/api/push/runs/{run_id}/commit", params={"path": run_path})
+
+
+def _detail(response: httpx.Response) -> str:
+    try:
+        body = response.json()
+    except ValueError:
+        return response.text[:200]
+    detail = body.get("detail", body) if isinstance(body, dict) else body
+    if isinstance(detail, dict):
+        detail = detail.get("detail", detail)
+    return str(detail)
+
+
+def push_run(
+    client: PushClient,
+    root: Path,
+    run_path: str,
+    run_id: str,
+    state: dict[str, Any],
+    files: Iterable[str],
+    on_bytes: Callable[[int], None] | None = None,
+) -> RunPushed:
+    """Send what the server lacks of one run folder (``state``: its answer for the run)."""
+    root = root.resolve()
+    folder = root / run_path
+    pushed = RunPushed()
+    ends: dict[str, int] = state.get("files", {})
+    documents: dict[str, str] = state.get("documents", {})
+    for file in APPEND_ONLY_FILES:
+        sent = _append_new_lines(client, root, folder, run_path, run_id, file, ends.get(file, 0))
+        pushed.bytes_sent += sent
+        if on_bytes and sent:
+            on_bytes(sent)
+    for name in sorted(set(files) - set(APPEND_ONLY_FILES)):
+        path = folder / name
+        if path.is_symlink() or not path.is_file():
+            continue
+        digest, data = client.digests.digest(root, path)
+        if documents.get(name) == digest:
+            continue
+        if data is None:
+            with open_under(root, path) as handle:
+                data = handle.read()
+        client.put_file(run_id, run_path, name, data)
+        pushed.documents += 1
+        pushed.bytes_sent += len(data)
+        if on_bytes:
+            on_bytes(len(data))
+    if pushed.bytes_sent or not documents:
+        client.commit(run_id, run_path)
+        pushed.committed = True
+    return pushed
+
+
+def _append_new_lines(
+    client: PushClient, root: Path, folder: Path, run_path: str, run_id: str, file: str, end: int
+) -> int:
+    source = folder / file
+    if not source.is_file():
+        return 0
+    sent = 0
+    with open_under(root, source) as handle:
+        size = handle.seek(0, 2)
+        if size < end:
+            raise PushConflictError(
+                f"the local {file} ({size} bytes) is shorter than the server's ({end} bytes)"
+            )
+        while end < size:
+            handle.seek(end)
+            chunk = handle.read(min(CHUNK_BYTES, size - end))
+            complete = chunk[: chunk.rfind(b"\n") + 1]
+            if not complete:
+                break  # a torn last line: sent once the writer has finished it
+            client.append(run_id, run_path, file, end, complete)
+            end += len(complete)
+            sent += len(complete)
+    return sent
+
+
+def run_files(run: RunEntry) -> list[str]:
+    return list(run.files)
+
+
+def push_root(
+    root: Path | str,
+    url: str,
+    *,
+    token: str | None,
+    project: str | None = None,
+    since: float | None = None,
+    progress: Callable[[SyncProgress], None] | None = None,
+) -> SyncReport:
+    """Push every run of the local root ``root`` (or ``project``'s) to the server at ``url``."""
+    from runicorn.manifest.generator import generate
+
+    started = time.monotonic()
+    root = Path(root).expanduser().resolve()
+    manifest = generate(root, project=project, since=since)
+    report = SyncReport(source=str(root), destination=url, passes=1)
+    report.runs_seen = len(manifest.runs)
+    state_progress = SyncProgress(bytes_total=manifest.total_bytes, runs_total=len(manifest.runs))
+
+    def moved(count: int) -> None:
+        state_progress.bytes_done += count
+        if progress:
+            progress(state_progress)
+
+    with PushClient(url, token) as client:
+        for first in range(0, len(manifest.runs), STATE_BATCH):
+            batch = manifest.runs[first : first + STATE_BATCH]
+            try:
+                states = client.state((run.id, run.path) for run in batch)
+            except PushConflictError as exc:
+                states = _states_one_by_one(client, batch, report, str(exc))
+            for run in batch:
+                if run.id in states:
+                    _push_entry(client, root, run, states[run.id], report, moved)
+                state_progress.runs_done += 1
+                if progress:
+                    progress(state_progress)
+    report.seconds = time.monotonic() - started
+    return report
+
+
+def _states_one_by_one(
+    client: PushClient, runs: list[RunEntry], report: SyncReport, first_error: str
+) -> dict[str, Any]:
+    """A batch had a conflicting run: ask run by run so only that one is skipped."""
+    states: dict[str, Any] = {}
+    for run in runs:
+        try:
+            states.update(client.state([(run.id, run.path)]))
+        except PushConflictError as exc:
+            report.conflicts.append(Conflict(run.id, str(exc) or first_error))
+    return states
+
+
+def _push_entry(
+    client: PushClient,
+    root: Path,
+    run: RunEntry,
+    state: dict[str, Any],
+    report: SyncReport,
+    moved: Callable[[int], None],
+) -> None:
+    is_new = not any(state.get("files", {}).values()) and not state.get("documents")
+    try:
+        pushed = push_run(client, root, run.path, run.id, state, run_files(run), moved)
+    except PushConflictError as exc:
+        report.conflicts.append(Conflict(run.id, str(exc)))
+        return
+    report.bytes_moved += pushed.bytes_sent
+    report.files_written += pushed.documents
+    if pushed.bytes_sent:
+        (report.runs_new if is_new else report.runs_updated).append(run.id)
