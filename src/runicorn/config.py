@@ -182,3 +182,20 @@ def alert_settings() -> AlertSettings:
         cooldown_seconds=float(cooldown) if isinstance(cooldown, int | float) else 60.0,
         stall_minutes=float(stall) if isinstance(stall, int | float) and stall > 0 else 10.0,
     )
+
+
+def sync_url(explicit: str | None = None) -> str | None:
+    """The team server a run pushes to live: ``init(sync=…)``, else ``RUNICORN_SYNC_URL``."""
+    url = explicit if explicit is not None else os.environ.get("RUNICORN_SYNC_URL", "")
+    return url.strip() or None
+
+
+def push_token(explicit: str | None = None) -> str | None:
+    """The user token for pushes to a team server: ``--token``, else ``RUNICORN_TOKEN``."""
+    token = explicit if explicit is not None else os.environ.get("RUNICORN_TOKEN", "")
+    return token.strip() or None
+
+
+def push_interval() -> float:
+    """Seconds between two live pushes of a run (``RUNICORN_SYNC_INTERVAL``, default 2)."""
+    return _env_float("RUNICORN_SYNC_INTERVAL", 2.0, 0.1)

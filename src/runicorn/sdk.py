@@ -295,6 +295,7 @@ class Run(LegacyRunMethods):
         self.notes = notes
         self.settings = settings
         self._warn = _WarnOnce()
+        self._pusher: Any = None  # runicorn.pusher.LivePusher when init(sync=...) pushes live
         self._lock = threading.Lock()
         # Metric keys already checked: a dict made only of them skips the per-key checks.
         self._good_keys: set[str] = set()
@@ -889,6 +890,8 @@ class Run(LegacyRunMethods):
                     self.path,
                 ]
             )
+            if self._pusher is not None:
+                self._pusher.finish()  # at most 30 s; `runicorn sync` delivers anything left
         except Exception as exc:
             self._warn("finish", f"Runicorn could not finish run {self.id} cleanly: {exc!r}")
         finally:
@@ -1102,6 +1105,7 @@ def init(
     alias: str | None = None,
     snapshot_code: bool = False,
     workspace_root: str | os.PathLike[str] | None = None,
+    sync: str | None = None,
 ) -> Run | NoOpRun:
     """Start recording a run and make it the active run.
 
@@ -1113,6 +1117,9 @@ def init(
     The original SDK's ``path="cv/yolo/ablation"`` means project ``cv``, name
     ``yolo/ablation``; ``alias`` is kept in meta.json; ``snapshot_code`` zips the workspace
     (``workspace_root``, default the current folder) into the run.
+
+    ``sync="https://team-server"`` (or ``RUNICORN_SYNC_URL``) also pushes the run live to a
+    team server from a background thread, with the token in ``RUNICORN_TOKEN``.
     """
     global _active_run
     project, name = project_and_name(path, project, name)
@@ -1177,6 +1184,11 @@ def init(
     )
     if snapshot_code:
         run.snapshot_code(workspace_root)
+    live_url = runicorn_config.sync_url(sync)
+    if live_url:
+        from runicorn.pusher import start_live_push
+
+        run._pusher = start_live_push(root, run.path, run.id, live_url)
     return run
 
 

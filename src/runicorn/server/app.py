@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import secrets
 import socket
 import sys
 from collections.abc import Iterable
@@ -17,7 +16,6 @@ from runicorn.server.config import ServerConfig
 from runicorn.server.database import Database
 from runicorn.server.migrations import migrate
 from runicorn.server.objects import ObjectStore
-from runicorn.viewer.context import is_loopback
 from runicorn.viewer.server import GRACEFUL_SHUTDOWN_SECONDS, listening_sockets, viewer_url
 
 SERVER_READY_PREFIX = "RUNICORN_SERVER_READY "
@@ -42,25 +40,45 @@ def create_server_app(
     token: str | None = None,
     allowed_hosts: Iterable[str] = (),
     routers: Iterable[APIRouter] = (),
+    auth: bool = False,
     **viewer_options: object,
 ) -> FastAPI:
     """The same app, API and UI as ``runicorn viewer``, on PostgreSQL + the object store.
 
     ``routers`` (push, users) are mounted before the UI's fallback route; the caller runs
-    :func:`prepare` first.
+    :func:`prepare` first. ``auth`` requires a user token on every route and WebSocket
+    (:mod:`runicorn.server.auth`), limits each user to its projects and takes pushes.
     """
     from runicorn.viewer.app import create_app
 
-    return create_app(
+    if not auth:
+        return create_app(
+            config.cache_dir,
+            host=host,
+            token=token,
+            allowed_hosts=allowed_hosts,
+            index_on_start=False,
+            storage=lambda: ServerStorageBackend(config),
+            routers=routers,
+            **viewer_options,  # type: ignore[arg-type]
+        )
+    from runicorn.server import auth as team_auth
+    from runicorn.server import push
+    from runicorn.server.project_access import ProjectScopedStorage
+    from runicorn.server.users import UserStore
+
+    app = create_app(
         config.cache_dir,
         host=host,
-        token=token,
+        token=None,
         allowed_hosts=allowed_hosts,
         index_on_start=False,
-        storage=lambda: ServerStorageBackend(config),
-        routers=routers,
+        storage=lambda: ProjectScopedStorage(ServerStorageBackend(config)),
+        routers=[team_auth.router, push.router, *routers],
         **viewer_options,  # type: ignore[arg-type]
     )
+    team_auth.install_team_auth(app, UserStore(Database(config.database_url)))
+    return app
 
 
 def serve_team(
@@ -72,11 +90,11 @@ def serve_team(
     log_level: str = "warning",
 ) -> None:
     """Migrate, then serve until interrupted; prints one READY line (JSON) when listening."""
-    if token is None and not is_loopback(host):
-        token = secrets.token_urlsafe(24)
     applied = prepare(config)
     sockets = listening_sockets(host, port)
-    app = create_server_app(config, host=host, token=token)
+    # User tokens guard every route (runicorn server users add); no shared viewer token.
+    app = create_server_app(config, host=host, auth=True)
+    token = None
     server = uvicorn.Server(
         uvicorn.Config(
             app,

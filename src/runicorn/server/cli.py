@@ -12,12 +12,14 @@ from rich.markup import escape
 
 from runicorn.errors import RunicornError
 from runicorn.server.config import ServerConfig, StoreLocation
+from runicorn.server.users_cli import users_app
 
 server_app = typer.Typer(
     help="Team server on PostgreSQL and an S3-compatible object store (docs/team-server.md).",
     invoke_without_command=True,
 )
 err_console = Console(stderr=True)
+server_app.add_typer(users_app, name="users")
 
 DatabaseOption = Annotated[
     str,
