@@ -110,6 +110,19 @@ def test_v2_filter_and_sort_by_summary(api: tuple[httpx.Client, list[str]]) -> N
     assert bests == [0.65, 0.71, 0.79, 0.83, 0.86, 0.88, 0.91, None]  # missing sorts last
 
 
+def test_sorted_pages_are_slices_of_the_whole_order(api: tuple[httpx.Client, list[str]]) -> None:
+    client, _ = api
+    for sort in ("-summary.best_acc", "summary.best_acc", "config.batch_size desc"):
+        whole = client.get("/api/v2/experiments", params={"sort": sort}).json()["items"]
+        order = [i["id"] for i in whole]
+        for offset, limit in ((0, 3), (2, 3), (5, 3), (6, 2)):
+            page = client.get(
+                "/api/v2/experiments", params={"sort": sort, "limit": limit, "offset": offset}
+            ).json()
+            assert [i["id"] for i in page["items"]] == order[offset : offset + limit], sort
+            assert page["total"] == len(RUNS)
+
+
 @pytest.mark.parametrize(
     ("expression", "expected"),
     [

@@ -7,6 +7,7 @@ both implementations of the storage interface answer the API identically.
 from __future__ import annotations
 
 import math
+import re
 import time
 from collections.abc import Iterable, Sequence
 from typing import Any
@@ -27,10 +28,39 @@ _ALERT_COLUMNS = (
     "run_id", "ts", "source", "rule", "key", "step", "value", "level", "title", "text",
 )  # fmt: skip
 _CHUNK = 1000
+# A sort on one top-level config/summary key, which run_numbers answers from its index.
+_NUMBER_SORT = re.compile(
+    r"^\s*(?P<sign>[+-]?)(?P<namespace>config|summary)\.(?P<key>[^\W\d]\w*)"
+    r"(?:\s+(?P<direction>asc|desc))?\s*$",
+    re.IGNORECASE,
+)
 
 
 def _json(value: Any) -> str:
     return dumps(value).decode()
+
+
+def _sort_number(value: Any) -> float | None:
+    """A config/summary value as the v2 sort orders it among numbers, or None (not a number)."""
+    if isinstance(value, bool):
+        return 1.0 if value else 0.0
+    if isinstance(value, (int, float)):
+        number = float(value)
+        return None if math.isnan(number) else number
+    if value in ("Infinity", "-Infinity"):
+        return math.inf if value == "Infinity" else -math.inf
+    return None
+
+
+def _number_rows(record: ExperimentRecord) -> list[tuple[str, str, str, float]]:
+    rows = []
+    for namespace in ("config", "summary"):
+        values = getattr(record, namespace)
+        for key, value in values.items() if isinstance(values, dict) else ():
+            number = _sort_number(value)
+            if number is not None:
+                rows.append((record.id, namespace, str(key), number))
+    return rows
 
 
 def _finite_or_none(value: float | None) -> float | None:
@@ -77,6 +107,13 @@ class PostgresIndex:
                 values,
             )
             _write_tags(conn, record.id, record.tags)
+            conn.execute("DELETE FROM run_numbers WHERE run_id = %s", (record.id,))
+            with conn.cursor() as cur:
+                cur.executemany(
+                    "INSERT INTO run_numbers (run_id, namespace, key, value) "
+                    "VALUES (%s, %s, %s, %s)",
+                    _number_rows(record),
+                )
             conn.execute("DELETE FROM metrics WHERE run_id = %s", (record.id,))
             _write_metrics(conn, record.id, record.metrics.values())
             if record.alert_events is not None:
@@ -106,6 +143,12 @@ class PostgresIndex:
                     for tag in dict.fromkeys(r.tags):
                         copy.write_row((r.id, tag))
             with conn.cursor().copy(
+                "COPY run_numbers (run_id, namespace, key, value) FROM STDIN"
+            ) as copy:
+                for r in records:
+                    for row in _number_rows(r):
+                        copy.write_row(row)
+            with conn.cursor().copy(
                 "COPY metrics (run_id, key, last, min, max, step, count, last_is_nan) FROM STDIN"
             ) as copy:
                 for r in records:
@@ -118,6 +161,44 @@ class PostgresIndex:
         records = self._select("WHERE runs.id = %s", [run_id], "", None, 0)
         return records[0] if records else None
 
+    def _count(self, where: str, params: Sequence[object]) -> int:
+        def count(conn: Connection) -> int:
+            sql = f"SELECT COUNT(*) AS n FROM runs {where}"  # noqa: S608 - compiled fragments
+            row = conn.execute(sql, list(params)).fetchone()
+            return int(row["n"]) if row else 0
+
+        return self.database.run(count)
+
+    def _page_by_number(
+        self,
+        sort: re.Match[str],
+        clauses: list[str],
+        params: list[object],
+        limit: int,
+        offset: int,
+    ) -> list[ExperimentRecord] | None:
+        """The page for a sort on one top-level key, read in index order from run_numbers.
+
+        Runs holding a number there come first in the v2 order (then texts, then missing ones),
+        ordered by (value, id): when the page is full of them it is exact. None otherwise (the
+        caller runs the general query).
+        """
+        descending = sort["sign"] == "-" or (sort["direction"] or "").lower() == "desc"
+        direction = "DESC" if descending else "ASC"
+        conditions = ["n.namespace = %s", "n.key = %s", *clauses]
+        sql = (
+            "SELECT n.run_id FROM run_numbers AS n JOIN runs ON runs.id = n.run_id "  # noqa: S608
+            f"WHERE {' AND '.join(conditions)} "
+            f"ORDER BY n.value {direction}, n.run_id {direction} LIMIT %s OFFSET %s"
+        )
+        args = [sort["namespace"].lower(), sort["key"], *params, limit, offset]
+        rows = self.database.run(lambda conn: conn.execute(sql, args).fetchall())
+        if len(rows) < limit:
+            return None
+        ids = [row["run_id"] for row in rows]
+        records = {r.id: r for r in self._select("WHERE runs.id = ANY(%s)", [ids], "", None, 0)}
+        return [records[run_id] for run_id in ids if run_id in records]
+
     def query(
         self,
         where: str,
@@ -128,11 +209,7 @@ class PostgresIndex:
     ) -> tuple[list[ExperimentRecord], int]:
         """A page of runs matching a WHERE fragment (``%s`` placeholders) and the total."""
 
-        def count(conn: Connection) -> int:
-            row = conn.execute(f"SELECT COUNT(*) AS n FROM runs {where}", list(params)).fetchone()  # noqa: S608
-            return int(row["n"]) if row else 0
-
-        total = self.database.run(count)
+        total = self._count(where, params)
         return self._select(where, params, order_by, limit, offset), total
 
     def _select(
@@ -205,6 +282,11 @@ class PostgresIndex:
             clauses.append(f"({placeholders(fragment)})")
             params.extend(fragment_params)
         where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
+        fast = _NUMBER_SORT.match(sort or "")
+        if fast and limit:
+            page = self._page_by_number(fast, clauses, params, limit, offset)
+            if page is not None:
+                return page, self._count(where, params)
         order_by = ""
         if sort and sort.strip():
             order_by = query_language.compile_sort(sort, "postgresql").replace("%", "%%")
