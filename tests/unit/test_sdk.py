@@ -539,7 +539,10 @@ def test_a_run_that_lives_a_while_records_system_metrics(root: Path) -> None:
     assert system and "system/cpu_percent" in system[0]["data"]
 
 
-def test_a_short_run_finishes_without_starting_a_sampler(root: Path) -> None:
+def test_a_short_run_finishes_without_starting_a_sampler(
+    root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("RUNICORN_FLUSH_INTERVAL", "5")  # the run ends well before its first tick
     run = start(root, system_metrics=True)
     run.log({"train/loss": 0.5})
     run.finish()
