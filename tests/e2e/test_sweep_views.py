@@ -214,3 +214,28 @@ def test_scatter_hover_names_the_run_and_click_opens_it(
     page.mouse.click(point["x"], point["y"])
     expect(page).to_have_url(f"{page.url.split('/?')[0]}/runs/{target.id}")
     expect(page.get_by_test_id("run-title")).to_contain_text(target.name)
+
+
+def test_brushing_in_compare_hides_the_runs_outside_the_brush(
+    sweep_page: Page, sweep: tuple[Path, list[SweepRun]]
+) -> None:
+    page = sweep_page
+    _, runs = sweep
+    chosen = runs[:8]
+    page.goto(f"/compare?runs={','.join(r.id for r in chosen)}")
+    expect(page.get_by_test_id("legend-item")).to_have_count(len(chosen))
+    page.get_by_test_id("sweep-toggle").click()
+    plot = page.get_by_test_id("sweep-parallel")
+    expect(plot).to_have_attribute("data-runs", str(len(chosen)))
+    plot.scroll_into_view_if_needed()
+
+    batch = axis(page, "config.batch_size")
+    # The first eight runs have batch sizes 16 and 64: keep the lower half of the axis (16).
+    drag(page, batch["x"], at(batch, -0.02), at(batch, 0.4))
+    small = {r.id for r in chosen if r.batch_size == 16}
+    hidden = page.locator('[data-testid="legend-item"][data-hidden="true"]')
+    expect(hidden).to_have_count(len(chosen) - len(small))
+    for item in page.locator('[data-testid="legend-item"][data-hidden="false"]').all():
+        assert item.get_attribute("data-run-id") in small
+    page.get_by_test_id("sweep-clear").click()
+    expect(hidden).to_have_count(0)

@@ -21,6 +21,7 @@ import { colorAt } from "../../lib/palette";
 import { decodeCompare, encodeCompare, runHref, type CompareState } from "../../lib/urlState";
 import { useSettings } from "../../settings/context";
 import { useTheme } from "../../theme/context";
+import { CompareSweep } from "./CompareSweep";
 import { ConfigDiffTable } from "./ConfigDiffTable";
 import { Icon } from "../../components/Icon";
 
@@ -190,6 +191,7 @@ function CompareView({ runs, state, update }: { runs: RunItem[]; state: CompareS
           )}
         </div>
       </div>
+      <CompareSweep runs={runs} onHidden={(ids) => update({ hidden: ids })} />
       <ChartToolbar
         x={state.x}
         xKeys={xKeys}

@@ -1,4 +1,4 @@
-import { useMemo } from "react";
+import { useEffect, useMemo } from "react";
 import { api } from "../../../api/client";
 import type { FieldsResponse, RunItem } from "../../../api/types";
 import { ErrorState, LoadingState } from "../../../components/States";
@@ -53,13 +53,15 @@ export interface SweepPanelProps {
   onOpen: (runId: string) => void;
   /** Bumped by the page to reload (after a refresh). */
   version?: number;
+  /** Told the brushed runs' ids after each change of brushes (null: no brush). */
+  onSelection?: (ids: string[] | null) => void;
 }
 
 /**
  * How hyperparameters drive a metric across a sweep: parallel coordinates (brushable; the
  * brushes filter the runs table) and a scatter of any field against any field.
  */
-export function SweepPanel({ fields, filter, mode, onMode, brushes, onBrushes, onOpen, version = 0 }: SweepPanelProps) {
+export function SweepPanel({ fields, filter, mode, onMode, brushes, onBrushes, onOpen, version = 0, onSelection }: SweepPanelProps) {
   const { t } = useI18n();
   const data = useAsync(`sweep:${version}:${filter}`, (signal) => loadSweepRuns(filter, signal));
   const specs = useMemo(() => columnSpecs(fields), [fields]);
@@ -97,6 +99,10 @@ export function SweepPanel({ fields, filter, mode, onMode, brushes, onBrushes, o
   const mask = useMemo(() => brushMask(brushAxes, brushes, runs?.length ?? 0), [brushAxes, brushes, runs]);
   const selected = useMemo(() => mask.reduce((sum, v) => sum + v, 0), [mask]);
   const runIds = useMemo(() => runs?.map((r) => r.id) ?? [], [runs]);
+  useEffect(() => {
+    if (!onSelection || !runs) return;
+    onSelection(brushes.length ? runIds.filter((_, i) => mask[i]) : null);
+  }, [onSelection, runs, runIds, mask, brushes.length]);
   const scatterRuns = useMemo(() => runs?.map((r) => ({ id: r.id, name: r.name, project: r.project })) ?? [], [runs]);
 
   const fieldOptions = [...specs.values()].map((spec) => (
