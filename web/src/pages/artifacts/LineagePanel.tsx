@@ -4,7 +4,7 @@ import type { LineageGraph } from "../../api/artifacts";
 import { EmptyState, ErrorState, LoadingState } from "../../components/States";
 import { useAsync } from "../../hooks/useAsync";
 import { useI18n } from "../../i18n/context";
-import { nodeHref, nodeSubtitle, nodeTitle } from "./lineageLayout";
+import { nodeHref, nodeSubtitle, nodeTitle } from "./lineageNodes";
 import { MAX_DEPTH } from "./urlState";
 
 const Graph = lazy(() => import("./LineageGraph"));

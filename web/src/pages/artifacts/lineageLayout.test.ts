@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { LineageGraph } from "../../api/artifacts";
-import { lineageElements, NODE_WIDTH, nodeHref, nodeSubtitle } from "./lineageLayout";
+import { lineageElements, NODE_WIDTH } from "./lineageLayout";
+import { nodeHref, nodeSubtitle } from "./lineageNodes";
 
 const run = (id: string, name: string) => ({
   id: `run:${id}`,

@@ -6,8 +6,7 @@
 import { Graph, layout, type EdgeLabel, type GraphLabel, type NodeLabel } from "@dagrejs/dagre";
 import type { Edge, Node } from "@xyflow/react";
 import type { LineageEdge, LineageGraph, LineageNode } from "../../api/artifacts";
-import { runHref } from "../../lib/urlState";
-import { versionHref } from "./links";
+import { nodeHref, nodeSubtitle, nodeTitle } from "./lineageNodes";
 
 export const NODE_WIDTH = 220;
 export const NODE_HEIGHT = 60;
@@ -23,26 +22,6 @@ export type LineageNodeData = {
 
 export type LineageFlowNode = Node<LineageNodeData, "lineage">;
 export type LineageFlowEdge = Edge<{ kind: LineageEdge["kind"] }>;
-
-export function nodeHref(node: LineageNode): string | null {
-  if (node.kind === "run") return runHref(node.run_id);
-  if (node.deleted) return null;
-  return versionHref(node.project, node.name, node.version);
-}
-
-export function nodeTitle(node: LineageNode): string {
-  if (node.kind === "run") return node.name ?? node.run_id;
-  return `${node.name}:v${node.version}`;
-}
-
-/** The second line: where a run lives, or a version's type, stage and aliases. */
-export function nodeSubtitle(node: LineageNode): string {
-  if (node.kind === "run") return [node.project, node.run_id].filter(Boolean).join(" · ");
-  const parts = [node.type];
-  if (node.stage !== "none") parts.push(node.stage);
-  if (node.aliases.length) parts.push(node.aliases.join(", "));
-  return parts.join(" · ");
-}
 
 export interface LineageElements {
   nodes: LineageFlowNode[];

@@ -157,27 +157,29 @@ function ModelView({ project, name }: { project: string; name: string }) {
                         <span className="muted">—</span>
                       )}
                     </td>
-                    <td className="row gap-xs">
-                      {promote && (
-                        <button
-                          type="button"
-                          className="btn btn-small"
-                          onClick={() => setEditing({ version: v.version, target: promote })}
-                          data-testid="promote"
-                        >
-                          {t("models.promoteTo", { stage: t(`stage.${promote}`) })}
-                        </button>
-                      )}
-                      {v.stage !== "archived" && (
-                        <button
-                          type="button"
-                          className="btn btn-small"
-                          onClick={() => setEditing({ version: v.version, target: "archived" })}
-                          data-testid="archive"
-                        >
-                          {t("models.archive")}
-                        </button>
-                      )}
+                    <td>
+                      <div className="row gap-xs">
+                        {promote && (
+                          <button
+                            type="button"
+                            className="btn btn-small"
+                            onClick={() => setEditing({ version: v.version, target: promote })}
+                            data-testid="promote"
+                          >
+                            {t("models.promoteTo", { stage: t(`stage.${promote}`) })}
+                          </button>
+                        )}
+                        {v.stage !== "archived" && (
+                          <button
+                            type="button"
+                            className="btn btn-small"
+                            onClick={() => setEditing({ version: v.version, target: "archived" })}
+                            data-testid="archive"
+                          >
+                            {t("models.archive")}
+                          </button>
+                        )}
+                      </div>
                     </td>
                   </tr>
                   {open && (
