@@ -27,7 +27,7 @@ from playwright.sync_api import Locator, Page, expect
 import runicorn as rn
 from runicorn.remote.commands import VIEWER_READY_PREFIX
 
-from .conftest import REPO, Viewer, viewer_env
+from .conftest import REPO, ConsoleErrors, Viewer, viewer_env
 
 pytestmark = pytest.mark.e2e
 
@@ -381,3 +381,18 @@ def test_pages_in_chinese_and_dark(page: Page, chain: Chain) -> None:
     expect(_node(page, f"run:{chain.prepare}")).to_be_visible()
     page.get_by_test_id("nav-models").click()
     expect(page.get_by_test_id("models-table")).to_contain_text("生产版本")
+
+
+def test_unknown_artifacts_versions_and_models_say_so(
+    page: Page, console_errors: ConsoleErrors
+) -> None:
+    # Chromium logs the API's 404 answers itself; those are the point here.
+    console_errors.allow(r"status of 404")
+    page.goto(f"/artifacts/{PROJECT}/imagenet-21k")
+    expect(page.get_by_test_id("artifact-not-found")).to_contain_text(f"{PROJECT}/imagenet-21k")
+    page.goto(f"/artifacts/{PROJECT}/{MODEL}/v99")
+    expect(page.get_by_test_id("version-not-found")).to_be_visible()
+    page.get_by_test_id("version-not-found").get_by_role("link").click()
+    expect(page.get_by_test_id("version-row")).to_have_count(2)
+    page.goto(f"/models/{PROJECT}/{DATASET}")
+    expect(page.get_by_test_id("model-not-found")).to_be_visible()

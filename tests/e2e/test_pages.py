@@ -64,6 +64,10 @@ def test_every_route_renders_without_console_errors(
         ("system", "/system", lambda p: p.get_by_test_id("host-card")),
         ("settings", "/settings", lambda p: p.get_by_test_id("storage-root")),
         ("remote", "/remote", lambda p: p.get_by_test_id("remote-form")),
+        ("artifacts-empty", "/artifacts", lambda p: p.get_by_test_id("artifacts-empty")),
+        ("models-empty", "/models", lambda p: p.get_by_test_id("models-empty")),
+        ("run-artifacts", f"/runs/{run.id}?tab=artifacts",
+         lambda p: p.get_by_test_id("run-artifacts-used-empty")),
         ("not-found", "/no/such/page", lambda p: p.get_by_test_id("not-found")),
     ]  # fmt: skip
     for label, path, ready in routes:
@@ -79,6 +83,7 @@ def test_every_route_renders_without_console_errors(
     # Clicking through the top bar, as a user does, goes the same way.
     for nav, testid in [("nav-compare", "compare-page"), ("nav-system", "system-page"),
                         ("nav-settings", "settings-page"), ("nav-remote", "remote-page"),
+                        ("nav-artifacts", "artifacts-page"), ("nav-models", "models-page"),
                         ("nav-experiments", "experiments-page")]:  # fmt: skip
         page.get_by_test_id(nav).click()
         expect(page.get_by_test_id(testid)).to_be_visible()
