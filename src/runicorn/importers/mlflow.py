@@ -9,9 +9,11 @@ the notes, the status and deletion carry over, and local artifacts are copied in
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import re
+import sqlite3
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -49,6 +51,8 @@ def open_store(location: str) -> Any:
     scheme = location.split(":", 1)[0].split("+", 1)[0] if "://" in location else ""
     if not scheme and Path(location).is_file():
         location, scheme = f"sqlite:///{Path(location).resolve()}", "sqlite"
+    if scheme == "sqlite":
+        _check_sqlite_store(location)
     if scheme in _DB_SCHEMES:
         try:
             from mlflow.store.tracking.sqlalchemy_store import SqlAlchemyStore
@@ -71,6 +75,24 @@ def open_store(location: str) -> Any:
             os.environ.pop("MLFLOW_ALLOW_FILE_STORE", None)
         else:
             os.environ["MLFLOW_ALLOW_FILE_STORE"] = previous
+
+
+def _check_sqlite_store(uri: str) -> None:
+    """Refuse a SQLite file that is not an MLflow database: MLflow would add its tables to it."""
+    path = Path(unquote(uri.split(":///", 1)[1])) if ":///" in uri else None
+    if path is None or not path.is_file():
+        raise FileNotFoundError(f"no SQLite database at {path or uri}")
+    try:
+        with contextlib.closing(
+            sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+        ) as db:
+            found = db.execute(
+                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'experiments'"
+            ).fetchone()
+    except sqlite3.DatabaseError as exc:
+        raise ValueError(f"{path} is not a SQLite database: {exc}") from exc
+    if found is None:
+        raise ValueError(f"{path} is not an MLflow database (it has no experiments table)")
 
 
 def _paged(fetch: Callable[[str | None], Any]) -> Iterator[Any]:

@@ -135,3 +135,15 @@ def test_a_folder_that_is_no_store_is_refused(tmp_path: Path, root: Path) -> Non
     (tmp_path / "empty").mkdir()
     with pytest.raises(ValueError, match="is not an MLflow store"):
         import_from("mlflow", tmp_path / "empty", root=root)
+
+
+def test_a_sqlite_file_of_another_application_is_left_alone(tmp_path: Path, root: Path) -> None:
+    import sqlite3
+
+    other = tmp_path / "app.db"
+    with sqlite3.connect(other) as db:
+        db.execute("CREATE TABLE notes (text TEXT)")
+    before = other.read_bytes()
+    with pytest.raises(ValueError, match="not an MLflow database"):
+        import_from("mlflow", other, root=root)
+    assert other.read_bytes() == before
