@@ -3,6 +3,7 @@ import type { JsonValue, RunDetail } from "../../api/types";
 import { chartColors } from "../../charts/axes";
 import { ChartSections } from "../../charts/ChartSections";
 import { ChartToolbar } from "../../charts/ChartToolbar";
+import { HistogramPanel } from "../../charts/HistogramPanel";
 import type { MetricsStore } from "../../charts/metricsStore";
 import { RunChart } from "../../charts/RunChart";
 import { useMetricKeys, useSeriesEntry } from "../../charts/useMetricsStore";
@@ -130,6 +131,7 @@ export function ChartsTab({ run, store, state, update, system, running }: Charts
       ) : (
         <ChartSections keys={chartKeys} renderChart={renderChart} collapsedByDefault={system ? [] : ["system"]} />
       )}
+      {!system && <HistogramPanel runId={run.id} running={running} colors={colors} />}
     </div>
   );
 }
