@@ -169,3 +169,29 @@ def test_the_event_line_is_the_contract_shape() -> None:
         "type": "histogram",
         "data": {"key": "weights", "step": 5, "edges": [1.0, 1.5, 2.0], "counts": [1, 1]},
     }
+
+
+def test_logged_histograms_export_to_tensorboard(tmp_path: Path) -> None:
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+    from typer.testing import CliRunner
+
+    from runicorn.cli import app
+
+    root = tmp_path / "root"
+    run = new_run(root)
+    values = np.random.default_rng(2).normal(size=1000)
+    run.log({"weights": rn.Histogram(values, bins=16)}, step=7)
+    run.finish()
+    output = tmp_path / "tb"
+    result = CliRunner().invoke(
+        app, ["export", run.id, "--format", "tensorboard", "-o", str(output), "--root", str(root)]
+    )
+    assert result.exit_code == 0, result.output
+    (folder,) = [p for p in output.rglob(run.id) if p.is_dir()]
+    accumulator = EventAccumulator(str(folder), size_guidance={"histograms": 0})
+    accumulator.Reload()
+    (event,) = accumulator.Histograms("weights")
+    assert event.step == 7
+    assert event.histogram_value.num == 1000
+    assert event.histogram_value.min == pytest.approx(values.min())
+    assert len(event.histogram_value.bucket) == 16
