@@ -14,6 +14,16 @@
   Then the table is scrolled programmatically, a fixed distance per frame, and
   ``requestAnimationFrame`` deltas give the frame times (median, p95).
 
+- Sweep views with 1,000 runs x 20 fields (16 config keys, 4 metrics): time from the last page of
+  runs arriving to the first draw of parallel coordinates and of the scatter (the views time it
+  and expose it on ``window.__runicornSweep``). Target: 300 ms. Then a brush is dragged along an
+  axis, one pointermove per animation frame; the frame rate while brushing. Target: 30 fps.
+
+- Histogram panel: one run with 1,000 steps x 64 bins of ``rn.Histogram``: time from the
+  histograms response arriving (resource timing ``responseEnd``) to the frame after the heatmap is
+  drawn (the panel's ``window.__runicornHistograms`` entry), and the canvas draw alone. Target:
+  200 ms.
+
 Data is written straight in the SDK's file format and indexed with
 ``HybridStorageBackend(root).reindex()``. This is a benchmark, not a test: it prints a table.
 """
@@ -35,6 +45,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import httpx
 import numpy as np
 import orjson
 from playwright.sync_api import Browser, sync_playwright
@@ -386,6 +397,197 @@ def bench_experiments(base: Path, browser: Browser, count: int, repeat: int) -> 
         )
 
 
+SWEEP_METRICS = ["train/loss", "train/acc", "val/loss", "val/acc"]
+SWEEP_FIELDS = 20
+OPTIMIZERS = ["adamw", "sgd", "lion"]
+SWEEP_FIRST_DRAW_TARGET_MS = 300.0
+SWEEP_BRUSH_TARGET_FPS = 30.0
+
+
+def make_sweep(root: Path, count: int) -> None:
+    """``count`` runs of a sweep: 16 config fields and 4 metrics, so 20 axes to plot."""
+    rng = np.random.default_rng(7)
+    for i in range(count):
+        created = 1.79e9 + i * 60
+        config: dict[str, Any] = {
+            "batch_size": int(16 << (i % 5)), "学习率": float(10 ** rng.uniform(-5, -2)),
+            "weight decay": float(rng.uniform(0, 0.1)), "optimizer": OPTIMIZERS[i % 3],
+            "dropout": float(rng.uniform(0, 0.5)), "warmup_steps": int(rng.integers(0, 2000)),
+            "seed": i,
+        }  # fmt: skip
+        for k in range(SWEEP_FIELDS - len(SWEEP_METRICS) - len(config)):
+            config[f"layer_{k}.width"] = int(rng.integers(64, 1024))
+        write_run(
+            root,
+            f"20260101_{i // 10000:06d}_{i % 10000:06d}",
+            "sweep",
+            "vit",
+            created=created,
+            config=config,
+            summary={},
+            events=metric_lines(5, SWEEP_METRICS, seed=i, t0=created),
+        )
+
+
+# Brushes along the first axis: a pointerdown, then one pointermove per animation frame; the
+# frame deltas and the draws the view made in them.
+BRUSH = """async ({ frames }) => {
+  const hooks = window.__runicornSweep.parallel;
+  const axis = hooks.axes()[0];
+  const canvas = document.querySelector('[data-testid="sweep-parallel"] canvas');
+  const fire = (type, y) => canvas.dispatchEvent(new PointerEvent(type, {
+    bubbles: true, clientX: axis.x, clientY: y, pointerId: 7, pointerType: "mouse", buttons: 1,
+  }));
+  const span = axis.bottom - axis.top;
+  fire("pointerdown", axis.top + 2);
+  const before = hooks.frames;
+  const deltas = [];
+  const draws = [];
+  await new Promise((resolve) => {
+    let previous = null;
+    let n = 0;
+    const tick = (time) => {
+      if (previous !== null) deltas.push(time - previous);
+      previous = time;
+      draws.push(hooks.lastDrawMs);
+      fire("pointermove", axis.top + 10 + ((n * 7) % (span - 20)));
+      if (++n < frames) requestAnimationFrame(tick);
+      else resolve();
+    };
+    requestAnimationFrame(tick);
+  });
+  fire("pointerup", axis.top + span / 2);
+  return { deltas, draws, drawn: hooks.frames - before };
+}"""
+
+
+def sweep_first_draw(browser: Browser, url: str, view: str) -> float:
+    context = browser.new_context(viewport=VIEWPORT, locale="en-US", color_scheme="light")
+    try:
+        page = context.new_page()
+        page.goto(url, wait_until="commit")
+        handle = page.wait_for_function(
+            f"window.__runicornSweep?.{view}?.firstDrawMs ?? false", timeout=120_000
+        )
+        return float(handle.json_value())
+    finally:
+        context.close()
+
+
+def bench_sweep(base: Path, browser: Browser, count: int, repeat: int) -> None:
+    root = base / "sweep"
+    make_sweep(root, count)
+    HybridStorageBackend(root).reindex()
+    with viewer(root) as base_url:
+        with httpx.Client(base_url=base_url, timeout=60) as client:
+            fields = client.get("/api/v2/fields").json()
+            axes = [f["field"] for f in fields["config"]] + [
+                f"{m['field']}.last" for m in fields["metrics"]
+            ]
+            client.put(
+                "/api/ui-preferences", json={"preferences": {"sweep.axes": axes[:SWEEP_FIELDS]}}
+            ).raise_for_status()
+        label = f"{count:,} runs x {min(len(axes), SWEEP_FIELDS)} fields"
+        for view in ("parallel", "scatter"):
+            url = f"{base_url}/?sweep={view}"
+            sweep_first_draw(browser, url, view)  # warms the viewer's index reads
+            times = [sweep_first_draw(browser, url, view) for _ in range(repeat)]
+            median = statistics.median(times)
+            record(
+                "W5c",
+                f"{view}, {label}: data -> first draw",
+                ms(median),
+                verdict(median, SWEEP_FIRST_DRAW_TARGET_MS),
+                f"median of {repeat}; max {ms(max(times))}",
+            )
+        context = browser.new_context(viewport=VIEWPORT, locale="en-US", color_scheme="light")
+        try:
+            page = context.new_page()
+            page.goto(f"{base_url}/?sweep=parallel", wait_until="commit")
+            page.wait_for_function("window.__runicornSweep?.parallel?.firstDrawMs ?? false")
+            brushed = page.evaluate(BRUSH, {"frames": 180})
+        finally:
+            context.close()
+        deltas = brushed["deltas"]
+        fps = 1000 / statistics.median(deltas)
+        ok = "ok" if fps >= SWEEP_BRUSH_TARGET_FPS else "MISSED"
+        record(
+            "W5c",
+            f"parallel, {label}: brushing frame rate",
+            f"{fps:,.0f} fps",
+            f"≥ {SWEEP_BRUSH_TARGET_FPS:.0f} fps {ok}",
+            f"median frame {ms(statistics.median(deltas))}, p95 {ms(percentile(deltas, 95))}; "
+            f"{brushed['drawn']} redraws in {len(deltas) + 1} frames, "
+            f"draw median {ms(statistics.median(brushed['draws'][1:]))}",
+        )
+
+
+HISTOGRAM_TARGET_MS = 200.0
+HISTOGRAM_KEY = "weights/fc1"
+
+# The frame after the histogram panel drew its heatmap: ms from the histograms response's end.
+HISTOGRAM_DRAWN = """(key) => {
+  const hook = (window.__runicornHistograms || {})[key];
+  if (!hook || !(hook.drawMs >= 0)) return false;
+  const response = performance.getEntriesByType("resource")
+    .filter((e) => e.name.includes("/histograms?")).pop();
+  if (!response) return false;
+  return { ms: performance.now() - response.responseEnd, draw: hook.drawMs,
+           columns: hook.grid.steps.length, rows: hook.grid.rows };
+}"""
+
+
+def histogram_lines(steps: int, bins: int, t0: float = 1.79e9) -> bytes:
+    """``steps`` histogram events of ``bins`` bins (a drifting, widening normal), SDK format."""
+    rng = np.random.default_rng(5)
+    lines = []
+    for step in range(1, steps + 1):
+        values = rng.normal(step / 200, 1 + step / 1000, 4096)
+        counts, edges = np.histogram(values, bins=bins)
+        data = {"key": HISTOGRAM_KEY, "step": step, "edges": edges.tolist(),
+                "counts": counts.tolist()}  # fmt: skip
+        lines.append(orjson.dumps({"ts": t0 + step, "type": "histogram", "data": data}))
+    return b"\n".join(lines) + b"\n" + metric_lines(steps, ["train/loss"], t0=t0)
+
+
+def time_histogram_panel(browser: Browser, url: str) -> dict[str, Any]:
+    context = browser.new_context(viewport=VIEWPORT, locale="en-US", color_scheme="light")
+    try:
+        page = context.new_page()
+        page.goto(url, wait_until="commit")
+        handle = page.wait_for_function(
+            HISTOGRAM_DRAWN, arg=HISTOGRAM_KEY, polling="raf", timeout=120_000
+        )
+        result: dict[str, Any] = handle.json_value()
+        return result
+    finally:
+        context.close()
+
+
+def bench_histograms(base: Path, browser: Browser, repeat: int, steps: int = 1000) -> None:
+    root = base / "histograms"
+    run_id = "20260101_000000_histos"
+    write_run(
+        root, run_id, "bench", "histograms", created=1.79e9, config={"lr": 1e-3}, summary={},
+        events=histogram_lines(steps, 64),
+    )  # fmt: skip
+    HybridStorageBackend(root).reindex()
+    with viewer(root) as base_url:
+        url = f"{base_url}/runs/{run_id}"
+        results = [time_histogram_panel(browser, url) for _ in range(repeat + 1)][1:]
+        total = statistics.median(r["ms"] for r in results)
+        draw = statistics.median(r["draw"] for r in results)
+        first = results[0]
+        record(
+            "W5d",
+            f"histogram panel, {steps:,} steps x 64 bins: data to drawn",
+            ms(total),
+            verdict(total, HISTOGRAM_TARGET_MS),
+            f"median of {repeat} (warm); heatmap {first['columns']} x {first['rows']}; "
+            f"canvas draw alone {ms(draw)}",
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="1,000 runs, 20k points, 2 repeats")
@@ -394,6 +596,10 @@ def main() -> None:
     parser.add_argument("--points", type=int, default=100_000)
     parser.add_argument("--runs", type=int, default=10_000)
     parser.add_argument("--keep", action="store_true", help="keep the generated data")
+    parser.add_argument("--sweep-runs", type=int, default=1000)
+    parser.add_argument(
+        "--only", choices=["run", "experiments", "sweep", "histograms"], help="one workload"
+    )
     args = parser.parse_args()
     if args.quick:
         args.repeat, args.points, args.runs = 2, 20_000, 1000
@@ -408,8 +614,14 @@ def main() -> None:
             browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             version = browser.version
             try:
-                bench_run_page(base, browser, args.charts, args.points, args.repeat)
-                bench_experiments(base, browser, args.runs, args.repeat)
+                if args.only in (None, "run"):
+                    bench_run_page(base, browser, args.charts, args.points, args.repeat)
+                if args.only in (None, "experiments"):
+                    bench_experiments(base, browser, args.runs, args.repeat)
+                if args.only in (None, "sweep"):
+                    bench_sweep(base, browser, args.sweep_runs, args.repeat)
+                if args.only in (None, "histograms"):
+                    bench_histograms(base, browser, args.repeat)
             finally:
                 browser.close()
     finally:

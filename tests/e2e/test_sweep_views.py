@@ -194,17 +194,15 @@ def test_scatter_hover_names_the_run_and_click_opens_it(
     page = sweep_page
     _, runs = sweep
     page.goto("/?sweep=scatter")
-    page.get_by_test_id("scatter-x").select_option('config.学习率')
+    page.get_by_test_id("scatter-x").select_option("config.学习率")
     page.get_by_test_id("scatter-y").select_option('metrics."val/acc".last')
     page.get_by_test_id("sweep-color").select_option("config.batch_size")
     scatter = page.get_by_test_id("sweep-scatter")
-    expect(scatter).to_have_attribute("data-x-field", 'config.学习率')
+    expect(scatter).to_have_attribute("data-x-field", "config.学习率")
     expect(scatter).to_have_attribute("data-runs", str(len(runs)))
 
     target = max(runs, key=lambda r: r.val_acc)
-    point = page.evaluate(
-        "(id) => window.__runicornSweep.scatter.pointOf(id)", target.id
-    )
+    point = page.evaluate("(id) => window.__runicornSweep.scatter.pointOf(id)", target.id)
     assert point is not None
     page.mouse.move(point["x"], point["y"])
     tooltip = page.get_by_test_id("scatter-tooltip")

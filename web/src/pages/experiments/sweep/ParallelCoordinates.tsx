@@ -40,6 +40,30 @@ function geometry(size: Size, count: number): Geometry {
   return { xs, top: PAD.top, bottom: Math.max(PAD.top + 1, size.height - PAD.bottom) };
 }
 
+/** Adds run `i`'s polyline to the current path, lifting the pen over missing values. */
+function tracePath(
+  context: CanvasRenderingContext2D,
+  positions: Float32Array,
+  runs: number,
+  i: number,
+  xs: readonly number[],
+  bottom: number,
+  height: number,
+) {
+  let pen = false;
+  for (let a = 0; a < xs.length; a++) {
+    const t = positions[a * runs + i];
+    if (Number.isNaN(t)) {
+      pen = false;
+      continue;
+    }
+    const y = bottom - t * height;
+    if (pen) context.lineTo(xs[a], y);
+    else context.moveTo(xs[a], y);
+    pen = true;
+  }
+}
+
 function tickLabel(axis: SweepAxis, value: number): string {
   if (axis.kind === "category") {
     const name = axis.categories[value] ?? "";
@@ -76,62 +100,31 @@ export function ParallelCoordinates({ runIds, axes, colorAxis, brushes, onBrushe
   // The theme's colours are read once per theme, not per frame.
   const colors = useMemo(() => canvasColors(theme), [theme]);
 
-  const draw = useCallback(() => {
-    const element = canvas.current;
-    if (!element || size.width === 0 || size.height === 0) return;
-    const started = performance.now();
-    const context = prepareCanvas(element, size);
-    if (!context) return;
+  // Every line faint, the axes and their ticks: painted once per layout into an offscreen
+  // canvas, so a brushing frame only copies it and strokes the runs inside the brushes.
+  const base = useMemo(() => {
+    const layer = document.createElement("canvas");
+    const context = size.width > 0 && size.height > 0 ? prepareCanvas(layer, size) : null;
+    if (!context) return layer;
     const { xs, top, bottom } = geo;
     const height = bottom - top;
-    const mask = brushMask(axes, live.current, runs);
-    const trace = (i: number) => {
-      let pen = false;
-      for (let a = 0; a < xs.length; a++) {
-        const t = positions[a * runs + i];
-        if (Number.isNaN(t)) {
-          pen = false;
-          continue;
-        }
-        const y = bottom - t * height;
-        if (pen) context.lineTo(xs[a], y);
-        else context.moveTo(xs[a], y);
-        pen = true;
-      }
-    };
-    let selected = 0;
     context.lineWidth = 1;
     context.globalAlpha = theme === "dark" ? 0.22 : 0.16;
     context.strokeStyle = colors.faint;
     context.beginPath();
-    for (let i = 0; i < runs; i++) {
-      if (mask[i]) selected++;
-      else trace(i);
-    }
+    for (let i = 0; i < runs; i++) tracePath(context, positions, runs, i, xs, bottom, height);
     context.stroke();
-    context.globalAlpha = 0.75;
-    context.lineWidth = 1.25;
-    for (let b = -1; b < BUCKETS; b++) {
-      context.strokeStyle = colorAxis ? rampColor(b < 0 ? NaN : (b + 0.5) / BUCKETS) : colors.accent;
-      context.beginPath();
-      for (let i = 0; i < runs; i++) {
-        if (mask[i] && (buckets[i] ?? -1) === b) trace(i);
-      }
-      context.stroke();
-      if (!colorAxis) break;
-    }
     context.globalAlpha = 1;
     context.font = "11px system-ui, sans-serif";
     context.textBaseline = "middle";
+    context.strokeStyle = colors.border;
+    context.fillStyle = colors.muted;
     axes.forEach((axis, a) => {
       const x = xs[a];
-      context.strokeStyle = colors.border;
-      context.lineWidth = 1;
       context.beginPath();
       context.moveTo(x, top);
       context.lineTo(x, bottom);
       context.stroke();
-      context.fillStyle = colors.muted;
       context.textAlign = a === xs.length - 1 && xs.length > 1 ? "left" : "right";
       const offset = context.textAlign === "left" ? 6 : -6;
       for (const tick of axisTicks(axis, 5)) {
@@ -144,17 +137,47 @@ export function ParallelCoordinates({ runIds, axes, colorAxis, brushes, onBrushe
         context.lineTo(x + 3, y);
         context.stroke();
       }
-      const brush = live.current.find((b) => b.field === axis.field);
-      if (brush) {
-        const y0 = bottom - Math.max(0, Math.min(1, normalize(axis, brush.lo) || 0)) * height;
-        const y1 = bottom - Math.max(0, Math.min(1, normalize(axis, brush.hi) || 0)) * height;
-        context.fillStyle = colors.accent;
-        context.globalAlpha = 0.25;
-        context.fillRect(x - 7, Math.min(y0, y1), 14, Math.max(2, Math.abs(y1 - y0)));
-        context.globalAlpha = 1;
-        context.strokeStyle = colors.accent;
-        context.strokeRect(x - 7, Math.min(y0, y1), 14, Math.max(2, Math.abs(y1 - y0)));
+    });
+    return layer;
+  }, [size, geo, axes, runs, positions, colors, theme]);
+
+  const draw = useCallback(() => {
+    const element = canvas.current;
+    if (!element || size.width === 0 || size.height === 0) return;
+    const started = performance.now();
+    const context = prepareCanvas(element, size);
+    if (!context) return;
+    const { xs, top, bottom } = geo;
+    const height = bottom - top;
+    context.drawImage(base, 0, 0, size.width, size.height);
+    const mask = brushMask(axes, live.current, runs);
+    let selected = 0;
+    for (let i = 0; i < runs; i++) selected += mask[i];
+    // Hairlines (width 1) take the rasterizer's fast path; wider strokes cost 10x more.
+    context.lineWidth = 1;
+    context.globalAlpha = 0.8;
+    for (let b = -1; b < BUCKETS; b++) {
+      context.strokeStyle = colorAxis ? rampColor(b < 0 ? NaN : (b + 0.5) / BUCKETS) : colors.accent;
+      context.beginPath();
+      for (let i = 0; i < runs; i++) {
+        if (mask[i] && (!colorAxis || buckets[i] === b)) tracePath(context, positions, runs, i, xs, bottom, height);
       }
+      context.stroke();
+      if (!colorAxis) break;
+    }
+    context.globalAlpha = 1;
+    axes.forEach((axis, a) => {
+      const brush = live.current.find((b) => b.field === axis.field);
+      if (!brush) return;
+      const x = xs[a];
+      const y0 = bottom - Math.max(0, Math.min(1, normalize(axis, brush.lo) || 0)) * height;
+      const y1 = bottom - Math.max(0, Math.min(1, normalize(axis, brush.hi) || 0)) * height;
+      context.fillStyle = colors.accent;
+      context.globalAlpha = 0.25;
+      context.fillRect(x - 7, Math.min(y0, y1), 14, Math.max(2, Math.abs(y1 - y0)));
+      context.globalAlpha = 1;
+      context.strokeStyle = colors.accent;
+      context.strokeRect(x - 7, Math.min(y0, y1), 14, Math.max(2, Math.abs(y1 - y0)));
     });
     const elapsed = performance.now() - started;
     const s = stats.current;
@@ -166,7 +189,7 @@ export function ParallelCoordinates({ runIds, axes, colorAxis, brushes, onBrushe
       wrap.current.dataset.selected = String(selected);
       wrap.current.dataset.frames = String(s.frames);
     }
-  }, [size, geo, axes, runs, positions, buckets, colorAxis, colors, theme, dataAt]);
+  }, [size, geo, axes, runs, positions, buckets, colorAxis, colors, base, dataAt]);
 
   useEffect(() => {
     live.current = brushes;
@@ -230,7 +253,11 @@ export function ParallelCoordinates({ runIds, axes, colorAxis, brushes, onBrushe
     const { x, y, rawY } = pointer(event);
     const axis = axisNear(x);
     if (axis < 0 || rawY < geo.top - 16 || rawY > geo.bottom + 16) return;
-    event.currentTarget.setPointerCapture(event.pointerId);
+    try {
+      event.currentTarget.setPointerCapture(event.pointerId);
+    } catch {
+      // A pointer the browser does not track (a synthetic event) brushes without capture.
+    }
     drag.current = { axis, startY: y, moved: false };
   };
   const onPointerMove = (event: React.PointerEvent<HTMLCanvasElement>) => {
