@@ -174,12 +174,14 @@ def test_artifacts_version_lineage_and_producer_run(
     page.goto("/")
     page.get_by_test_id("nav-artifacts").click()
     rows = page.get_by_test_id("artifact-row")
+    expect(rows.first).to_be_visible()
+    page.get_by_test_id("artifacts-project").select_option(PROJECT)
     expect(rows).to_have_count(2)
     expect(page.get_by_test_id("artifacts-count")).to_have_attribute("data-total", "2")
     page.get_by_test_id("artifacts-type").select_option("dataset")
     expect(rows).to_have_count(1)
     expect(rows.first).to_have_attribute("data-name", DATASET)
-    expect(page).to_have_url(re.compile(r"/artifacts\?type=dataset$"))
+    expect(page).to_have_url(re.compile(rf"/artifacts\?project={PROJECT}&type=dataset$"))
     page.get_by_test_id("artifacts-type").select_option("")
     page.get_by_test_id("artifacts-search").fill("RESNET")
     expect(rows).to_have_count(1)
@@ -396,3 +398,39 @@ def test_unknown_artifacts_versions_and_models_say_so(
     expect(page.get_by_test_id("version-row")).to_have_count(2)
     page.goto(f"/models/{PROJECT}/{DATASET}")
     expect(page.get_by_test_id("model-not-found")).to_be_visible()
+
+
+def test_deleting_a_version_keeps_it_in_the_lineage_as_deleted(
+    page: Page, viewer: Viewer, tmp_path: Path
+) -> None:
+    run = rn.init(
+        project="nlp", name="train-tokenizer", storage=viewer.root,
+        capture_console=False, capture_env=False, system_metrics=False,
+    )  # fmt: skip
+    vocab = tmp_path / "vocab.json"
+    for size in (8_000, 32_000):
+        vocab.write_text(json.dumps({f"tok{i}": i for i in range(size // 100)}))
+        assert run.log_model(vocab, "bpe-tokenizer", metadata={"vocab_size": size}).wait(60)
+    run.finish()
+    deadline = time.monotonic() + 30
+    while viewer.api("/api/artifacts", project="nlp")["total"] < 1:
+        assert time.monotonic() < deadline, "the viewer did not see the new artifact"
+        time.sleep(0.1)
+
+    page.goto("/artifacts/nlp/bpe-tokenizer/v1")
+    expect(page.get_by_test_id("version-title")).to_have_text("bpe-tokenizer:v1")
+    page.get_by_test_id("version-delete").click()
+    page.get_by_test_id("version-delete-confirm").click()
+    expect(page).to_have_url(re.compile(r"/artifacts/nlp/bpe-tokenizer$"))
+    expect(page.get_by_test_id("version-row")).to_have_count(1)
+    expect(page.get_by_test_id("version-row")).to_have_attribute("data-version", "2")
+
+    page.goto(f"/runs/{run.id}?tab=artifacts")
+    expect(
+        page.locator('[data-testid="run-artifact-row"][data-direction="produced"]')
+    ).to_have_count(1)
+    gone = _node(page, "artifact:nlp/bpe-tokenizer:v1")
+    expect(gone).to_have_attribute("data-href", "")
+    expect(gone).to_contain_text("deleted version")
+    gone.click()
+    expect(page).to_have_url(re.compile(rf"/runs/{run.id}\?tab=artifacts$"))
