@@ -194,3 +194,14 @@ def test_projects_and_fields(api: tuple[httpx.Client, list[str]]) -> None:
     config_fields = {f["field"] for f in fields["config"]}
     assert {'config."weight decay"', "config.学习率", "config.optimizer.name"} <= config_fields
     assert {m["key"] for m in fields["metrics"]} == {"train/loss", "val/acc"}
+
+
+def test_alerts_of_a_diverged_run(api: tuple[httpx.Client, list[str]]) -> None:
+    client, ids = api
+    alerts = client.get(f"/api/runs/{ids[5]}/alerts").json()
+    assert alerts["total"] == 1 and alerts["items"][0]["key"] == "train/loss"
+    listed = client.get("/api/v2/experiments", params={"filter": "alerts > 0"}).json()
+    assert [i["id"] for i in listed["items"]] == [ids[5]]
+    assert listed["items"][0]["alerts"] == 1
+    everywhere = client.get("/api/alerts", params={"project": "vision"}).json()
+    assert everywhere["total"] == 1
