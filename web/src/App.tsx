@@ -20,6 +20,7 @@ const ArtifactPage = lazy(() => import("./pages/artifacts/ArtifactPage"));
 const VersionPage = lazy(() => import("./pages/artifacts/VersionPage"));
 const ModelsPage = lazy(() => import("./pages/models/ModelsPage"));
 const ModelPage = lazy(() => import("./pages/models/ModelPage"));
+const LoginPage = lazy(() => import("./pages/login/LoginPage"));
 
 function TopBar() {
   const { t, lang, setLang } = useI18n();
@@ -124,6 +125,7 @@ export function App() {
               <Route path="/system" element={<SystemPage />} />
               <Route path="/remote" element={<RemotePage />} />
               <Route path="/settings" element={<SettingsPage />} />
+              <Route path="/login" element={<LoginPage />} />
               <Route path="*" element={<NotFoundPage />} />
             </Routes>
           </Suspense>

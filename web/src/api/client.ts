@@ -21,6 +21,7 @@ import type {
   V2ListResponse,
   ViewerConfig,
 } from "./types";
+import { onUnauthorized } from "../pages/login/session";
 
 /** An API failure: the HTTP status, the server's `detail`, and for filter errors the position. */
 export class ApiError extends Error {
@@ -116,6 +117,7 @@ export async function request<T>(path: string, options: RequestOptions = {}): Pr
     if (error instanceof DOMException && error.name === "AbortError") throw error;
     throw new ApiError(0, "The viewer could not be reached. Is `runicorn viewer` still running?");
   }
+  if (response.status === 401) onUnauthorized(path);
   if (!response.ok) throw await toApiError(response);
   if (response.status === 204) return undefined as T;
   return (await response.json()) as T;
