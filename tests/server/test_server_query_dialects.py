@@ -38,6 +38,12 @@ EXPRESSIONS = [
     "config.lr = null",
     "config.lr contains ad",
     "config.opt.lr > 0.05",
+    "config.opt.lr = 0.1",
+    "config.optimizer.name = adam",
+    "config.optimizer.name != adam",
+    "config.name = Adam",
+    "config.name in (adam, Adam, sgd)",
+    "config.optimizer.name exists",
     "config.opt.lr < 0.15",
     'config."weight decay" = 0.01 and config.学习率 > 0',
     "config.batch_size in (32, 64) or tag:special",
@@ -61,6 +67,11 @@ def both(server_backend: Any, root: Path) -> tuple[HybridStorageBackend, Any]:
     make({"batch_size": 64, "weight decay": 0.01, "学习率": 0.1})
     make({"opt": {"lr": 0.1}}, tags=["special"])
     make({"opt.lr": 0.2})
+    make({"optimizer": {"name": "adam"}})
+    make({"optimizer.name": "adam"})
+    make({"optimizer": {"name": None}, "optimizer.name": "adam"})
+    make({"optimizer": {"name": "sgd"}, "optimizer.name": "adam"})
+    make({"optimizer": ["adam"], "optimizer.name": "sgd", "name": "Adam"})
     ingest_root(server_backend, root)
     return HybridStorageBackend(root), server_backend
 
