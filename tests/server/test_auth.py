@@ -186,3 +186,16 @@ def test_login_sets_an_httponly_strict_cookie_that_opens_api_and_websockets(
         assert "train/loss" in str(socket.recv(timeout=20))
     out = httpx.post(f"{team.url}/api/auth/logout", headers=headers)
     assert "runicorn_session=" in out.headers["set-cookie"]
+
+
+def test_a_server_bound_beyond_loopback_relies_on_user_tokens(server_config: object) -> None:
+    from fastapi.testclient import TestClient
+
+    from runicorn.server.app import create_server_app
+    from runicorn.server.config import ServerConfig
+
+    assert isinstance(server_config, ServerConfig)
+    app = create_server_app(server_config, host="0.0.0.0", auth=True, static_dir=None)
+    with TestClient(app, base_url="http://runicorn.example.org") as client:
+        assert client.get("/api/experiments").status_code == 401
+        assert client.get("/api/health").json() == {"status": "ok"}

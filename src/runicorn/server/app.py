@@ -75,6 +75,7 @@ def create_server_app(
         index_on_start=False,
         storage=lambda: ProjectScopedStorage(ServerStorageBackend(config)),
         routers=[team_auth.router, push.router, *routers],
+        users_authenticated=True,
         **viewer_options,  # type: ignore[arg-type]
     )
     team_auth.install_team_auth(app, UserStore(Database(config.database_url)))

@@ -96,6 +96,7 @@ def create_app(
     index_on_start: bool = True,
     storage: StorageFactory | None = None,
     routers: Iterable[APIRouter] = (),
+    users_authenticated: bool = False,
 ) -> FastAPI:
     """The viewer app for the storage root ``root``.
 
@@ -105,6 +106,8 @@ def create_app(
     in-memory index) before the app starts serving. ``storage`` builds another implementation
     of the storage interface (the team server's); by default the run folders under ``root``.
     ``routers`` are mounted after the API's own and before the UI's fallback route.
+    ``users_authenticated`` says the caller installs a middleware that checks a user token on
+    every request (the team server), so a non-loopback ``host`` needs no viewer token.
     """
     from runicorn import __version__
 
@@ -117,6 +120,7 @@ def create_app(
         cache_max_bytes=cache_max_bytes,
         rate_limits=rate_limits or RateLimits(),
         static_dir=static_dir,
+        users_authenticated=users_authenticated,
     )
     context = ViewerContext(settings, storage)
 

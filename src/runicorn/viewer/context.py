@@ -57,9 +57,11 @@ class ViewerSettings:
     cache_max_bytes: int = DEFAULT_MAX_BYTES
     rate_limits: RateLimits = field(default_factory=RateLimits)
     static_dir: Path | None = None
+    # Set when another layer checks a user token on every request (the team server's auth).
+    users_authenticated: bool = False
 
     def __post_init__(self) -> None:
-        if not is_loopback(self.host) and not self.token:
+        if not is_loopback(self.host) and not self.token and not self.users_authenticated:
             raise ValueError(
                 f"the viewer binds {self.host!r}, which other machines can reach: a token is "
                 "required (pass token=..., or let `runicorn viewer` generate one)"
