@@ -6,6 +6,7 @@ import { useI18n } from "../i18n/context";
 import { formatExact } from "../lib/format";
 import type { Zoom } from "../lib/urlState";
 import { baseOptions, xFormatter, type ChartColors } from "./axes";
+import type { GroupBand } from "../lib/groupStats";
 import { compareColumns, compareSeries, smoothingOn, type CompareLine } from "./build";
 import type { MetricsStore, SeriesData } from "./metricsStore";
 import { tooltipPlugin, type TooltipRow } from "./tooltip";
@@ -23,6 +24,8 @@ export interface CompareChartProps {
   smoothing: number;
   /** Running-average window; 2 or more replaces the EMA (the page's `avg`). */
   smoothWindow?: number;
+  /** The groups' band: min–max, standard deviation or standard error. */
+  band?: GroupBand;
   logY: boolean;
   zoom: Zoom;
   maxPoints: number;
@@ -67,8 +70,8 @@ export function CompareChart(props: CompareChartProps) {
   }, [lines, mode, smooth, x, logY, zoom, colors, syncKey]);
 
   const data = useMemo(
-    () => compareColumns(lines, entry.runs, mode, spec, logY, maxPoints),
-    [lines, entry.runs, mode, spec, logY, maxPoints],
+    () => compareColumns(lines, entry.runs, mode, spec, logY, maxPoints, props.band),
+    [lines, entry.runs, mode, spec, logY, maxPoints, props.band],
   );
 
   const runsWithData = lines.filter((l) =>

@@ -6,7 +6,7 @@
 import uPlot from "uplot";
 import { emaSmooth, runningAverage } from "../lib/ema";
 import type { XMode } from "../api/types";
-import { groupStats } from "../lib/groupStats";
+import { bandOf, groupStats, type GroupBand } from "../lib/groupStats";
 import { isSystemKey } from "../lib/metricKeys";
 import { drawable } from "../lib/numbers";
 import { withAlpha } from "../lib/palette";
@@ -157,6 +157,7 @@ export function compareColumns(
   smoothing: Smoothing,
   logY: boolean,
   maxPoints: number,
+  band: GroupBand = "minmax",
 ): uPlot.AlignedData {
   const tables: uPlot.AlignedData[] = [];
   const smooth = smoothingOn(smoothing);
@@ -168,8 +169,10 @@ export function compareColumns(
         .map((id) => runs[id] as SeriesData | undefined)
         .filter((d): d is SeriesData => d !== undefined)
         .map((d) => ({ x: d.x, y: smooth ? smoothed(d, smoothing, range) : d.y }));
-      const stats = groupStats(members, maxPoints);
-      tables.push([stats.x, drawable(stats.max, logY), drawable(stats.min, logY), drawable(stats.mean, logY)]);
+      // A member that ends early holds its last value: the mean does not jump where it stops.
+      const stats = groupStats(members, maxPoints, "hold");
+      const { lo, hi } = bandOf(stats, band);
+      tables.push([stats.x, drawable(hi, logY), drawable(lo, logY), drawable(stats.mean, logY)]);
       continue;
     }
     const data = runs[line.id] as SeriesData | undefined;

@@ -1,9 +1,17 @@
 /**
- * Mean and min–max envelope of several runs' series of one metric, for the compare view's
- * "group by config key". Runs seldom share x values exactly (different logging steps, server
- * downsampling), so each run is linearly interpolated onto the union of x values, inside its own
- * x range only: a run contributes nothing before its first or after its last point.
+ * Mean with spread (min–max, standard deviation, standard error) of several runs' series of one
+ * metric, for the compare view's groups. Runs seldom share x values exactly (different logging
+ * steps, server downsampling), so each run is linearly interpolated onto the union of x values.
+ * A run contributes nothing before its first point. After its last point it either stops
+ * (`"stop"`) or, by default, holds its last value (`"hold"`) so the mean does not jump when a
+ * shorter member ends; `n` counts the runs still logging at each x.
  */
+
+/** Which envelope the group's band shows. */
+export type GroupBand = "minmax" | "std" | "stderr";
+export const GROUP_BANDS: readonly GroupBand[] = ["minmax", "std", "stderr"];
+
+export type GroupTail = "hold" | "stop";
 
 export interface XY {
   x: ArrayLike<number>;
@@ -15,8 +23,20 @@ export interface GroupSeries {
   mean: number[];
   min: number[];
   max: number[];
-  /** How many runs contributed at each x. */
+  /** Population standard deviation across runs at each x (0 for one run). */
+  std: number[];
+  /** How many runs were still logging at each x (held runs aside). */
   n: number[];
+  /** How many runs the mean is taken over at each x (held runs included). */
+  members: number[];
+}
+
+/** The band's lower and upper line for `band`. */
+export function bandOf(g: GroupSeries, band: GroupBand): { lo: number[]; hi: number[] } {
+  if (band === "minmax") return { lo: g.min, hi: g.max };
+  const members = g.members;
+  const spread = band === "std" ? g.std : g.std.map((s, i) => (members[i] > 0 ? s / Math.sqrt(members[i]) : NaN));
+  return { lo: g.mean.map((m, i) => m - spread[i]), hi: g.mean.map((m, i) => m + spread[i]) };
 }
 
 function finitePoints(s: XY): { x: number[]; y: number[] } {
@@ -46,20 +66,32 @@ export function unionX(series: readonly { x: number[] }[], maxPoints: number): n
   return out;
 }
 
-export function groupStats(series: readonly XY[], maxPoints = 2000): GroupSeries {
+export function groupStats(series: readonly XY[], maxPoints = 2000, tail: GroupTail = "stop"): GroupSeries {
   const clean = series.map(finitePoints).filter((s) => s.x.length > 0);
   for (const s of clean) sortByX(s);
   const xs = unionX(clean, maxPoints);
-  const result: GroupSeries = { x: xs, mean: [], min: [], max: [], n: [] };
+  const result: GroupSeries = { x: xs, mean: [], min: [], max: [], std: [], n: [], members: [] };
   const cursors = clean.map(() => 0);
   for (const xv of xs) {
     let sum = 0;
+    let squares = 0;
     let count = 0;
+    let live = 0;
     let lo = Infinity;
     let hi = -Infinity;
     clean.forEach((s, r) => {
       const last = s.x.length - 1;
-      if (xv < s.x[0] || xv > s.x[last]) return;
+      if (xv < s.x[0]) return;
+      if (xv > s.x[last]) {
+        if (tail === "stop") return;
+        const held = s.y[last];
+        sum += held;
+        squares += held * held;
+        count++;
+        if (held < lo) lo = held;
+        if (held > hi) hi = held;
+        return;
+      }
       let i = cursors[r];
       while (i < last && s.x[i + 1] <= xv) i++;
       cursors[r] = i;
@@ -69,14 +101,19 @@ export function groupStats(series: readonly XY[], maxPoints = 2000): GroupSeries
         v = s.y[i] + t * (s.y[i + 1] - s.y[i]);
       }
       sum += v;
+      squares += v * v;
       count++;
+      live++;
       if (v < lo) lo = v;
       if (v > hi) hi = v;
     });
-    result.mean.push(count ? sum / count : NaN);
+    const mean = count ? sum / count : NaN;
+    result.mean.push(mean);
     result.min.push(count ? lo : NaN);
     result.max.push(count ? hi : NaN);
-    result.n.push(count);
+    result.std.push(count ? Math.sqrt(Math.max(0, squares / count - mean * mean)) : NaN);
+    result.n.push(live);
+    result.members.push(count);
   }
   return result;
 }

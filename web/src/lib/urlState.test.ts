@@ -89,6 +89,7 @@ describe("compare state", () => {
       runs: ["a", "b", "c"],
       hidden: ["b"],
       groupBy: "optimizer.name",
+      band: "stderr",
       allMetrics: true,
       x: "step",
       smoothing: null,

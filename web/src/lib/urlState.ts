@@ -3,6 +3,7 @@
  * the zoom range, smoothing, the selected runs, the filter. Defaults are left out of the URL.
  */
 import { RUN_STATUSES, type RunStatus, type XMode } from "../api/types";
+import { GROUP_BANDS, type GroupBand } from "./groupStats";
 
 export type Zoom = [number, number] | null;
 
@@ -167,7 +168,10 @@ export function encodeRun(state: RunPageState): URLSearchParams {
 export interface CompareState extends ChartState {
   runs: string[];
   hidden: string[];
+  /** A config key, or `@status`, `@name`, `@tags`, `@project`. */
   groupBy: string | null;
+  /** The groups' band (`band` in the URL; min–max when absent). */
+  band: GroupBand;
   allMetrics: boolean;
 }
 
@@ -177,6 +181,7 @@ export function decodeCompare(params: URLSearchParams): CompareState {
     runs: [...new Set(parseList(params.get("runs")))],
     hidden: parseList(params.get("hidden")),
     groupBy: params.get("group") || null,
+    band: (GROUP_BANDS as readonly string[]).includes(params.get("band") ?? "") ? (params.get("band") as GroupBand) : "minmax",
     allMetrics: params.get("all") === "1",
   };
 }
@@ -187,6 +192,7 @@ export function encodeCompare(state: CompareState): URLSearchParams {
     ...chartEntries(state),
     ["hidden", state.hidden.join(",")],
     ["group", state.groupBy],
+    ["band", state.groupBy && state.band !== "minmax" ? state.band : null],
     ["all", state.allMetrics ? "1" : null],
   ]);
 }

@@ -17,6 +17,8 @@ import { useI18n } from "../../i18n/context";
 import { diffConfigs, flatten, getPath } from "../../lib/configDiff";
 import { formatValue } from "../../lib/format";
 import { isSystemKey, matchKeys } from "../../lib/metricKeys";
+import { groupColorAt, RUN_GROUP_FIELDS } from "../../lib/groupPalette";
+import { GROUP_BANDS, type GroupBand } from "../../lib/groupStats";
 import { colorAt } from "../../lib/palette";
 import { decodeCompare, encodeCompare, runHref, type CompareState } from "../../lib/urlState";
 import { useSettings } from "../../settings/context";
@@ -134,19 +136,23 @@ function CompareView({ runs, state, update }: { runs: RunItem[]; state: CompareS
     if (!state.groupBy) {
       return { mode: "runs", lines: visible.map((r) => ({ id: r.id, label: r.name, color: colorOf(r.id), members: [r.id] })) };
     }
+    const field = state.groupBy;
     const groups = new Map<string, string[]>();
     for (const run of visible) {
-      const value = formatValue(getPath(run.config, state.groupBy));
+      const value = groupValue(run, field);
       groups.set(value, [...(groups.get(value) ?? []), run.id]);
     }
+    const name = field.startsWith("@") ? field.slice(1) : field;
     return {
       mode: "groups",
-      lines: [...groups.entries()].map(([value, members], i) => ({
-        id: `group:${value}`,
-        label: `${state.groupBy ?? ""}=${value}`,
-        color: colorAt(i),
-        members,
-      })),
+      lines: [...groups.entries()]
+        .sort(([a], [b]) => a.localeCompare(b))
+        .map(([value, members], i) => ({
+          id: `group:${value}`,
+          label: `${name}=${value}`,
+          color: groupColorAt(i),
+          members,
+        })),
     };
   }, [visible, state.groupBy, colorOf]);
 
@@ -167,6 +173,11 @@ function CompareView({ runs, state, update }: { runs: RunItem[]; state: CompareS
               data-testid="group-by-select"
             >
               <option value="">{t("compare.noGrouping")}</option>
+              {RUN_GROUP_FIELDS.map((f) => (
+                <option key={f} value={f}>
+                  {f.slice(1)}
+                </option>
+              ))}
               {groupKeysList.map((k) => (
                 <option key={k} value={k}>
                   config.{k}
@@ -174,6 +185,18 @@ function CompareView({ runs, state, update }: { runs: RunItem[]; state: CompareS
               ))}
             </select>
           </label>
+          {mode === "groups" && (
+            <label className="field">
+              <span>{t("compare.band")}</span>
+              <select className="input" value={state.band} onChange={(e) => update({ band: e.target.value as GroupBand })} data-testid="group-band-select">
+                {GROUP_BANDS.map((b) => (
+                  <option key={b} value={b}>
+                    {t(`compare.band.${b}`)}
+                  </option>
+                ))}
+              </select>
+            </label>
+          )}
           <label className="field checkbox">
             <input type="checkbox" checked={state.allMetrics} onChange={(e) => update({ allMetrics: e.target.checked })} data-testid="all-metrics-toggle" />
             <span>{t("compare.allMetrics")}</span>
@@ -223,6 +246,7 @@ function CompareView({ runs, state, update }: { runs: RunItem[]; state: CompareS
                 x={x}
                 smoothing={smoothing}
                 smoothWindow={state.smoothWindow}
+                band={state.band}
                 logY={state.logY}
                 zoom={system ? systemZoom : state.zoom}
                 maxPoints={chartDefaults.max_points}
@@ -285,4 +309,13 @@ export default function ComparePage() {
       {body}
     </div>
   );
+}
+
+/** What a run is grouped by: `@tags` (its tags, sorted), `@status`, `@name`, `@project`, or a config key. */
+function groupValue(run: RunItem, field: string): string {
+  if (field === "@tags") return run.tags.length ? [...run.tags].sort().join(", ") : "—";
+  if (field === "@status") return run.status;
+  if (field === "@name") return run.name;
+  if (field === "@project") return run.project;
+  return formatValue(getPath(run.config, field));
 }
