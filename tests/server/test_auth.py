@@ -132,6 +132,8 @@ def test_roles_are_enforced(team: TeamServer, populated: dict[str, Any]) -> None
     # Routes that act on the server machine itself are for admins.
     assert httpx.get(f"{team.url}/api/remote/sessions", headers=writer).status_code == 403
     assert httpx.get(f"{team.url}/api/remote/sessions", headers=admin).status_code != 403
+    assert httpx.get(f"{team.url}/api/config", headers=reader).status_code == 200
+    assert httpx.put(f"{team.url}/api/config", headers=writer, json={}).status_code == 403
     # Pushing: readers never, writers into their projects only.
     body = {"runs": [{"id": vision, "path": f"vision/resnet/runs/{vision}"}]}
     assert httpx.post(f"{team.url}/api/push/state", headers=reader, json=body).status_code == 403

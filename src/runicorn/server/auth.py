@@ -28,8 +28,10 @@ from runicorn.viewer.middleware import WS_POLICY_VIOLATION, request_headers
 
 SESSION_COOKIE = "runicorn_session"
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-# Routes that reach past the storage into the server machine (SSH, its files, its settings).
-ADMIN_ONLY_PREFIXES = ("/api/remote", "/api/sync", "/api/import", "/api/config")
+# Routes that reach past the storage into the server machine (SSH, its files); changing the
+# server's settings is for admins too, reading them is not (the UI reads them on every page).
+ADMIN_ONLY_PREFIXES = ("/api/remote", "/api/sync", "/api/import")
+ADMIN_ONLY_CHANGES = ("/api/config",)
 OPEN_ROUTES = frozenset({("POST", "/api/auth/login"), ("POST", "/api/auth/logout")})
 PROTECTED_NON_API = frozenset({"/docs", "/openapi.json", "/docs/oauth2-redirect"})
 HEALTH_PATH = "/api/health"
@@ -65,6 +67,8 @@ def refusal(user: User, method: str, path: str, is_ws: bool) -> str | None:
         return f"{path} is for admins; user {user.name!r} is a {user.role}"
     if is_ws or method in READ_METHODS:
         return None
+    if path.startswith(ADMIN_ONLY_CHANGES):
+        return f"changing {path} is for admins; user {user.name!r} is a {user.role}"
     if user.role == "reader":
         return f"user {user.name!r} is a reader: reading only"
     return None
@@ -162,7 +166,9 @@ async def login(
         token.strip(),
         httponly=True,
         samesite="strict",
-        secure=request.url.scheme == "https",
+        # Behind a TLS proxy the server itself is reached over http: trust the proxy's word,
+        # which can only make the cookie stricter.
+        secure="https" in (request.url.scheme, request.headers.get("x-forwarded-proto", "")),
         path="/",
     )
     return {"user": user.to_dict()}
