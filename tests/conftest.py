@@ -17,6 +17,8 @@ def isolated_runicorn(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterat
     monkeypatch.delenv("RUNICORN_DIR", raising=False)
     monkeypatch.delenv("RUNICORN_MODE", raising=False)
     monkeypatch.delenv("RUNICORN_ALERT_WEBHOOK", raising=False)
+    monkeypatch.delenv("RUNICORN_SYNC_URL", raising=False)
+    monkeypatch.delenv("RUNICORN_TOKEN", raising=False)
     monkeypatch.delenv("RANK", raising=False)
     monkeypatch.delenv("LOCAL_RANK", raising=False)
     monkeypatch.setenv("RUNICORN_FLUSH_INTERVAL", "0.05")
