@@ -7,6 +7,8 @@ store, so the store stays the truth the index can be rebuilt from.
 
 from __future__ import annotations
 
+import logging
+import threading
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -25,6 +27,9 @@ from runicorn.storage.liveness import DEFAULT_HEARTBEAT_INTERVAL, STALE_AFTER_IN
 from runicorn.storage.models import ExperimentRecord
 from runicorn.storage.run_files import DELETED_FILE, META_FILE, read_record
 
+log = logging.getLogger(__name__)
+FOLLOW_INTERVAL = 1.0
+
 
 class ServerStorageBackend:
     """:class:`runicorn.storage.interface.RunStorage` on PostgreSQL + an object store."""
@@ -37,6 +42,24 @@ class ServerStorageBackend:
         self._root = Path(config.cache_dir).resolve()
         self._root.mkdir(parents=True, exist_ok=True)
         self.cache = RunCache(self._root, self._index, self.store)
+        self._stop = threading.Event()
+        self._follower = threading.Thread(
+            target=self._follow_live_runs, name="runicorn-server-follow", daemon=True
+        )
+        self._follower.start()
+
+    def _follow_live_runs(self) -> None:
+        """Keep the cache folders of running runs current, so the live WebSockets (which
+        watch those folders) see pushed data within about a second."""
+        while not self._stop.wait(FOLLOW_INTERVAL):
+            opened = self.cache.opened()
+            if not opened:
+                continue
+            try:
+                for run_id in self._index.running_among(list(opened)):
+                    self.cache.refresh(run_id, opened[run_id])
+            except Exception as exc:  # the next round tries again
+                log.debug("runicorn server: following live runs failed: %r", exc)
 
     @property
     def root(self) -> Path:
@@ -176,4 +199,6 @@ class ServerStorageBackend:
         return self._index.set_preferences(values)
 
     def close(self) -> None:
+        self._stop.set()
+        self._follower.join(timeout=10)
         self.database.close()

@@ -303,6 +303,15 @@ class PostgresIndex:
         )
         return [(r["id"], r["heartbeat_at"], r["heartbeat_interval"]) for r in rows]
 
+    def running_among(self, run_ids: Sequence[str]) -> list[str]:
+        """Which of ``run_ids`` the index holds as running."""
+        rows = self.database.run(
+            lambda conn: conn.execute(
+                "SELECT id FROM runs WHERE status = 'running' AND id = ANY(%s)", (list(run_ids),)
+            ).fetchall()
+        )
+        return [row["id"] for row in rows]
+
     def set_status(self, run_ids: Sequence[str], status: str) -> None:
         self.database.run(
             lambda conn: conn.execute(

@@ -30,6 +30,7 @@ class RunCache:
         self._locks: dict[str, threading.Lock] = {}
         self._locks_guard = threading.Lock()
         self._documents: dict[str, dict[str, str]] = {}
+        self._opened: dict[str, str] = {}
 
     def _lock(self, run_id: str) -> threading.Lock:
         with self._locks_guard:
@@ -42,6 +43,7 @@ class RunCache:
         """The run's folder with every segment and document the index lists."""
         folder = self.folder(run_path)
         with self._lock(run_id):
+            self._opened[run_id] = run_path
             folder.mkdir(parents=True, exist_ok=True)
             for file in APPEND_ONLY_FILES:
                 self._extend(run_id, run_path, folder / file, file)
@@ -73,6 +75,11 @@ class RunCache:
             atomic_write_bytes(target, self.store.get(self.store.run_key(run_path, path)))
             have[path] = sha256
 
+    def opened(self) -> dict[str, str]:
+        """``run_id -> run_path`` of the runs this process has a cache folder for."""
+        with self._locks_guard:
+            return dict(self._opened)
+
     def forget(self, run_id: str, run_path: str, document: str | None = None) -> None:
         """Drop the local copy of one document, or of the whole run."""
         with self._lock(run_id):
@@ -82,6 +89,7 @@ class RunCache:
                 resolve_under(folder, document).unlink(missing_ok=True)
                 return
             self._documents.pop(run_id, None)
+            self._opened.pop(run_id, None)
             if folder.exists():
                 shutil.rmtree(folder, ignore_errors=True)
 
