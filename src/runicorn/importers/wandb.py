@@ -33,7 +33,10 @@ def _core_path() -> str:
         from wandb.util import get_core_path
     except ImportError as exc:
         raise MissingExtraError("wandb", "the wandb package") from exc
-    return str(get_core_path())
+    try:
+        return str(get_core_path())
+    except Exception as exc:  # a wandb build without its wandb-core binary for this platform
+        raise MissingExtraError("wandb", "wandb with its wandb-core reader") from exc
 
 
 def read_records(run_file: Path) -> Iterator[dict[str, Any]]:
