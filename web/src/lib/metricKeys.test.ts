@@ -2,12 +2,13 @@ import { describe, expect, it } from "vitest";
 import { groupKeys, matchKeys } from "./metricKeys";
 
 describe("metric key groups", () => {
-  it("puts ungrouped keys first, prefixes next and system last", () => {
-    const groups = groupKeys(["val/loss", "system/cpu", "loss", "train/loss", "acc", "train/lr"]);
+  it("puts train/ and val/ first, other prefixes next, ungrouped keys after them and system last", () => {
+    const groups = groupKeys(["val/loss", "system/cpu", "loss", "train/loss", "acc", "train/lr", "grad/norm"]);
     expect(groups).toEqual([
-      { name: "", keys: ["acc", "loss"] },
       { name: "train", keys: ["train/loss", "train/lr"] },
       { name: "val", keys: ["val/loss"] },
+      { name: "grad", keys: ["grad/norm"] },
+      { name: "", keys: ["acc", "loss"] },
       { name: "system", keys: ["system/cpu"] },
     ]);
   });

@@ -27,7 +27,9 @@ export function groupKeys(keys: readonly string[]): KeyGroup[] {
     else groups.set(prefix, [key]);
   }
   const collator = new Intl.Collator(undefined, { numeric: true });
-  const rank = (name: string) => (name === "" ? 0 : name === "system" ? 2 : 1);
+  // Training metrics first (train/, then val/ and the other prefixes), General after them, system
+  // last: logged `train/loss` is what a user opens a run for, not buried under loose keys.
+  const rank = (name: string) => (name === "train" ? 0 : name === "val" ? 1 : name === "" ? 3 : name === "system" ? 4 : 2);
   return [...groups.entries()]
     .map(([name, list]) => ({ name, keys: list.sort(collator.compare) }))
     .sort((a, b) => rank(a.name) - rank(b.name) || collator.compare(a.name, b.name));
