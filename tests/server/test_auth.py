@@ -13,7 +13,7 @@ import httpx
 import psycopg
 import pytest
 from s3 import S3Server
-from team_server import TeamServer, server_env
+from team_server import TeamServer, running_team
 from websockets.exceptions import InvalidStatus
 from websockets.sync.client import connect
 
@@ -39,13 +39,9 @@ def record(root: Path, project: str, name: str, config: dict[str, Any], steps: i
 def team(
     database_url: str, s3_server: S3Server, aws_env: dict[str, str], tmp_path: Path
 ) -> Iterator[TeamServer]:
-    server = TeamServer(
-        database_url, f"s3://{s3_server.new_bucket()}/team", s3_server.endpoint,
-        tmp_path / "server-cache", server_env(aws_env),
-    )  # fmt: skip
-    server.start()
-    yield server
-    server.stop()
+    yield from running_team(
+        database_url, s3_server.endpoint, s3_server.new_bucket(), aws_env, tmp_path / "cache"
+    )
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from s3 import S3Server
-from team_server import TeamServer, server_env
+from team_server import TeamServer, running_team
 
 import runicorn as rn
 from runicorn.manifest.http_push import push_root
@@ -29,13 +29,9 @@ if not CHROMIUM.exists() or not (DEFAULT_STATIC_DIR / "index.html").exists():
 def team(
     database_url: str, s3_server: S3Server, aws_env: dict[str, str], tmp_path: Path
 ) -> Iterator[TeamServer]:
-    server = TeamServer(
-        database_url, f"s3://{s3_server.new_bucket()}/team", s3_server.endpoint,
-        tmp_path / "server-cache", server_env(aws_env),
-    )  # fmt: skip
-    server.start()
-    yield server
-    server.stop()
+    yield from running_team(
+        database_url, s3_server.endpoint, s3_server.new_bucket(), aws_env, tmp_path / "cache"
+    )
 
 
 def test_login_page_opens_the_users_runs(team: TeamServer, root: Path) -> None:

@@ -14,7 +14,7 @@ from typing import Any
 import httpx
 import pytest
 from s3 import S3Server
-from team_server import TeamServer, server_env
+from team_server import TeamServer, running_team
 from websockets.sync.client import connect
 
 import runicorn as rn
@@ -27,13 +27,9 @@ KEYS = [f"train/loss_{i}" for i in range(5)] + ["val/acc", "学习率"]
 def team(
     database_url: str, s3_server: S3Server, aws_env: dict[str, str], tmp_path: Path
 ) -> Iterator[TeamServer]:
-    server = TeamServer(
-        database_url, f"s3://{s3_server.new_bucket()}/team", s3_server.endpoint,
-        tmp_path / "server-cache", server_env(aws_env),
-    )  # fmt: skip
-    server.start()
-    yield server
-    server.stop()
+    yield from running_team(
+        database_url, s3_server.endpoint, s3_server.new_bucket(), aws_env, tmp_path / "cache"
+    )
 
 
 def series(team: TeamServer, token: str, run_id: str, key: str) -> dict[str, Any]:

@@ -18,7 +18,7 @@ import pytest
 from postgres import PostgresServer
 from s3 import S3Server
 from tcp_proxy import TcpProxy
-from team_server import TeamServer, server_env
+from team_server import TeamServer, running_team
 
 import runicorn as rn
 
@@ -39,13 +39,9 @@ def team(
     database_url: str, s3_server: S3Server, proxy: TcpProxy, aws_env: dict[str, str],
     tmp_path: Path,
 ) -> Iterator[TeamServer]:  # fmt: skip
-    server = TeamServer(
-        database_url, f"s3://{s3_server.new_bucket()}/team", proxy.endpoint,
-        tmp_path / "server-cache", server_env(aws_env),
-    )  # fmt: skip
-    server.start()
-    yield server
-    server.stop()
+    yield from running_team(
+        database_url, proxy.endpoint, s3_server.new_bucket(), aws_env, tmp_path / "cache"
+    )
 
 
 def train_through(
