@@ -64,6 +64,7 @@ class LivePusher:
         self._finishing = threading.Event()
         self._deadline = float("inf")
         self._warned = False
+        self._warned_too_large = False
         self._thread = threading.Thread(
             target=self._loop, name=f"runicorn-pusher-{run_id}", daemon=True
         )
@@ -79,6 +80,14 @@ class LivePusher:
         pushed = push_run(self.client, self.root, self.run_path, self.run_id, state, files)
         self.passes += 1
         self.bytes_sent += pushed.bytes_sent
+        if pushed.too_large and not self._warned_too_large:
+            self._warned_too_large = True
+            warnings.warn(
+                f"Runicorn: {', '.join(pushed.too_large)} of run {self.run_id} too large to push "
+                "live; it stays in the local run folder",
+                RuntimeWarning,
+                stacklevel=2,
+            )
         return pushed.bytes_sent
 
     def _loop(self) -> None:

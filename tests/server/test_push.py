@@ -145,3 +145,19 @@ def test_live_run_updates_on_the_server_over_the_metrics_websocket(
             status = json.loads(socket.recv(timeout=20)).get("status", status)
     assert max(seen) == 50 and sorted(set(seen)) == seen
     assert series(team, token, run.id, "val/acc")["x"] == list(range(1, 51))
+
+
+def test_a_file_over_the_request_limit_is_reported_and_the_rest_pushed(
+    team: TeamServer, root: Path
+) -> None:
+    token = team.add_user("ci", "writer")
+    run = start_run(root)
+    log_steps(run, 1, 20)
+    run.finish()
+    media = run.path / "media"
+    media.mkdir(exist_ok=True)
+    (media / "huge.bin").write_bytes(b"\0" * (33 << 20))
+    report = push_root(root, team.url, token=token)
+    assert report.runs_new == [run.id]
+    assert any("media/huge.bin" in note and "32 MiB" in note for note in report.notes)
+    assert series(team, token, run.id, "val/acc")["x"] == list(range(1, 21))

@@ -29,6 +29,7 @@ from runicorn.security.path_validation import open_under
 
 APPEND_ONLY_FILES = ("events.jsonl", "logs.txt")
 CHUNK_BYTES = 8 << 20
+MAX_FILE_BYTES = 32 << 20  # the server's limit per request (server/push.py)
 STATE_BATCH = 200
 DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=5.0)
 
@@ -52,6 +53,7 @@ class RunPushed:
     bytes_sent: int = 0
     documents: int = 0
     committed: bool = False
+    too_large: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -161,6 +163,9 @@ def push_run(
     for name in sorted(set(files) - set(APPEND_ONLY_FILES)):
         path = folder / name
         if path.is_symlink() or not path.is_file():
+            continue
+        if path.stat().st_size > MAX_FILE_BYTES:
+            pushed.too_large.append(name)
             continue
         digest, data = client.digests.digest(root, path)
         if documents.get(name) == digest:
@@ -278,5 +283,9 @@ def _push_entry(
         return
     report.bytes_moved += pushed.bytes_sent
     report.files_written += pushed.documents
+    for name in pushed.too_large:
+        report.notes.append(
+            f"run {run.id}: {name} not pushed (larger than {MAX_FILE_BYTES >> 20} MiB per file)"
+        )
     if pushed.bytes_sent:
         (report.runs_new if is_new else report.runs_updated).append(run.id)
