@@ -7,7 +7,7 @@
   size limit (checked while reading, so a gzip bomb stops early). Runs whose files do not match
   the manifest, or whose id already exists, are skipped and reported; nothing is overwritten.
   Imported runs are indexed.
-- :func:`export_metrics` writes the metric rows of runs as CSV, JSON (columnar) or Parquet.
+- :func:`export_metrics` writes the metric rows of runs as CSV, JSON (records) or Parquet.
 
 The CLI (``runicorn export`` / ``runicorn import``) and the viewer's API both call these.
 """
@@ -558,7 +558,9 @@ def export_metrics(
 
     CSV and Parquet: one row per logged event with columns ``run_id``, ``step``, ``time`` and
     one per key (empty where the event lacks the key; non-finite values as ``NaN``/``Infinity``
-    in CSV). JSON: ``{"runs": [{"id", "project", "name", "columns": {"step": [..], ...}}]}``.
+    in CSV). JSON: a list of records ``{"run_id", "project", "name", "step", "time", <key>..}``,
+    one per row, ``null`` where the row lacks a key and bare ``NaN``/``Infinity`` for
+    non-finite values, so ``pandas.read_json`` reads float columns.
     System metrics (``system/*``) are included only when named in ``keys``.
     """
     if fmt not in ("csv", "json", "parquet"):
@@ -600,23 +602,53 @@ def _write_csv(
     text.detach()
 
 
+def _json_numbers(values: np.ndarray, present: np.ndarray | None = None) -> list[str]:
+    """Each value as a JSON number token: ``NaN``/``Infinity``/``-Infinity`` when non-finite
+    (the literals ``pandas.read_json`` and Python's ``json`` read as floats), ``null`` when absent.
+    """
+    out = [repr(v) for v in values.tolist()]
+    for i in np.flatnonzero(~np.isfinite(values)):
+        out[i] = encode_nonfinite(float(values[i]))
+    if present is not None:
+        for i in np.flatnonzero(~present):
+            out[i] = "null"
+    return out
+
+
 def _write_json(
     handle: IO[bytes], keys: list[str], tables: list[tuple[ExperimentRecord, dict[str, Any]]]
 ) -> None:
-    runs: list[dict[str, Any]] = []
+    """A list of records, one per logged row: ``{"run_id", "project", "name", "step", "time",
+    <key>: ...}``. Non-finite values are written as bare ``NaN``/``Infinity`` so that
+    ``pandas.read_json`` keeps every metric column float (strings would turn it into text).
+    """
+    quoted_keys = [dumps(key).decode() for key in keys]
+    handle.write(b"[")
+    first = True
     for record, table in tables:
         n = table["time"].size
-        times = table["time"]
-        columns: dict[str, Any] = {
-            "step": _steps(table["step"], n),
-            "time": _cells(times, np.ones(n, dtype=bool)),
-        }
-        for key in keys:
-            if key in table["columns"]:
-                columns[key] = _cells(*table["columns"][key])
-        runs.append({"id": record.id, "project": record.project, "name": record.name,
-                     "columns": columns})  # fmt: skip
-    handle.write(dumps({"keys": keys, "runs": runs}))
+        run = ",".join(
+            f'"{field}":{dumps(value).decode()}'
+            for field, value in (("run_id", record.id), ("project", record.project),
+                                 ("name", record.name))
+        )  # fmt: skip
+        steps = ["null" if s is None else str(s) for s in _steps(table["step"], n)]
+        times = _json_numbers(table["time"])
+        columns = [
+            _json_numbers(*table["columns"][key]) if key in table["columns"] else ["null"] * n
+            for key in keys
+        ]
+        lines: list[str] = []
+        for i in range(n):
+            cells = "".join(
+                f",{quoted}:{column[i]}"
+                for quoted, column in zip(quoted_keys, columns, strict=True)
+            )
+            lines.append(f'{{{run},"step":{steps[i]},"time":{times[i]}{cells}}}')
+        if lines:
+            handle.write(("" if first else ",").encode() + ",".join(lines).encode())
+            first = False
+    handle.write(b"]")
 
 
 def _write_parquet(

@@ -6,6 +6,7 @@ import csv
 import hashlib
 import io
 import json
+import math
 import tarfile
 from pathlib import Path
 from typing import Any
@@ -193,10 +194,11 @@ def test_metric_tables_csv_json_parquet(root: Path, tmp_path: Path) -> None:
     assert [r["acc"] for r in rows if r["run_id"] == b.id] == ["0.5", "1.0"]
 
     export_metrics(backend, [a.id], tmp_path / "m.json", fmt="json", keys=["loss"])
-    body = json.loads((tmp_path / "m.json").read_text())
-    columns = body["runs"][0]["columns"]
-    assert body["keys"] == ["loss"] and set(columns) == {"step", "time", "loss"}
-    assert columns["loss"][:3] == [1.0, "NaN", None] and columns["step"][:3] == [1, 2, 2]
+    records = json.loads((tmp_path / "m.json").read_text())
+    assert set(records[0]) == {"run_id", "project", "name", "step", "time", "loss"}
+    assert [r["step"] for r in records[:3]] == [1, 2, 2] and records[0]["run_id"] == a.id
+    assert records[0]["loss"] == 1.0 and math.isnan(records[1]["loss"])
+    assert records[2]["loss"] is None
 
     export_metrics(backend, [a.id, b.id], tmp_path / "m.parquet", fmt="parquet")
     table = pq.read_table(tmp_path / "m.parquet").to_pydict()
@@ -224,7 +226,11 @@ async def test_export_and_import_over_http(
     assert response.headers["content-type"] == "application/gzip"
     assert "attachment" in response.headers["content-disposition"]
     archive = response.content
-    for fmt, marker in [("csv", b"run_id,step,time"), ("json", b'"runs"'), ("parquet", b"PAR1")]:
+    for fmt, marker in [
+        ("csv", b"run_id,step,time"),
+        ("json", b'[{"run_id"'),
+        ("parquet", b"PAR1"),
+    ]:
         table = await client.post("/api/export", json={"ids": [run.id], "format": fmt})
         assert table.status_code == 200 and marker in table.content[:200], fmt
     assert (
@@ -276,3 +282,23 @@ async def test_oversized_upload_is_refused_while_streaming(
         headers={"Content-Type": "multipart/form-data; boundary=b"},
     )  # fmt: skip
     assert streamed.status_code == 413
+
+
+def test_json_metric_export_reads_into_pandas_as_float_columns(root: Path, tmp_path: Path) -> None:
+    pd = pytest.importorskip("pandas")
+    losses = [2.5, float("nan"), 0.1 + 0.2, float("inf"), 1.2345678901234567e-7]
+
+    def log(run: Any, step: int) -> None:
+        run.log({"train/loss": losses[step - 1], "val/acc": -float("inf") if step == 5 else 0.5})
+
+    run = make_run(root, project="视觉", name="resnet/学习率", steps=5, log=log)
+    backend = backend_of(root)
+    export_metrics(backend, [run.id], tmp_path / "m.json", fmt="json")
+    frame = pd.read_json(tmp_path / "m.json", precise_float=True)  # exact to the last bit
+    backend.close()
+    assert str(frame["train/loss"].dtype) == "float64" and str(frame["val/acc"].dtype) == "float64"
+    assert frame["train/loss"].isna().tolist() == [False, True, False, False, False]
+    assert frame["train/loss"].tolist()[2:] == losses[2:]
+    assert frame["train/loss"][0] == 2.5 and frame["val/acc"].tolist()[-1] == -math.inf
+    assert frame["step"].tolist() == [1, 2, 3, 4, 5] and set(frame["run_id"]) == {run.id}
+    assert set(frame["name"]) == {"resnet/学习率"} and set(frame["project"]) == {"视觉"}
