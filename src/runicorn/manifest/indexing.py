@@ -17,6 +17,7 @@ from runicorn.manifest.transport import check_relative
 
 # Files whose change an incremental index update covers; any other change re-reads the run.
 INCREMENTAL_FILES = frozenset({"events.jsonl", "logs.txt", "status.json", "summary.json"})
+ARTIFACT_EDGES_FILE = "artifacts.json"
 
 
 @dataclass(frozen=True)
@@ -41,10 +42,39 @@ def index_runs(root: Path, updates: Iterable[IndexUpdate]) -> list[str]:
             run_path = root.joinpath(*check_relative(update.path).parts)
             try:
                 if update.events_from is None or not _extend(backend, run_path, update):
-                    backend.sync_run_dir(run_path)
+                    record = backend.sync_run_dir(run_path)
+                    if (run_path / ARTIFACT_EDGES_FILE).is_file():
+                        _index_run_edges(root, run_path, record.id, record.project)
             except Exception as exc:  # one unreadable run must not keep the others out
                 notes.append(f"could not index {update.path}: {exc}")
     return notes
+
+
+def index_artifacts(root: Path, folders: Iterable[tuple[str, str]]) -> list[str]:
+    """Bring these artifacts' (project, name) versions and aliases into ``root``'s index."""
+    from runicorn.artifacts.storage import ArtifactStore
+
+    notes: list[str] = []
+    store = ArtifactStore(root)
+    try:
+        for project, name in folders:
+            try:
+                store.sync_artifact(project, name)
+            except Exception as exc:  # one unreadable artifact must not keep the others out
+                notes.append(f"could not index artifact {project}/{name}: {exc}")
+    finally:
+        store.close()
+    return notes
+
+
+def _index_run_edges(root: Path, run_path: Path, run_id: str, project: str) -> None:
+    from runicorn.artifacts.storage import ArtifactStore
+
+    store = ArtifactStore(root)
+    try:
+        store.index_run_edges(run_path, run_id, project)
+    finally:
+        store.close()
 
 
 def _extend(backend: object, run_path: Path, update: IndexUpdate) -> bool:

@@ -105,14 +105,14 @@ class SyncPass:
         self.state.runs_total = len(here.runs)
         self._tick()
         await self._sync_blobs(here, there)
-        await self._sync_artifact_files(here, there)
+        artifacts = await self._sync_artifact_files(here, there)
         known = {run.id for run in there.runs}
         new_bytes = sum(run.size for run in here.runs if run.id not in known)
         self._index_early = new_bytes >= EARLY_INDEX_BYTES and not self.dry_run
         touched = await self._sync_runs(here, there)
         if not self.dry_run:
             indexing = time.monotonic()
-            report.notes += await self.destination.update_index(touched)
+            report.notes += await self.destination.update_index(touched, artifacts)
             report.index_seconds = time.monotonic() - indexing
         report.seconds = time.monotonic() - started
         return report
@@ -309,9 +309,11 @@ class SyncPass:
             except (RunicornError, OSError) as exc:
                 self.report.errors.append(f"blob {sha}: {exc}")
 
-    async def _sync_artifact_files(self, here: Manifest, there: Manifest) -> None:
+    async def _sync_artifact_files(self, here: Manifest, there: Manifest) -> list[tuple[str, str]]:
+        """Bring the artifact documents over; the (project, name) of each artifact written."""
         # Versions first: aliases and lifecycle lines never name a version not yet here.
         order = sorted(here.artifact_files, key=lambda rel: not _is_version_file(rel))
+        written: set[tuple[str, str]] = set()
         for rel in order:
             entry = here.artifact_files[rel]
             have = there.artifact_files.get(rel)
@@ -328,12 +330,16 @@ class SyncPass:
                     self.report.bytes_moved += action.planned_bytes
                 else:
                     await self._apply(action)
+                    parts = rel[len(ARTIFACTS_PREFIX) :].split("/")
+                    if len(parts) >= 3:
+                        written.add((parts[0], "/".join(parts[1:-1])))
             except (_Refused, UnsafePathError, ValueError) as exc:
                 self.report.refused.append(f"artifact file: {exc}")
             except _Conflicting as exc:
                 self.report.conflicts.append(Conflict(rel, str(exc)))
             except (RunicornError, OSError) as exc:
                 self.report.errors.append(f"{rel}: {exc}")
+        return sorted(written)
 
     async def _plan_artifact_file(
         self, rel: str, entry: FileEntry, have: FileEntry | None

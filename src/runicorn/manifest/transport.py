@@ -123,8 +123,11 @@ class Transport(abc.ABC):
         return False
 
     @abc.abstractmethod
-    async def update_index(self, updates: Sequence[IndexUpdate]) -> list[str]:
-        """Bring the run folders a pass wrote into the root's index; notes for the report."""
+    async def update_index(
+        self, updates: Sequence[IndexUpdate], artifacts: Sequence[tuple[str, str]] = ()
+    ) -> list[str]:
+        """Bring the run folders and artifacts (project, name) a pass wrote into the root's
+        index; notes for the report."""
 
     async def close(self) -> None:  # noqa: B027 - most transports hold nothing to release
         """Release what the transport holds (the SSH connection is its owner's)."""
@@ -281,8 +284,10 @@ class LocalTransport(Transport):
         await self._indexer.stdin.drain()
         return True
 
-    async def update_index(self, updates: Sequence[IndexUpdate]) -> list[str]:
-        from runicorn.manifest.indexing import index_runs
+    async def update_index(
+        self, updates: Sequence[IndexUpdate], artifacts: Sequence[tuple[str, str]] = ()
+    ) -> list[str]:
+        from runicorn.manifest.indexing import index_artifacts, index_runs
 
         notes: list[str] = []
         todo = list(updates)
@@ -298,6 +303,8 @@ class LocalTransport(Transport):
                 reason = err.decode(errors="replace").strip()[-300:]
                 notes.append(f"the index helper failed ({reason}); indexed in this process")
                 todo += early
+        if artifacts:
+            notes += await asyncio.to_thread(index_artifacts, self.root, artifacts)
         if not todo:
             return notes
         return notes + await asyncio.to_thread(index_runs, self.root, todo)
@@ -487,7 +494,10 @@ class SSHTransport(Transport):
         with contextlib.suppress(asyncssh.SFTPNoSuchFile):
             await sftp.remove(await self.target(part_name(rel, key)))
 
-    async def update_index(self, updates: Sequence[IndexUpdate]) -> list[str]:
+    async def update_index(
+        self, updates: Sequence[IndexUpdate], artifacts: Sequence[tuple[str, str]] = ()
+    ) -> list[str]:
+        # Artifacts: a viewer on that host indexes artifact folders changed behind its index.
         run_paths = [update.path for update in updates]
         if not run_paths or self.abs_root is None:
             return []

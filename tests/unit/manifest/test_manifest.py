@@ -183,3 +183,56 @@ def test_large_new_runs_are_indexed_by_a_helper_process_during_the_pass(
     with HybridStorageBackend(tmp_path / "b") as backend:
         indexed = {run.id: backend.index.get(run.id) for run in runs}
     assert all(record is not None and record.last_step == 50 for record in indexed.values())
+
+
+def _log_model(root: Path, weights: bytes) -> rn.Run:
+    source_file = root.parent / f"weights-{len(weights)}.bin"
+    source_file.write_bytes(weights)
+    run = rn.init(project="vision", name="resnet50", storage=str(root), capture_console=False,
+                  system_metrics=False, capture_env=False)  # fmt: skip
+    model = rn.Artifact("resnet", type="model")
+    model.add_file(str(source_file), name="weights.bin")
+    run.log_artifact(model, aliases=["champion"]).wait()
+    run.finish()
+    assert isinstance(run, rn.Run)
+    return run
+
+
+def test_artifact_versions_and_blobs_move_by_hash_and_are_indexed(tmp_path: Path) -> None:
+    from runicorn.artifacts.storage import ArtifactStore
+
+    source, destination = tmp_path / "a", tmp_path / "b"
+    source.mkdir()
+    weights = os.urandom(300_000)
+    run = _log_model(source, weights)
+
+    report = sync(source, destination)
+
+    assert report.ok and report.blobs_copied == 1
+    store = ArtifactStore(destination)
+    try:
+        version = store.resolve("vision", "resnet", "champion")
+        assert version.version == 1
+        [entry] = version.files.values()
+        assert store.verified_blob(entry).read_bytes() == weights
+        assert ("vision", "resnet") in store.index.artifact_keys()
+        assert store.index.aliases_of("vision", "resnet").get("champion") == 1
+        assert store.index.edges_of_runs([run.id])
+    finally:
+        store.close()
+    assert sync(source, destination).bytes_moved == 0
+
+
+def test_the_same_artifact_version_with_other_files_is_a_conflict(tmp_path: Path) -> None:
+    source, destination = tmp_path / "a", tmp_path / "b"
+    source.mkdir()
+    destination.mkdir()
+    _log_model(source, b"source weights" * 100)
+    _log_model(destination, b"other weights!" * 100)
+    version_file = destination / ".runicorn" / "artifacts" / "vision" / "resnet" / "v1.json"
+    before = version_file.read_bytes()
+
+    report = sync(source, destination)
+
+    assert any("v1.json" in c.item and "conflict" in str(c) for c in report.conflicts)
+    assert version_file.read_bytes() == before
