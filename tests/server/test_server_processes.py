@@ -50,12 +50,12 @@ def admin_headers(config: Any) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
-def start_server(config: Any, cache: Path) -> ServerProcess:
+def start_server(config: Any, cache: Path, *extra: str) -> ServerProcess:
     store = f"s3://{config.store.bucket}/{config.store.prefix}"
     proc = subprocess.Popen(
         [sys.executable, "-m", "runicorn", "server", "--database", config.database_url,
          "--store", store, "--s3-endpoint", config.s3_endpoint, "--port", "0",
-         "--cache-dir", str(cache)],
+         "--cache-dir", str(cache), *extra],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=dict(os.environ),
     )  # fmt: skip
     assert proc.stdout is not None
@@ -171,3 +171,19 @@ def test_requests_while_postgresql_is_down_are_503_then_recover(
     finally:
         postgres.start()
     assert a.get("/api/experiments").json()["total"] == 1
+
+
+def test_the_proxy_name_given_with_allowed_host_is_answered(
+    server_config: Any, tmp_path: Path
+) -> None:
+    server = start_server(
+        server_config, tmp_path / "cache", "--allowed-host", "runicorn.example.org"
+    )
+    try:
+        url = server.url + "/api/experiments"
+        allowed = httpx.get(url, headers={**server.headers, "Host": "runicorn.example.org"})
+        assert allowed.status_code == 200, allowed.text
+        refused = httpx.get(url, headers={**server.headers, "Host": "evil.example.net"})
+        assert refused.status_code == 400, refused.text
+    finally:
+        stop_server(server)

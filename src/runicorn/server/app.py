@@ -87,15 +87,14 @@ def serve_team(
     *,
     host: str = "127.0.0.1",
     port: int = 23400,
-    token: str | None = None,
+    allowed_hosts: Iterable[str] = (),
     log_level: str = "warning",
 ) -> None:
     """Migrate, then serve until interrupted; prints one READY line (JSON) when listening."""
     applied = prepare(config)
     sockets = listening_sockets(host, port)
     # User tokens guard every route (runicorn server users add); no shared viewer token.
-    app = create_server_app(config, host=host, auth=True)
-    token = None
+    app = create_server_app(config, host=host, allowed_hosts=allowed_hosts, auth=True)
     server = uvicorn.Server(
         uvicorn.Config(
             app,
@@ -107,7 +106,7 @@ def serve_team(
             proxy_headers=False,
         )
     )
-    asyncio.run(_run(server, sockets, host, token, applied))
+    asyncio.run(_run(server, sockets, host, None, applied))
 
 
 async def _run(

@@ -73,8 +73,9 @@ def server_command(
     cache_dir: CacheOption = None,
     host: Annotated[str, typer.Option(help="Address to bind.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port; 0 picks a free one.")] = 23400,
-    token: Annotated[
-        str | None, typer.Option(help="Require this token (one is generated off loopback).")
+    allowed_host: Annotated[
+        list[str] | None,
+        typer.Option(help="Another name requests may use in Host (the proxy's public name)."),
     ] = None,
     log_level: Annotated[str, typer.Option(help="uvicorn log level.")] = "warning",
 ) -> None:
@@ -82,11 +83,17 @@ def server_command(
     if ctx.invoked_subcommand is not None:
         ctx.obj = {"database": database}
         return
-    from runicorn.server.app import serve_team
-
+    try:
+        from runicorn.server.app import serve_team
+    except ImportError as exc:
+        raise _fail(
+            RuntimeError(f"{exc.name or exc}: the team server needs pip install 'runicorn[server]'")
+        ) from exc
     config = _config(database, store, s3_endpoint, cache_dir)
     try:
-        serve_team(config, host=host, port=port, token=token, log_level=log_level)
+        serve_team(
+            config, host=host, port=port, allowed_hosts=allowed_host or (), log_level=log_level
+        )
     except (RunicornError, OSError, ValueError) as exc:
         raise _fail(exc) from exc
 
