@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import math
 import os
@@ -236,3 +237,46 @@ def test_the_same_artifact_version_with_other_files_is_a_conflict(tmp_path: Path
 
     assert any("v1.json" in c.item and "conflict" in str(c) for c in report.conflicts)
     assert version_file.read_bytes() == before
+
+
+def test_a_model_promotion_moves_as_one_appended_lifecycle_line(tmp_path: Path) -> None:
+    from runicorn.artifacts.storage import ArtifactStore
+
+    source, destination = tmp_path / "a", tmp_path / "b"
+    source.mkdir()
+    _log_model(source, b"weights" * 100)
+    store = ArtifactStore(source)
+    try:
+        store.transition("vision", "resnet", "v1", "staging", reason="val/acc 0.93", by="alice")
+        sync(source, destination)
+        store.transition("vision", "resnet", "v1", "production", reason="A/B ok", by="alice")
+    finally:
+        store.close()
+    lifecycle = Path(".runicorn/artifacts/vision/resnet/lifecycle.jsonl")
+    grown = (source / lifecycle).read_bytes()
+
+    report = sync(source, destination)
+
+    assert (destination / lifecycle).read_bytes() == grown
+    assert report.ok and report.bytes_moved < len(grown) + 1024
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("1796000000", 1796000000.0),
+        ("2026-11-30T08:00:00+00:00", dt.datetime(2026, 11, 30, 8, tzinfo=dt.UTC).timestamp()),
+        (None, None),
+    ],
+)
+def test_since_accepts_unix_time_and_iso_dates(text: str | None, expected: float | None) -> None:
+    from runicorn.manifest.session import parse_since
+
+    assert parse_since(text) == expected
+
+
+def test_since_refuses_words_with_a_hint() -> None:
+    from runicorn.manifest.session import parse_since
+
+    with pytest.raises(ValueError, match="2026-11-30"):
+        parse_since("last tuesday")
