@@ -3,14 +3,25 @@
  * lineage is shown). Runs and versions are nodes; drag to pan, scroll or the buttons to zoom,
  * click a node to open its page.
  */
-import { Background, Controls, Handle, MarkerType, MiniMap, Position, ReactFlow, type NodeProps } from "@xyflow/react";
+import {
+  Background,
+  BaseEdge,
+  Controls,
+  Handle,
+  MarkerType,
+  MiniMap,
+  Position,
+  ReactFlow,
+  type EdgeProps,
+  type NodeProps,
+} from "@xyflow/react";
 import "@xyflow/react/dist/style.css";
 import { useMemo } from "react";
 import { useNavigate } from "react-router";
 import type { LineageGraph as Graph } from "../../api/artifacts";
 import { useI18n } from "../../i18n/context";
 import { useTheme } from "../../theme/context";
-import { lineageElements, type LineageFlowNode } from "./lineageLayout";
+import { lineageElements, smoothPath, type LineageFlowEdge, type LineageFlowNode } from "./lineageLayout";
 
 function LineageNodeCard({ data }: NodeProps<LineageFlowNode>) {
   const { t } = useI18n();
@@ -46,7 +57,14 @@ function LineageNodeCard({ data }: NodeProps<LineageFlowNode>) {
   );
 }
 
+/** An edge along the route dagre chose, so a long edge goes around the nodes it passes. */
+function LineageEdgeLine({ id, sourceX, sourceY, targetX, targetY, data, markerEnd, style }: EdgeProps<LineageFlowEdge>) {
+  const path = smoothPath([{ x: sourceX, y: sourceY }, ...(data?.bends ?? []), { x: targetX, y: targetY }]);
+  return <BaseEdge id={id} path={path} markerEnd={markerEnd} style={style} />;
+}
+
 const NODE_TYPES = { lineage: LineageNodeCard };
+const EDGE_TYPES = { lineage: LineageEdgeLine };
 const EDGE_OPTIONS = { markerEnd: { type: MarkerType.ArrowClosed, width: 16, height: 16 } };
 
 export default function LineageGraph({ graph }: { graph: Graph }) {
@@ -60,6 +78,7 @@ export default function LineageGraph({ graph }: { graph: Graph }) {
         nodes={nodes}
         edges={edges}
         nodeTypes={NODE_TYPES}
+        edgeTypes={EDGE_TYPES}
         defaultEdgeOptions={EDGE_OPTIONS}
         colorMode={theme}
         nodesDraggable={false}

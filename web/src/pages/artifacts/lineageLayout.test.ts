@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { LineageGraph } from "../../api/artifacts";
-import { lineageElements, NODE_WIDTH } from "./lineageLayout";
+import { lineageElements, NODE_HEIGHT, NODE_WIDTH, smoothPath } from "./lineageLayout";
 import { nodeHref, nodeSubtitle } from "./lineageNodes";
 
 const run = (id: string, name: string) => ({
@@ -89,6 +89,25 @@ describe("lineageElements", () => {
     });
   });
 
+  it("routes an edge that skips ranks around the nodes it passes", () => {
+    const { nodes, edges } = lineageElements(chain);
+    const long = edges.find((e) => e.source === "artifact:vision/cifar10:v1" && e.target === "run:20261201_100000_eval01");
+    const bends = long?.data?.bends ?? [];
+    expect(bends.length).toBeGreaterThanOrEqual(2);
+    const x = (id: string) => nodes.find((n) => n.id === id)?.position.x ?? NaN;
+    for (const bend of bends) {
+      expect(bend.x).toBeGreaterThan(x("artifact:vision/cifar10:v1"));
+      expect(bend.x).toBeLessThan(x("run:20261201_100000_eval01") + NODE_WIDTH);
+      for (const node of nodes) {
+        const inside =
+          bend.x > node.position.x && bend.x < node.position.x + NODE_WIDTH &&
+          bend.y > node.position.y && bend.y < node.position.y + NODE_HEIGHT;
+        expect(inside, `${long?.id ?? ""} bends through ${node.id}`).toBe(false);
+      }
+    }
+    expect(edges.every((e) => e.type === "lineage" && Array.isArray(e.data?.bends))).toBe(true);
+  });
+
   it("lays out a single node and an empty graph", () => {
     expect(lineageElements({ root: "run:x", nodes: [run("x", "solo")], edges: [], truncated: false }).nodes).toHaveLength(1);
     expect(lineageElements({ root: "run:x", nodes: [], edges: [], truncated: false })).toEqual({ nodes: [], edges: [] });
@@ -106,5 +125,18 @@ describe("lineage nodes", () => {
     expect(nodeHref({ ...version("my model", 1, "model"), project: "研究" })).toBe(
       `/artifacts/${encodeURIComponent("研究")}/my%20model/v1`,
     );
+  });
+});
+
+describe("smoothPath", () => {
+  it("draws a line, then curves through each bend towards the next midpoint", () => {
+    expect(smoothPath([])).toBe("");
+    expect(smoothPath([{ x: 0, y: 0 }])).toBe("M0,0");
+    expect(smoothPath([{ x: 0, y: 0 }, { x: 10, y: 5 }])).toBe("M0,0 L10,5");
+    expect(smoothPath([{ x: 0, y: 0 }, { x: 10, y: 0 }, { x: 20, y: 10 }])).toBe("M0,0 Q10,0 20,10");
+    expect(smoothPath([{ x: 0, y: 0 }, { x: 10, y: 0 }, { x: 20, y: 10 }, { x: 30, y: 10 }])).toBe(
+      "M0,0 Q10,0 15,5 Q20,10 30,10",
+    );
+    expect(smoothPath([{ x: 0.123, y: 1 / 3 }, { x: 2, y: 2 }])).toBe("M0.1,0.3 L2,2");
   });
 });

@@ -21,7 +21,14 @@ export type LineageNodeData = {
 };
 
 export type LineageFlowNode = Node<LineageNodeData, "lineage">;
-export type LineageFlowEdge = Edge<{ kind: LineageEdge["kind"] }>;
+export interface Point {
+  x: number;
+  y: number;
+}
+
+/** An edge's kind and the bends dagre routed it through (around the nodes between its ends). */
+export type LineageEdgeData = { kind: LineageEdge["kind"]; bends: Point[] };
+export type LineageFlowEdge = Edge<LineageEdgeData, "lineage">;
 
 export interface LineageElements {
   nodes: LineageFlowNode[];
@@ -62,13 +69,40 @@ export function lineageElements(graph: LineageGraph): LineageElements {
     const id = `${edge.from}->${edge.to}`;
     if (seen.has(id)) continue;
     seen.add(id);
+    // dagre's first and last points sit on the node borders; the drawn edge starts and ends at
+    // the handles instead, so only the bends in between are kept.
+    const points = g.edge(edge.from, edge.to).points ?? [];
+    const bends = points.slice(1, -1).map((p) => ({ x: p.x, y: p.y }));
     flowEdges.push({
       id,
+      type: "lineage",
       source: edge.from,
       target: edge.to,
-      data: { kind: edge.kind },
+      data: { kind: edge.kind, bends },
       className: `lineage-edge lineage-edge-${edge.kind}`,
     });
   }
   return { nodes, edges: flowEdges };
+}
+
+/**
+ * An SVG path through `points`: straight to the first midpoint, then quadratic curves that use
+ * each bend as the control point, so the line turns smoothly but stays close to the route.
+ */
+export function smoothPath(points: readonly Point[]): string {
+  const fmt = (p: Point) => `${Math.round(p.x * 10) / 10},${Math.round(p.y * 10) / 10}`;
+  const last = points.length - 1;
+  let d = "";
+  points.forEach((point, i) => {
+    if (i === 0) {
+      d = `M${fmt(point)}`;
+    } else if (last === 1) {
+      d += ` L${fmt(point)}`;
+    } else if (i < last) {
+      const next = points[i + 1];
+      const end = i === last - 1 ? next : { x: (point.x + next.x) / 2, y: (point.y + next.y) / 2 };
+      d += ` Q${fmt(point)} ${fmt(end)}`;
+    }
+  });
+  return d;
 }
