@@ -237,3 +237,45 @@ def test_brushing_in_compare_hides_the_runs_outside_the_brush(
         assert item.get_attribute("data-run-id") in small
     page.get_by_test_id("sweep-clear").click()
     expect(hidden).to_have_count(0)
+
+
+def test_runs_table_for_a_sweep(sweep_page: Page, sweep: tuple[Path, list[SweepRun]]) -> None:
+    """Frozen name column, hideable built-in columns, full header names, run colours."""
+    page = sweep_page
+    _, runs = sweep
+    page.goto("/")
+    table = page.get_by_test_id("runs-table")
+    expect(table).to_have_attribute("data-total", str(len(runs)))
+
+    page.get_by_test_id("column-picker").click()
+    for field in ("config.batch_size", "config.学习率", 'config."weight decay"', "config.seed"):
+        page.get_by_test_id(f"column-toggle-{field}").check()
+    page.get_by_test_id('column-toggle-metrics."val/acc".last').check()
+    page.get_by_test_id("column-toggle-id").uncheck()
+    page.keyboard.press("Escape")
+    expect(page.get_by_test_id("col-header-id")).to_have_count(0)
+    header = page.get_by_test_id('col-header-metrics."val/acc".last')
+    assert "val/acc" in (header.get_attribute("title") or "")
+
+    # Scrolled all the way right, the name column stays at the left edge, after the checkboxes.
+    name = page.get_by_test_id("col-header-name")
+    select_all = page.get_by_test_id("select-all")
+    table.evaluate("(el) => { el.style.maxWidth = '700px'; el.scrollLeft = el.scrollWidth; }")
+    page.wait_for_function(
+        "() => document.querySelector('[data-testid=\"runs-table\"]').scrollLeft > 100"
+    )
+    box = table.bounding_box()
+    after = name.bounding_box()
+    checkbox = select_all.bounding_box()
+    assert box is not None and after is not None and checkbox is not None
+    assert box["x"] + 30 <= after["x"] <= box["x"] + 40
+    assert box["x"] <= checkbox["x"] <= box["x"] + 30
+    expect(page.get_by_test_id("run-link").first).to_be_visible()
+
+    # Selected runs carry the colour compare gives them: 14 runs, 14 different colours.
+    ids = [r.id for r in runs[:14]]
+    page.goto(f"/?sel={','.join(ids)}")
+    swatches = page.get_by_test_id("run-swatch")
+    expect(swatches).to_have_count(14)
+    colors = {s.get_attribute("data-color") for s in swatches.all()}
+    assert len(colors) == 14

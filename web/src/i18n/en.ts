@@ -62,7 +62,7 @@ export const en = {
   "sweep.axes": "Axes",
   "sweep.colorBy": "Colour by",
   "sweep.empty": "No runs with these fields to plot: choose other axes or loosen the filter.",
-  "sweep.selected": "{n} of {total} runs brushed",
+  "sweep.selected": "{n} of {total, plural, one {# run} other {# runs}} brushed",
   "sweep.shown": "{n, plural, one {# run} other {# runs}}",
   "sweep.capped": "the first {n} are plotted",
   "sweep.clear": "Clear brushes",
@@ -88,6 +88,7 @@ export const en = {
   "table.selectRun": "Select {name}",
   "table.sortHint": "Click to sort, Shift+click to add a secondary sort",
 
+  "columns.builtIn": "Table",
   "columns.button": "Columns",
   "columns.search": "Search fields…",
   "columns.config": "Config",

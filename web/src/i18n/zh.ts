@@ -90,6 +90,7 @@ export const zh: Record<MessageKey, string> = {
   "table.selectRun": "选择 {name}",
   "table.sortHint": "点击排序，Shift+点击添加次级排序",
 
+  "columns.builtIn": "表格列",
   "columns.button": "列",
   "columns.search": "搜索字段…",
   "columns.config": "配置",

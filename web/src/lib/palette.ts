@@ -15,6 +15,15 @@ export const PALETTE = [
   "#a0643c",
   "#3b8fd9",
   "#d65f9e",
+  // Lighter and in-between hues, so a sweep of 20 runs repeats no colour.
+  "#00a88f",
+  "#94b83b",
+  "#b07ad9",
+  "#f28e9b",
+  "#5a6f8f",
+  "#c9a36b",
+  "#37b3e6",
+  "#8f8f20",
 ] as const;
 
 export function colorAt(index: number): string {

@@ -13,9 +13,22 @@ export interface ColumnPickerProps {
   /** The button's test id and text, when the picker chooses something other than table columns. */
   testId?: string;
   buttonLabel?: string;
+  /** The table's own columns, each shown unless listed in `hidden`. */
+  builtIn?: readonly { id: string; label: string }[];
+  hidden?: readonly string[];
+  onHiddenChange?: (hidden: string[]) => void;
 }
 
-export function ColumnPicker({ fields, chosen, onChange, testId = "column-picker", buttonLabel }: ColumnPickerProps) {
+export function ColumnPicker({
+  fields,
+  chosen,
+  onChange,
+  testId = "column-picker",
+  buttonLabel,
+  builtIn,
+  hidden = [],
+  onHiddenChange,
+}: ColumnPickerProps) {
   const { t } = useI18n();
   const [search, setSearch] = useState("");
   const chosenSet = useMemo(() => new Set(chosen), [chosen]);
@@ -74,6 +87,24 @@ export function ColumnPicker({ fields, chosen, onChange, testId = "column-picker
             <div className="muted small">{t("common.loading")}</div>
           ) : (
             <div className="picker-body">
+              {builtIn && onHiddenChange && (
+                <section className="picker-section">
+                  <h4>{t("columns.builtIn")}</h4>
+                  {builtIn.filter((c) => match(c.label)).map((column) => (
+                    <label key={column.id} className="picker-item">
+                      <input
+                        type="checkbox"
+                        checked={!hidden.includes(column.id)}
+                        onChange={() =>
+                          onHiddenChange(hidden.includes(column.id) ? hidden.filter((h) => h !== column.id) : [...hidden, column.id])
+                        }
+                        data-testid={`column-toggle-${column.id}`}
+                      />
+                      <span>{column.label}</span>
+                    </label>
+                  ))}
+                </section>
+              )}
               {section(t("columns.config"), "config")}
               {section(t("columns.summary"), "summary")}
               <section className="picker-section">

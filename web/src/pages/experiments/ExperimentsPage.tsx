@@ -10,9 +10,10 @@ import { usePreference } from "../../hooks/usePreference";
 import { useUrlState } from "../../hooks/useUrlState";
 import { useI18n } from "../../i18n/context";
 import { composeFilter, quoteValue } from "../../lib/filterSyntax";
+import { colorAt } from "../../lib/palette";
 import { decodeExperiments, encodeExperiments, runHref } from "../../lib/urlState";
 import { ColumnPicker } from "./ColumnPicker";
-import { baseColumns, fieldColumn } from "./columns";
+import { baseColumns, fieldColumn, FIXED_COLUMNS } from "./columns";
 import { columnSpecs, encodeSort, nextSort, parseSort, resolveColumn } from "./fields";
 import { FilterBox } from "./FilterBox";
 import { ProjectTree } from "./ProjectTree";
@@ -25,6 +26,7 @@ import { SweepPanel } from "./sweep/SweepPanel";
 import { Icon } from "../../components/Icon";
 
 const REFRESH_MS = 10_000;
+const DEFAULT_SUMMARY_COLUMNS = 4;
 
 interface Notice {
   text: string;
@@ -38,8 +40,10 @@ export function ExperimentsPage() {
   const bin = state.view === "bin";
   const projects = useAsync("projects", (signal) => api.projects(signal));
   const fields = useAsync("fields", (signal) => api.fields(signal));
-  const [columnIds, setColumnIds] = usePreference<string[]>("experiments.columns", []);
+  // Null until the user picks columns: until then the first summary fields are shown.
+  const [savedColumnIds, setColumnIds] = usePreference<string[] | null>("experiments.columns", null);
   const [sizing, setSizing] = usePreference<Record<string, number>>("experiments.columnSizing", {});
+  const [hiddenColumns, setHiddenColumns] = usePreference<string[]>("experiments.hiddenColumns", []);
   const [busy, setBusy] = useState(false);
   const [notice, setNotice] = useState<Notice | null>(null);
   const lastClicked = useRef<number | null>(null);
@@ -100,22 +104,42 @@ export function ExperimentsPage() {
     [update],
   );
   const specs = useMemo(() => columnSpecs(fields.data), [fields.data]);
+  const columnIds = useMemo(
+    () => savedColumnIds ?? (fields.data?.summary ?? []).slice(0, DEFAULT_SUMMARY_COLUMNS).map((f) => f.field),
+    [savedColumnIds, fields.data],
+  );
+  // A selected run's swatch has the colour the compare charts give it (its place in the selection).
+  const colorOf = useCallback(
+    (id: string) => {
+      const index = state.selected.indexOf(id);
+      return index < 0 ? null : colorAt(index);
+    },
+    [state.selected],
+  );
+  const builtInColumns = useMemo(
+    () =>
+      baseColumns({ t, onTagClick }, bin)
+        .filter((c) => c.id && !FIXED_COLUMNS.includes(c.id))
+        .map((c) => ({ id: c.id ?? "", label: typeof c.header === "string" ? c.header : (c.id ?? "") })),
+    [t, onTagClick, bin],
+  );
   const columns = useMemo(() => {
-    const base = baseColumns({ t, onTagClick }, bin);
+    const hidden = new Set(hiddenColumns);
+    const base = baseColumns({ t, onTagClick, colorOf }, bin).filter((c) => !c.id || !hidden.has(c.id));
     if (bin) return base;
     const extra = columnIds.flatMap((id) => {
       const spec = resolveColumn(id, specs);
       return spec ? [fieldColumn(spec)] : [];
     });
     return [...base, ...extra];
-  }, [t, onTagClick, bin, columnIds, specs]);
+  }, [t, onTagClick, colorOf, bin, columnIds, specs, hiddenColumns]);
 
   // Choices stored by an earlier version ("config:lr") become the server's field names.
   useEffect(() => {
-    if (specs.size === 0) return;
+    if (specs.size === 0 || savedColumnIds === null) return;
     const renamed = columnIds.map((id) => resolveColumn(id, specs)?.id ?? id);
     if (renamed.some((id, i) => id !== columnIds[i])) setColumnIds([...new Set(renamed)]);
-  }, [specs, columnIds, setColumnIds]);
+  }, [specs, columnIds, savedColumnIds, setColumnIds]);
 
   const completions = useMemo(() => [...specs.keys()], [specs]);
 
@@ -273,7 +297,14 @@ export function ExperimentsPage() {
               >
                 {t("sweep.toggle")}
               </button>
-              <ColumnPicker fields={fields.data} chosen={columnIds} onChange={setColumnIds} />
+              <ColumnPicker
+                fields={fields.data}
+                chosen={columnIds}
+                onChange={setColumnIds}
+                builtIn={builtInColumns}
+                hidden={hiddenColumns}
+                onHiddenChange={setHiddenColumns}
+              />
             </>
           )}
           <button type="button" className="btn-icon" title={t("common.refresh")} aria-label={t("common.refresh")} onClick={() => pages.refresh()} data-testid="refresh-runs">

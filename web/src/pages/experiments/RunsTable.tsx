@@ -14,6 +14,7 @@ import { useI18n } from "../../i18n/context";
 import { SELECT_COLUMN, type RunRow } from "./columns";
 import type { SortKey } from "./fields";
 import type { RunPages } from "./runPages";
+import "./runsTable.css";
 
 const ROW_HEIGHT = 32;
 
@@ -85,13 +86,18 @@ export function RunsTable(props: RunsTableProps) {
   const allSelected = loadedIds.length > 0 && loadedIds.every((id) => selected.has(id));
   const someSelected = !allSelected && loadedIds.some((id) => selected.has(id));
 
+  // The checkbox and name columns stay in view while the table scrolls sideways.
+  const selectWidth = table.getColumn(SELECT_COLUMN)?.getSize() ?? 0;
+  const frozen = (id: string): { className: string; left: number } | null =>
+    id === SELECT_COLUMN ? { className: " frozen", left: 0 } : id === "name" ? { className: " frozen frozen-last", left: selectWidth } : null;
+
   const headerCell = (header: Header<RunRow, unknown>) => {
     const meta = header.column.columnDef.meta;
     const sortField = onSort ? meta?.sortField : undefined;
     const sortKey = sort.find((k) => k.field === sortField);
     if (header.column.id === SELECT_COLUMN) {
       return (
-        <div key={header.id} className="th th-select" style={{ width: header.getSize() }} role="columnheader">
+        <div key={header.id} className="th th-select frozen" style={{ width: header.getSize(), left: 0 }} role="columnheader">
           <input
             type="checkbox"
             aria-label={t("table.selectAll")}
@@ -105,16 +111,22 @@ export function RunsTable(props: RunsTableProps) {
         </div>
       );
     }
+    const label = header.column.columnDef.header;
+    const fixed = frozen(header.column.id);
+    // The whole name, the field it reads and how to sort: headers are often cut short.
+    const title = [typeof label === "string" ? label : "", meta?.source ? header.column.id : "", sortField ? t("table.sortHint") : ""]
+      .filter(Boolean)
+      .join("\n");
     return (
       <div
         key={header.id}
         role="columnheader"
-        className={`th${sortField ? " sortable" : ""}${meta?.numeric ? " num" : ""}`}
-        style={{ width: header.getSize() }}
+        className={`th${sortField ? " sortable" : ""}${meta?.numeric ? " num" : ""}${fixed?.className ?? ""}`}
+        style={{ width: header.getSize(), left: fixed?.left }}
         data-testid={`col-header-${header.column.id}`}
         data-sort={sortKey ? (sortKey.desc ? "desc" : "asc") : undefined}
         aria-sort={sortKey ? (sortKey.desc ? "descending" : "ascending") : undefined}
-        title={sortField ? t("table.sortHint") : undefined}
+        title={title || undefined}
         onClick={(e: MouseEvent) => sortField && onSort?.(sortField, e.shiftKey)}
       >
         {meta?.source && <span className="col-source">{meta.source}</span>}
@@ -185,7 +197,7 @@ export function RunsTable(props: RunsTableProps) {
               >
                 {row.getVisibleCells().map((cell) =>
                   cell.column.id === SELECT_COLUMN ? (
-                    <div key={cell.id} className="td td-select" style={{ width: cell.column.getSize() }} onClick={(e) => e.stopPropagation()}>
+                    <div key={cell.id} className="td td-select frozen" style={{ width: cell.column.getSize(), left: 0 }} onClick={(e) => e.stopPropagation()}>
                       <input
                         type="checkbox"
                         checked={isSelected}
@@ -199,8 +211,8 @@ export function RunsTable(props: RunsTableProps) {
                     <div
                       key={cell.id}
                       role="gridcell"
-                      className={`td${cell.column.columnDef.meta?.numeric ? " num" : ""}`}
-                      style={{ width: cell.column.getSize() }}
+                      className={`td${cell.column.columnDef.meta?.numeric ? " num" : ""}${frozen(cell.column.id)?.className ?? ""}`}
+                      style={{ width: cell.column.getSize(), left: frozen(cell.column.id)?.left }}
                       data-col={cell.column.id}
                     >
                       {flexRender(cell.column.columnDef.cell, cell.getContext())}

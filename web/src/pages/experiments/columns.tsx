@@ -29,9 +29,14 @@ export const SELECT_COLUMN = "select";
 export interface ColumnContext {
   t: Translate;
   onTagClick: (tag: string) => void;
+  /** A run's colour in the charts (its place among the selected runs), or null. */
+  colorOf?: (runId: string) => string | null;
 }
 
-export function baseColumns({ t, onTagClick }: ColumnContext, bin: boolean): ColumnDef<RunRow>[] {
+/** Built-in columns the user cannot hide: the checkbox and the frozen name. */
+export const FIXED_COLUMNS: readonly string[] = [SELECT_COLUMN, "name"];
+
+export function baseColumns({ t, onTagClick, colorOf }: ColumnContext, bin: boolean): ColumnDef<RunRow>[] {
   const columns: ColumnDef<RunRow>[] = [
     { id: SELECT_COLUMN, size: 34, enableResizing: false, header: "", cell: () => null },
     {
@@ -49,8 +54,10 @@ export function baseColumns({ t, onTagClick }: ColumnContext, bin: boolean): Col
       cell: ({ row }) => {
         const run = row.original;
         if (!run) return null;
+        const color = colorOf?.(run.id) ?? null;
         return (
           <span className="cell-name">
+            {color && <span className="run-swatch" style={{ background: color }} data-testid="run-swatch" data-color={color} />}
             <span className="cell-project">{run.project}/</span>
             <Link to={runHref(run.id)} onClick={(e) => e.stopPropagation()} data-testid="run-link">
               {run.name}
@@ -107,7 +114,12 @@ export function baseColumns({ t, onTagClick }: ColumnContext, bin: boolean): Col
     id: "tags",
     header: t("col.tags"),
     size: 170,
-    cell: ({ row }) => row.original && <TagList tags={row.original.tags} onClick={bin ? undefined : onTagClick} />,
+    cell: ({ row }) =>
+      row.original && (
+        <span className="cell-tags" title={row.original.tags.join(", ")}>
+          <TagList tags={row.original.tags} onClick={bin ? undefined : onTagClick} />
+        </span>
+      ),
   });
   return columns;
 }
