@@ -113,6 +113,24 @@ async def test_run_detail_has_meta_environment_media_files_and_keys(
     assert missing.status_code == 404
 
 
+async def test_run_detail_shows_the_original_sdks_alias(
+    client: httpx.AsyncClient, root: Path
+) -> None:
+    import runicorn as rn
+
+    aliased = rn.init(path="cv/yolo/ablation", alias="最佳-v2", storage=root,
+                      system_metrics=False, capture_env=False, capture_console=False)  # fmt: skip
+    aliased.log({"train/loss": 0.5})
+    aliased.finish()
+    plain = rn.init(project="cv", name="yolo/base", storage=root,
+                    system_metrics=False, capture_env=False, capture_console=False)  # fmt: skip
+    plain.finish()
+    body = (await client.get(f"/api/runs/{aliased.id}")).json()
+    assert body["alias"] == "最佳-v2" and body["meta"]["alias"] == "最佳-v2"
+    assert body["project"] == "cv" and body["name"] == "yolo/ablation"
+    assert (await client.get(f"/api/runs/{plain.id}")).json()["alias"] is None
+
+
 async def test_unknown_and_invalid_runs(client: httpx.AsyncClient) -> None:
     missing = await client.get("/api/runs/20260101_000000_zzzzzz")
     assert missing.status_code == 404

@@ -78,6 +78,8 @@ export interface MediaItem {
 
 export interface RunDetail extends RunItem {
   meta?: JsonObject | null;
+  /** The original Runicorn SDK's `init(alias=...)`, kept in meta.json. */
+  alias?: string | null;
   environment?: JsonObject | null;
   media?: MediaItem[];
   files?: Record<string, number>;

@@ -129,6 +129,7 @@ export const en = {
   "run.created": "Created",
   "run.duration": "Duration",
   "run.lastStep": "Last step",
+  "run.alias": "Alias (from the original Runicorn SDK)",
   "run.host": "Host",
   "run.git": "Git",
   "run.dirty": "dirty",

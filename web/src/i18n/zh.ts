@@ -131,6 +131,7 @@ export const zh: Record<MessageKey, string> = {
   "run.created": "创建于",
   "run.duration": "时长",
   "run.lastStep": "最新步数",
+  "run.alias": "别名（来自原版 Runicorn SDK）",
   "run.host": "主机",
   "run.git": "Git",
   "run.dirty": "有未提交修改",

@@ -87,6 +87,8 @@ class RunService:
         item = run_item(record)
         meta = read_json_under(self.root, path / META_FILE)
         item["meta"] = meta if isinstance(meta, dict) else {}
+        alias = item["meta"].get("alias")  # the original SDK's init(alias=...)
+        item["alias"] = alias if isinstance(alias, str) and alias.strip() else None
         environment = read_json_under(self.root, path / ENVIRONMENT_FILE)
         item["environment"] = environment if isinstance(environment, dict) else None
         try:

@@ -112,6 +112,11 @@ export function RunHeader({ run, live, onUpdated }: RunHeaderProps) {
         <h1 className="run-title" data-testid="run-title">
           {run.name}
         </h1>
+        {run.alias && (
+          <span className="chip chip-small run-alias" data-testid="run-alias" title={t("run.alias")}>
+            {run.alias}
+          </span>
+        )}
         <StatusBadge status={run.status} />
         {run.status === "running" && live && (
           <span className={`live-chip live-${live}`} data-testid="live-indicator" data-state={live} title={t(`live.${live}`)}>
