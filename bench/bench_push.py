@@ -81,6 +81,7 @@ def measure(
     ids = [p.stdout.readline().strip() for p, _ in procs if p.stdout is not None]
     server_proc = psutil.Process(server.proc.pid if server.proc else 0)
     cpu_before = sum(server_proc.cpu_times()[:2])
+    psutil.cpu_percent()  # starts the machine-wide busy measurement
     first_seen: dict[str, dict[int, float]] = {run_id: {} for run_id in ids}
     headers = {"Authorization": f"Bearer {token}"}
     with httpx.Client(base_url=server.url, headers=headers, timeout=30) as client:
@@ -96,6 +97,7 @@ def measure(
                 break
             time.sleep(0.1)
     cpu = sum(server_proc.cpu_times()[:2]) - cpu_before
+    machine_busy = psutil.cpu_percent()
     latencies = []
     for result in results:
         seen_at = sorted(first_seen[result["id"]].items())
@@ -116,6 +118,7 @@ def measure(
         "max": latencies[-1],
         "cpu_per_1000": cpu / points * 1000,
         "cpu": cpu,
+        "machine_busy": machine_busy,
     }
 
 
@@ -160,12 +163,15 @@ def main() -> None:
         stop_postgres(postgres)
     print(f"\n{ARGS.seconds:.0f} s of training per pusher, push interval {ARGS.interval} s, "
           f"{os.cpu_count()} CPUs shared by everything\n")  # fmt: skip
-    print("| pushers | points | log → visible p50 / p95 / max | server CPU per 1,000 points |")
-    print("| --- | --- | --- | --- |")
+    print(
+        "| pushers | points | log → visible p50 / p95 / max | server CPU per 1,000 points "
+        "| machine CPU busy |"
+    )
+    print("| --- | --- | --- | --- | --- |")
     for r in rows:
         print(
             f"| {r['pushers']} | {r['points']:,} | {r['p50']:.2f} / {r['p95']:.2f} / "
-            f"{r['max']:.2f} s | {r['cpu_per_1000'] * 1000:.1f} ms |"
+            f"{r['max']:.2f} s | {r['cpu_per_1000'] * 1000:.1f} ms | {r['machine_busy']:.0f} % |"
         )
 
 

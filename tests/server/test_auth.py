@@ -197,3 +197,17 @@ def test_a_server_bound_beyond_loopback_relies_on_user_tokens(server_config: obj
     with TestClient(app, base_url="http://runicorn.example.org") as client:
         assert client.get("/api/experiments").status_code == 401
         assert client.get("/api/health").json() == {"status": "ok"}
+
+
+def test_a_writer_cannot_slip_a_run_into_another_project(team: TeamServer, root: Path) -> None:
+    from runicorn.manifest.http_push import PushError
+
+    run_id = record(root, "nlp", "bert", {"batch_size": 32})
+    target = root / "vision" / "bert" / "runs"
+    target.mkdir(parents=True)
+    (root / "nlp" / "bert" / "runs" / run_id).rename(target / run_id)
+    writer = team.add_user("walt", "writer", "vision")
+    with pytest.raises(PushError, match="cannot push runs of 'nlp'"):
+        push_root(root, team.url, token=writer)
+    admin = bearer(team.add_user("root-admin", "admin"))
+    assert httpx.get(f"{team.url}/api/experiments", headers=admin).json()["total"] == 0

@@ -147,6 +147,12 @@ def _commit(backend: ServerStorageBackend, run_id: str, run_path: str) -> dict[s
     record = read_record(backend.root, folder)
     if record.id != run_id:
         raise HTTPException(409, f"conflict: the files at {run_path} describe run {record.id}")
+    user = current_user.get()
+    if user is not None and not user.can_write(record.project):
+        # meta.json names another project than the folder: a writer cannot place runs there.
+        raise HTTPException(
+            403, f"user {user.name!r} ({user.role}) cannot push runs of {record.project!r}"
+        )
     record.path = run_path
     backend.index.upsert_run(record)
     return {"id": record.id, "status": record.status, "last_step": record.last_step}
