@@ -131,6 +131,25 @@ async def test_run_detail_shows_the_original_sdks_alias(
     assert (await client.get(f"/api/runs/{plain.id}")).json()["alias"] is None
 
 
+async def test_stage_spans_of_a_run_logged_with_train_and_val(
+    client: httpx.AsyncClient, root: Path
+) -> None:
+    import runicorn as rn
+
+    run = rn.init(path="cv/yolo/ablation", storage=root, system_metrics=False,
+                  capture_env=False, capture_console=False)  # fmt: skip
+    for step in range(1, 9):
+        run.log({"train/loss": 1 / step}, stage="train")
+    run.log({"val/acc": 0.7, "step": 9, "stage": "val"})
+    run.finish()
+    body = (await client.get(f"/api/runs/{run.id}/stages")).json()
+    assert body == {"stages": [{"stage": "train", "start": 1, "end": 8},
+                               {"stage": "val", "start": 9, "end": 9}]}  # fmt: skip
+    missing = await client.get("/api/runs/20260101_000000_zzzzzz/stages")
+    assert missing.status_code == 404
+    assert (await client.get("/api/runs/..%2Fx/stages")).status_code in (400, 404)
+
+
 async def test_unknown_and_invalid_runs(client: httpx.AsyncClient) -> None:
     missing = await client.get("/api/runs/20260101_000000_zzzzzz")
     assert missing.status_code == 404

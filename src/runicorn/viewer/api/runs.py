@@ -39,6 +39,15 @@ async def run_detail(run_id: str, context: Context) -> Response:
     return json_response(await in_thread(context.runs.detail, run_id))
 
 
+@router.get(
+    "/api/runs/{run_id}/stages",
+    summary="Step spans logged under each stage (train, val...)",
+    dependencies=[ReadLimit],
+)
+async def run_stages(run_id: str, context: Context) -> dict[str, Any]:
+    return {"stages": await in_thread(context.runs.stage_spans, run_id)}
+
+
 @router.patch("/api/runs/{run_id}", summary="Change tags and/or notes", dependencies=[MutateLimit])
 async def update_run(run_id: str, body: RunPatch, context: Context) -> dict[str, Any]:
     tags = _clean_tags(body.tags)
