@@ -8,16 +8,20 @@ metrics named ``train/loss`` and ``val/acc``; one run's loss went NaN.
 
 from __future__ import annotations
 
+import base64
+import csv
 import itertools
 import json
 import math
 import subprocess
 import sys
+import tarfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 pytest.importorskip("playwright.sync_api", reason="browser tests need the playwright package")
@@ -279,3 +283,73 @@ def test_runs_table_for_a_sweep(sweep_page: Page, sweep: tuple[Path, list[SweepR
     expect(swatches).to_have_count(14)
     colors = {s.get_attribute("data-color") for s in swatches.all()}
     assert len(colors) == 14
+
+
+def test_table_csv_runs_archive_and_import_by_drop(
+    sweep_page: Page, sweep_viewer: Viewer, sweep: tuple[Path, list[SweepRun]], tmp_path: Path
+) -> None:
+    """The visible table downloads as CSV; selected runs download as an archive that, dropped
+    on the page after the run was deleted for good, brings it back."""
+    page = sweep_page
+    _, runs = sweep
+    sgd = [r for r in runs if r.optimizer == "sgd"]
+    page.goto("/?filter=config.optimizer%20%3D%20sgd")
+    expect(page.get_by_test_id("runs-table")).to_have_attribute("data-total", str(len(sgd)))
+    page.get_by_test_id("column-picker").click()
+    page.get_by_test_id("column-toggle-id").check()
+    page.get_by_test_id("column-toggle-config.batch_size").check()
+    page.get_by_test_id('column-toggle-metrics."val/acc".last').check()
+    page.keyboard.press("Escape")
+    expect(page.get_by_test_id('col-header-metrics."val/acc".last')).to_be_visible()
+    expect(page.get_by_test_id("col-header-id")).to_be_visible()
+
+    with page.expect_download() as caught:
+        page.get_by_test_id("export-table-csv").click()
+    download = caught.value
+    assert download.suggested_filename.endswith(".csv")
+    target = tmp_path / "runs.csv"
+    download.save_as(target)
+    with open(target, encoding="utf-8-sig", newline="") as handle:
+        table = list(csv.DictReader(handle))
+    assert len(table) == len(sgd)
+    by_name = {r.name: r for r in sgd}
+    for row in table:
+        run = by_name[row["Name"].removeprefix("sweep/")]
+        assert row["Run ID"] == run.id
+        assert int(row["config.batch_size"]) == run.batch_size
+        assert float(row['metrics."val/acc".last']) == pytest.approx(run.val_acc)
+
+    chosen = sgd[:2]
+    page.goto(f"/?sel={','.join(r.id for r in chosen)}")
+    with page.expect_download() as caught:
+        page.get_by_test_id("export-selected").click()
+    archive = tmp_path / caught.value.suggested_filename
+    caught.value.save_as(archive)
+    with tarfile.open(archive) as tar:
+        names = tar.getnames()
+    assert all(any(r.id in name for name in names) for r in chosen)
+
+    # Delete the first run for good, then drop the archive on the page: it comes back.
+    gone = chosen[0]
+    with httpx.Client(base_url=sweep_viewer.url, timeout=30) as client:
+        client.delete(f"/api/runs/{gone.id}").raise_for_status()
+        client.delete(f"/api/recycle-bin/{gone.id}").raise_for_status()
+    page.goto("/")
+    expect(page.get_by_test_id("runs-table")).to_have_attribute("data-total", str(len(runs) - 1))
+    payload = base64.b64encode(archive.read_bytes()).decode()
+    page.evaluate(
+        """([name, data]) => {
+            const bytes = Uint8Array.from(atob(data), (c) => c.charCodeAt(0));
+            const transfer = new DataTransfer();
+            transfer.items.add(new File([bytes], name, { type: "application/gzip" }));
+            for (const type of ["dragenter", "dragover", "drop"]) {
+                document.body.dispatchEvent(
+                    new DragEvent(type, { bubbles: true, cancelable: true, dataTransfer: transfer })
+                );
+            }
+        }""",
+        [archive.name, payload],
+    )
+    expect(page.get_by_test_id("notice")).to_contain_text("Imported 1 run")
+    expect(page.get_by_test_id("runs-table")).to_have_attribute("data-total", str(len(runs)))
+    expect(page.locator(f'[data-testid="run-row"][data-run-id="{gone.id}"]')).to_have_count(1)

@@ -21,6 +21,8 @@ import { QuickFilters } from "./QuickFilters";
 import { RunPages } from "./runPages";
 import { RunsTable } from "./RunsTable";
 import { SelectionBar } from "./SelectionBar";
+import { loadAllRuns, tableCsv } from "./tableExport";
+import { TransferControls } from "./TransferControls";
 import { brushConditions, decodeBrushes, encodeBrushes } from "./sweep/sweepMath";
 import { SweepPanel } from "./sweep/SweepPanel";
 import { Icon } from "../../components/Icon";
@@ -297,6 +299,21 @@ export function ExperimentsPage() {
               >
                 {t("sweep.toggle")}
               </button>
+              <TransferControls
+                tableCsv={async () => {
+                  const shown = columns
+                    .filter((c) => c.id && c.id !== "select")
+                    .map((c) => ({ id: c.id ?? "", header: typeof c.header === "string" ? c.header : (c.id ?? "") }));
+                  return tableCsv(shown, specs, await loadAllRuns(expression, state.sort));
+                }}
+                selectedIds={state.selected}
+                onNotice={(text) => setNotice({ text })}
+                onImported={() => {
+                  pages.refresh();
+                  projects.reload();
+                  fields.reload();
+                }}
+              />
               <ColumnPicker
                 fields={fields.data}
                 chosen={columnIds}
