@@ -9,6 +9,7 @@ import type { ChartOverride } from "../lib/chartOverrides";
 import { formatExact, formatNumber } from "../lib/format";
 import type { Zoom } from "../lib/urlState";
 import { useAlertMarkers } from "./alertMarkers";
+import { useStageBands } from "./stageBands";
 import { baseOptions, xFormatter, type ChartColors } from "./axes";
 import { chartX, runColumns, runIndices, runSeries, seriesOfColumns, smoothingOn, type RunLayout, type Smoothing } from "./build";
 import { MetricsStore, type SeriesData } from "./metricsStore";
@@ -121,9 +122,8 @@ export function RunChart(props: RunChartProps) {
   const logY = override?.logY ?? props.logY;
   const layout: RunLayout = { band: data?.downsampled === true, smooth: smoothingOn(smoothing) };
   // Charts share a cursor only with charts on the same x axis.
-  const options = useAlertMarkers(
-    useRunChartOptions(layout, x, logY, zoom, props.colors, `run-${runId}-${x}`),
-    metricKey,
+  const options = useStageBands(
+    useAlertMarkers(useRunChartOptions(layout, x, logY, zoom, props.colors, `run-${runId}-${x}`), metricKey, x),
     x,
   );
   const { band, smooth } = layout;

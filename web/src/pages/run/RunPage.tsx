@@ -13,6 +13,7 @@ import { isSystemKey } from "../../lib/metricKeys";
 import { decodeRun, encodeRun, RUN_TABS, type RunTab } from "../../lib/urlState";
 import { useSettings } from "../../settings/context";
 import { ChartAlertsContext } from "../../charts/alertMarkers";
+import { ChartStagesContext } from "../../charts/stageBands";
 import { AlertsPanel } from "./AlertsPanel";
 import { ArtifactsTab } from "./ArtifactsTab";
 import { ChartsTab } from "./ChartsTab";
@@ -22,6 +23,7 @@ import { LogsTab } from "./LogsTab";
 import { MediaTab } from "./MediaTab";
 import { RunHeader } from "./RunHeader";
 import { useRunAlerts } from "./useRunAlerts";
+import { useRunStages } from "./useRunStages";
 
 const DETAIL_REFRESH_MS = 10_000;
 
@@ -37,6 +39,7 @@ function RunView({ runId }: { runId: string }) {
   );
   const running = run?.status === "running";
   const alerts = useRunAlerts(runId, running);
+  const stages = useRunStages(runId, running);
   const addLiveAlerts = alerts.addLive;
 
   useEffect(() => {
@@ -135,6 +138,7 @@ function RunView({ runId }: { runId: string }) {
         ))}
       </div>
       <ChartAlertsContext value={alerts.items}>
+      <ChartStagesContext value={stages}>
       <div className="tab-panel" role="tabpanel" data-testid={`panel-${state.tab}`}>
         {state.tab === "charts" && <ChartsTab run={run} store={store} state={state} update={update} system={false} running={running} />}
         {state.tab === "system" && <ChartsTab run={run} store={store} state={state} update={update} system running={running} />}
@@ -144,6 +148,7 @@ function RunView({ runId }: { runId: string }) {
         {state.tab === "media" && <MediaTab run={run} />}
         {state.tab === "artifacts" && <ArtifactsTab run={run} />}
       </div>
+      </ChartStagesContext>
       </ChartAlertsContext>
     </div>
   );
