@@ -47,7 +47,7 @@ describe("experiments state", () => {
 
 describe("run state", () => {
   it("round-trips tab, x axis, smoothing, log scale, zoom and search", () => {
-    const state: RunPageState = { tab: "logs", x: "relative", smoothing: 0.6, smoothWindow: 0, logY: true, zoom: [100, 2000.5], search: "val/" };
+    const state: RunPageState = { tab: "logs", x: "relative", smoothing: 0.6, smoothWindow: 0, logY: true, zoom: [100, 2000.5], search: "val/", view: "loss first" };
     expect(decodeRun(encodeRun(state))).toEqual(state);
   });
 

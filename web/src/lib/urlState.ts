@@ -154,15 +154,17 @@ function chartEntries(state: ChartState): [string, string | null][] {
 
 export interface RunPageState extends ChartState {
   tab: RunTab;
+  /** A named chart workspace of the run's project (`view`; absent = the project's default). */
+  view: string | null;
 }
 
 export function decodeRun(params: URLSearchParams): RunPageState {
   const tab = params.get("tab") as RunTab | null;
-  return { ...decodeChart(params), tab: tab && RUN_TABS.includes(tab) ? tab : "charts" };
+  return { ...decodeChart(params), tab: tab && RUN_TABS.includes(tab) ? tab : "charts", view: params.get("view") || null };
 }
 
 export function encodeRun(state: RunPageState): URLSearchParams {
-  return build([["tab", state.tab === "charts" ? null : state.tab], ...chartEntries(state)]);
+  return build([["tab", state.tab === "charts" ? null : state.tab], ...chartEntries(state), ["view", state.view]]);
 }
 
 export interface CompareState extends ChartState {

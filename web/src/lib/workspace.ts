@@ -63,7 +63,7 @@ export function showAll(ws: Workspace): Workspace {
 
 export function toggleWide(ws: Workspace, key: string): Workspace {
   const sizes = { ...ws.sizes };
-  if (sizes[key]) Reflect.deleteProperty(sizes, key);
+  if (key in sizes) Reflect.deleteProperty(sizes, key);
   else sizes[key] = "wide";
   return { ...ws, sizes };
 }

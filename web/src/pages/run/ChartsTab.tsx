@@ -1,9 +1,9 @@
 import { useEffect, useMemo, useState } from "react";
 import type { JsonValue, RunDetail } from "../../api/types";
 import { chartColors } from "../../charts/axes";
-import { ChartSections } from "../../charts/ChartSections";
 import { ChartToolbar } from "../../charts/ChartToolbar";
 import { HistogramPanel } from "../../charts/HistogramPanel";
+import { WorkspaceView } from "../../charts/WorkspaceView";
 import type { MetricsStore } from "../../charts/metricsStore";
 import { RunChart } from "../../charts/RunChart";
 import { useMetricKeys, useSeriesEntry } from "../../charts/useMetricsStore";
@@ -129,7 +129,15 @@ export function ChartsTab({ run, store, state, update, system, running }: Charts
       ) : chartKeys.length === 0 ? (
         <EmptyState testId="charts-no-match" title={t("charts.noMatch", { q: state.search })} />
       ) : (
-        <ChartSections keys={chartKeys} renderChart={renderChart} collapsedByDefault={system ? [] : ["system"]} />
+        <WorkspaceView
+          project={run.project}
+          view={system ? null : state.view}
+          onView={(view) => update({ view }, { push: true })}
+          keys={chartKeys}
+          renderChart={renderChart}
+          collapsedByDefault={system ? [] : ["system"]}
+          enabled={!system}
+        />
       )}
       {!system && <HistogramPanel runId={run.id} running={running} colors={colors} />}
     </div>
