@@ -13,6 +13,7 @@ import csv
 import itertools
 import json
 import math
+import struct
 import subprocess
 import sys
 import tarfile
@@ -353,3 +354,52 @@ def test_table_csv_runs_archive_and_import_by_drop(
     expect(page.get_by_test_id("notice")).to_contain_text("Imported 1 run")
     expect(page.get_by_test_id("runs-table")).to_have_attribute("data-total", str(len(runs)))
     expect(page.locator(f'[data-testid="run-row"][data-run-id="{gone.id}"]')).to_have_count(1)
+
+
+def test_chart_downloads_as_csv_and_png(
+    sweep_page: Page, sweep: tuple[Path, list[SweepRun]], tmp_path: Path
+) -> None:
+    page = sweep_page
+    _, runs = sweep
+    run = runs[3]
+    page.goto(f"/runs/{run.id}")
+    card = page.locator('[data-testid="chart-card"][data-key="train/loss"]')
+    expect(card).to_have_attribute("data-state", "ready")
+
+    card.get_by_test_id("chart-export").click()
+    with page.expect_download() as caught:
+        card.get_by_test_id("chart-export-csv").click()
+    target = tmp_path / caught.value.suggested_filename
+    caught.value.save_as(target)
+    assert target.name.startswith("train_loss-") and target.suffix == ".csv"
+    with open(target, encoding="utf-8-sig", newline="") as handle:
+        rows = list(csv.reader(handle))
+    assert rows[0][0] == "step"
+    assert [float(r[0]) for r in rows[1:]] == [1, 2, 3, 4, 5]
+    expected = [1.0 / step + 3 / 100 for step in range(1, 6)]
+    assert [float(r[1]) for r in rows[1:]] == pytest.approx(expected)
+
+    card.get_by_test_id("chart-export").click()
+    with page.expect_download() as caught:
+        card.get_by_test_id("chart-export-png").click()
+    png = tmp_path / caught.value.suggested_filename
+    caught.value.save_as(png)
+    data = png.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    width, height = struct.unpack(">II", data[16:24])
+    box = card.locator('[data-chart-key="train/loss"] canvas').first.bounding_box()
+    assert box is not None
+    assert abs(width - box["width"]) <= 2 and abs(height - box["height"]) <= 2
+    # Opaque: the background was painted, so the top-left pixel is not transparent.
+    pixel = page.evaluate(
+        """async (bytes) => {
+            const blob = new Blob([Uint8Array.from(bytes)], { type: "image/png" });
+            const bitmap = await createImageBitmap(blob);
+            const canvas = new OffscreenCanvas(bitmap.width, bitmap.height);
+            const context = canvas.getContext("2d");
+            context.drawImage(bitmap, 0, 0);
+            return [...context.getImageData(1, 1, 1, 1).data];
+        }""",
+        list(data),
+    )
+    assert pixel[3] == 255

@@ -10,6 +10,7 @@ import type { GroupBand } from "../lib/groupStats";
 import { compareColumns, compareSeries, smoothingOn, type CompareLine } from "./build";
 import type { MetricsStore, SeriesData } from "./metricsStore";
 import { tooltipPlugin, type TooltipRow } from "./tooltip";
+import { ChartExportMenu } from "./ChartExportMenu";
 import { ChartMessage } from "./ChartMessage";
 import { UPlotChart } from "./UPlotChart";
 import { useSeriesEntry } from "./useMetricsStore";
@@ -96,6 +97,7 @@ export function CompareChart(props: CompareChartProps) {
         <span className="muted small">{t("compare.runsWithData", { n: runsWithData, total: lines.length })}</span>
         {downsampled && <span className="chip chip-small">{t("charts.downsampled")}</span>}
         {entry.status === "loading" && state === "ready" && <span className="spinner-ring small" />}
+        {state === "ready" && <ChartExportMenu chartKey={`compare:${metricKey}`} title={metricKey} xLabel={x} />}
       </div>
       <div className="chart-body" style={{ height: HEIGHT }}>
         {state === "error" || state === "empty" ? (

@@ -15,6 +15,7 @@ import { chartX, runColumns, runIndices, runSeries, seriesOfColumns, smoothingOn
 import { MetricsStore, type SeriesData } from "./metricsStore";
 import { tooltipPlugin, type TooltipRow } from "./tooltip";
 import { ChartMessage } from "./ChartMessage";
+import { ChartExportMenu } from "./ChartExportMenu";
 import { UPlotChart, type ChartOptions } from "./UPlotChart";
 import { useSeriesEntry } from "./useMetricsStore";
 
@@ -215,6 +216,7 @@ export function RunChart(props: RunChartProps) {
           >
             log
           </button>
+          <ChartExportMenu chartKey={metricKey} title={metricKey} xLabel={x} />
           <button type="button" className="mini-btn" onClick={props.onExpand} title={t("charts.expand")} aria-label={t("charts.expand")} data-testid="chart-expand">
             <Icon name={expanded ? "collapse" : "expand"} size={11} />
           </button>
