@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 import orjson
 
 from runicorn.storage.jsonio import atomic_write_json, dumps, read_json
+from runicorn.storage.run_files import flatten_log_config
 
 if TYPE_CHECKING:
     from runicorn.sdk import Run
@@ -407,14 +408,13 @@ class LegacyRunMethods:
         extra: Mapping[str, Any] | None = None,
         config_files: Iterable[str | os.PathLike[str]] | None = None,
     ) -> None:
-        """Merge ``args`` (argparse namespace or dict), ``extra`` and file paths into config."""
+        """Merge ``args`` (argparse namespace or dict), ``extra`` and file paths into config,
+        flat, the way a migrated run's ``assets.json`` record is read (one rule for both)."""
         try:
-            values: dict[str, Any] = {}
-            values.update(as_mapping(args))
-            values.update(as_mapping(extra))
+            logged: dict[str, Any] = {"args": as_mapping(args), "extra": as_mapping(extra)}
             if config_files is not None:
-                values["config_files"] = [str(Path(p)) for p in config_files]
-            self.config.update(values)
+                logged["config_files"] = [str(Path(p)) for p in config_files]
+            self.config.update(flatten_log_config(logged))
         except Exception as exc:
             self._warn("log-config", f"Runicorn could not record the config: {exc!r}")
 

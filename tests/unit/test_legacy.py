@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 import subprocess
 import sys
@@ -20,6 +21,7 @@ from runicorn.storage.jsonio import as_float, read_json
 ORIGINAL_SCRIPT = """
 import argparse
 import logging
+import json
 import math
 
 import runicorn as rn
@@ -239,3 +241,39 @@ def test_log_keyword_metrics_and_step_keys(root: Path) -> None:
     rows = metric_rows(run.path)
     assert [(row["global_step"], row["loss"]) for row in rows] == [(1, 0.5), (7, 0.4), (8, 0.3)]
     assert rows[0]["acc"] == 0.9 and rows[2]["loss_aux"] == 0.1
+
+
+def test_log_config_gives_the_same_config_as_a_migrated_original_run(
+    root: Path, tmp_path: Path
+) -> None:
+    """New runs and migrated ones filter alike: args and extra flat, a replaced value kept."""
+    import argparse
+
+    from runicorn.storage.backends import HybridStorageBackend
+    from runicorn.storage.migration import migrate
+
+    args = argparse.Namespace(lr=0.01, batch_size=32, **{"weight decay": 0.05})
+    extra = {"optimizer.betas": [0.9, 0.999], "学习率": 3e-4, "lr": 0.02}
+    run = start(root, path="cv/yolo/new")
+    run.log_config(args=args, extra=extra, config_files=["configs/yolo.yaml"])
+    run.finish()
+    new_config = read_json(run.path / "meta.json")["config"]
+    assert new_config == {
+        "lr": 0.02, "batch_size": 32, "weight decay": 0.05, "optimizer.betas": [0.9, 0.999],
+        "学习率": 3e-4, "config_files": ["configs/yolo.yaml"], "args": {"lr": 0.01},
+    }  # fmt: skip
+
+    old_root = tmp_path / "original"
+    old = old_root / "cv" / "yolo" / "old" / "runs" / "20240501_120000_a1b2c3"
+    old.mkdir(parents=True)
+    (old / "meta.json").write_text('{"id": "20240501_120000_a1b2c3", "project": "cv"}')
+    (old / "status.json").write_text('{"status": "finished", "started_at": 1714564800.0}')
+    (old / "events.jsonl").write_text("")
+    record = {"args": vars(args), "extra": extra, "config_files": ["configs/yolo.yaml"]}
+    (old / "assets.json").write_text(json.dumps({"config": record, "datasets": []}))
+    migrate(old_root)
+    with HybridStorageBackend(old_root) as backend:
+        [migrated], _ = backend.list_runs()
+        assert migrated.config == new_config
+        found, _ = backend.list_runs(filter='config."weight decay" > 0.01 and config.lr == 0.02')
+        assert [r.id for r in found] == [migrated.id]

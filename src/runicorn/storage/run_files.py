@@ -104,13 +104,42 @@ def _stopped_without_finishing(state: str, status: dict[str, Any], hostname: Any
     return looks_crashed(beat)
 
 
+LOG_CONFIG_PARTS = ("args", "extra")
+
+
+def flatten_log_config(logged: dict[str, Any]) -> dict[str, Any]:
+    """The original SDK's ``log_config`` record (``{"args", "extra", "config_files"}``) as config.
+
+    ``args`` then ``extra`` merge flat, so their keys filter and sort as config columns (``extra``
+    wins a clash, as when a key is set twice). Nothing is lost: an ``args`` value that ``extra``
+    replaced with a different one stays under ``args``, and a part that is not a mapping is kept
+    under its own name. ``legacy.log_config`` on new runs goes through here too.
+    """
+    flat = {key: value for key, value in logged.items() if key not in LOG_CONFIG_PARTS}
+    args, extra = logged.get("args"), logged.get("extra")
+    shadowed: dict[str, Any] = {}
+    if isinstance(args, dict):
+        flat.update(args)
+    elif args is not None:
+        flat["args"] = args
+    if isinstance(extra, dict):
+        if isinstance(args, dict):
+            shadowed = {k: v for k, v in args.items() if k in extra and extra[k] != v}
+        flat.update(extra)
+    elif extra is not None:
+        flat["extra"] = extra
+    if shadowed:
+        flat["args"] = shadowed
+    return flat
+
+
 def _config(meta: dict[str, Any], root: Path, run_path: Path) -> dict[str, Any]:
     """meta.json's config, over what the original SDK's ``log_config`` kept in assets.json."""
     config = meta.get("config")
     if not isinstance(config, dict):
         config = _dict(read_json_under(root, run_path / "config.json"))
     assets = _dict(read_json_under(root, run_path / ORIGINAL_ASSETS_FILE))
-    logged = _dict(assets.get("config"))
+    logged = flatten_log_config(_dict(assets.get("config")))
     return {**logged, **config} if logged else config
 
 

@@ -148,9 +148,11 @@ def test_both_layouts_config_alias_deletion_and_archives(
         "finished",
     )
     assert read_json(run_path / "meta.json")["alias"] == "best-v2"
-    assert record.config == {
-        "args": {"lr": 0.01, "batch_size": 32},
-        "extra": {"optimizer.betas": [0.9, 0.999], "学习率": 3e-4},
+    assert record.config == {  # flat, as log_config() gives a new run
+        "lr": 0.01,
+        "batch_size": 32,
+        "optimizer.betas": [0.9, 0.999],
+        "学习率": 3e-4,
         "config_files": ["configs/yolo.yaml"],
     }
     assert record.tags == ["best-v2"]

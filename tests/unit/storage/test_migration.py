@@ -292,10 +292,11 @@ def test_original_config_alias_and_deletions_are_mapped(original_store: Path) ->
         assert ([r.id for r in live], total) == ([ALIAS_ID], 1)
         run = live[0]
         assert (run.project, run.name) == ("cv", "yolo/ablation")
-        assert run.config["args"] == {"batch_size": 64, "weight decay": 0.05, "学习率": 3e-4}
-        assert run.config["extra"] == {"optimizer.betas": [0.9, 0.999]}
+        assert run.config == {"batch_size": 64, "weight decay": 0.05, "学习率": 3e-4,
+                              "optimizer.betas": [0.9, 0.999],
+                              "config_files": ["configs/yolo.yaml"]}  # fmt: skip
         assert run.tags == ["best-v2"]
-        found = backend.list_runs(filter='tag:best-v2 and config.args."weight decay" > 0.01')[0]
+        found = backend.list_runs(filter='tag:best-v2 and config."weight decay" > 0.01')[0]
         assert [r.id for r in found] == [ALIAS_ID]
         binned = {r.id: r for r in backend.list_runs(deleted_only=True)[0]}
         assert set(binned) == {MARKED_ID, RECYCLED_ID}
