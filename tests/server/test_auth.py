@@ -129,6 +129,15 @@ def test_roles_are_enforced(team: TeamServer, populated: dict[str, Any]) -> None
     assert httpx.get(f"{team.url}/api/remote/sessions", headers=writer).status_code == 403
     assert httpx.get(f"{team.url}/api/remote/sessions", headers=admin).status_code != 403
     assert httpx.get(f"{team.url}/api/config", headers=reader).status_code == 200
+    # Reading through a POST (the compare view's batch of series) is open to readers.
+    batch = {"ids": [vision, nlp], "keys": ["train/loss"]}
+    compared = httpx.post(f"{team.url}/api/v2/metrics", headers=reader, json=batch)
+    assert compared.status_code == 200 and nlp in compared.text
+    # Routes naming a project in their path are checked against the user's projects.
+    artifact = f"{team.url}/api/artifacts/nlp/tokenizer/v1"
+    assert httpx.delete(artifact, headers=writer).status_code == 403
+    assert httpx.get(artifact, headers=writer).status_code == 403
+    assert httpx.get(artifact, headers=admin).status_code == 404  # no such artifact
     assert httpx.put(f"{team.url}/api/config", headers=writer, json={}).status_code == 403
     # Pushing: readers never, writers into their projects only.
     body = {"runs": [{"id": vision, "path": f"vision/resnet/runs/{vision}"}]}

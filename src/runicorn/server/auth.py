@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from http.cookies import CookieError, SimpleCookie
 from typing import Annotated, Any
+from urllib.parse import unquote
 
 import anyio
 from fastapi import APIRouter, Body, FastAPI, HTTPException, Request, Response
@@ -32,6 +33,11 @@ READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 # server's settings is for admins too, reading them is not (the UI reads them on every page).
 ADMIN_ONLY_PREFIXES = ("/api/remote", "/api/sync", "/api/import")
 ADMIN_ONLY_CHANGES = ("/api/config",)
+# POSTs that only read (bodies too large for a query string): open to readers.
+READING_POSTS = frozenset({"/api/v2/metrics", "/api/export"})
+# Routes that name a project in their path, checked against the user's projects here (the
+# artifact store is not behind the project-scoped run storage).
+PROJECT_IN_PATH = ("/api/artifacts/", "/api/model-lifecycle/models/")
 OPEN_ROUTES = frozenset({("POST", "/api/auth/login"), ("POST", "/api/auth/logout")})
 PROTECTED_NON_API = frozenset({"/docs", "/openapi.json", "/docs/oauth2-redirect"})
 HEALTH_PATH = "/api/health"
@@ -65,12 +71,28 @@ def refusal(user: User, method: str, path: str, is_ws: bool) -> str | None:
         return None
     if path.startswith(ADMIN_ONLY_PREFIXES):
         return f"{path} is for admins; user {user.name!r} is a {user.role}"
-    if is_ws or method in READ_METHODS:
+    reading = is_ws or method in READ_METHODS or (method == "POST" and path in READING_POSTS)
+    project = project_in_path(path)
+    if project is not None and not (user.can_read(project) if reading else user.can_write(project)):
+        return (
+            f"user {user.name!r} ({user.role}) has no {'read' if reading else 'write'} "
+            f"access to project {project!r}"
+        )
+    if reading:
         return None
     if path.startswith(ADMIN_ONLY_CHANGES):
         return f"changing {path} is for admins; user {user.name!r} is a {user.role}"
     if user.role == "reader":
         return f"user {user.name!r} is a reader: reading only"
+    return None
+
+
+def project_in_path(path: str) -> str | None:
+    """The project a route names in its path (``/api/artifacts/<project>/...``), if any."""
+    for prefix in PROJECT_IN_PATH:
+        if path.startswith(prefix):
+            project = unquote(path[len(prefix) :].split("/", 1)[0])
+            return project or None
     return None
 
 
