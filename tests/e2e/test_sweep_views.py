@@ -13,6 +13,7 @@ import csv
 import itertools
 import json
 import math
+import re
 import struct
 import subprocess
 import sys
@@ -23,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import numpy as np
 import pytest
 
 pytest.importorskip("playwright.sync_api", reason="browser tests need the playwright package")
@@ -76,6 +78,11 @@ def sweep(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, list
         for step in range(1, 6):
             loss = float("nan") if i == 5 and step == 5 else 1.0 / step + i / 100
             run.log({"train/loss": loss, "val/acc": val_acc * step / 5})
+        if i == 0:
+            # A sample image at three steps, each a different shade, for the media tab.
+            for step in (1, 3, 5):
+                image = np.full((24, 32, 3), 40 * step, dtype=np.uint8)
+                run.log_image("samples", image, step=step)
         run.finish()
         runs.append(SweepRun(run.id, name, batch_size, lr, optimizer, val_acc))
     yield root, runs
@@ -215,7 +222,7 @@ def test_scatter_hover_names_the_run_and_click_opens_it(
     expect(tooltip).to_contain_text(target.name)
     expect(tooltip).to_contain_text("batch_size")
     page.mouse.click(point["x"], point["y"])
-    expect(page).to_have_url(f"{page.url.split('/?')[0]}/runs/{target.id}")
+    expect(page).to_have_url(re.compile(rf"/runs/{target.id}$"))
     expect(page.get_by_test_id("run-title")).to_contain_text(target.name)
 
 
@@ -403,3 +410,38 @@ def test_chart_downloads_as_csv_and_png(
         list(data),
     )
     assert pixel[3] == 255
+
+
+def test_lightbox_opens_and_arrow_keys_step(
+    sweep_page: Page, sweep: tuple[Path, list[SweepRun]]
+) -> None:
+    page = sweep_page
+    _, runs = sweep
+    page.goto(f"/runs/{runs[0].id}?tab=media")
+    card = page.get_by_test_id("media-card")
+    expect(card).to_have_attribute("data-step", "5")
+    card.get_by_test_id("media-open").click()
+    lightbox = page.get_by_test_id("lightbox")
+    expect(lightbox).to_be_visible()
+    expect(lightbox).to_have_attribute("data-step", "5")
+    expect(page.get_by_test_id("lightbox-image")).to_have_js_property("complete", True)
+    page.keyboard.press("ArrowLeft")
+    expect(lightbox).to_have_attribute("data-step", "3")
+    page.keyboard.press("ArrowLeft")
+    expect(lightbox).to_have_attribute("data-step", "1")
+    page.keyboard.press("ArrowLeft")
+    expect(lightbox).to_have_attribute("data-step", "1")
+    page.keyboard.press("ArrowRight")
+    expect(lightbox).to_have_attribute("data-step", "3")
+    page.get_by_test_id("lightbox-zoom-in").click()
+    expect(lightbox).to_have_attribute("data-zoom", "1.5")
+    page.keyboard.press("Escape")
+    expect(lightbox).to_have_count(0)
+    # The card follows the step chosen in the lightbox.
+    expect(card).to_have_attribute("data-step", "3")
+
+    card.get_by_test_id("media-all-steps").click()
+    thumbs = page.get_by_test_id("media-thumb")
+    expect(thumbs).to_have_count(3)
+    thumbs.first.click()
+    expect(lightbox).to_have_attribute("data-step", "1")

@@ -4,6 +4,7 @@ import type { MediaItem, RunDetail } from "../../api/types";
 import { EmptyState } from "../../components/States";
 import { useI18n } from "../../i18n/context";
 import { Icon } from "../../components/Icon";
+import { Lightbox } from "../../components/Lightbox";
 
 const IMAGE = /\.(png|jpe?g|gif|webp|bmp|svg)$/i;
 
@@ -11,9 +12,19 @@ function MediaCard({ runId, mediaKey, items }: { runId: string; mediaKey: string
   const { t } = useI18n();
   const [index, setIndex] = useState(items.length - 1);
   const [failed, setFailed] = useState<string | null>(null);
+  const [open, setOpen] = useState(false);
+  const [allSteps, setAllSteps] = useState(false);
   const item = items[Math.min(index, items.length - 1)];
   const url = api.mediaUrl(runId, item.path);
   const isImage = IMAGE.test(item.path);
+  const images = useMemo(
+    () => items.filter((i) => IMAGE.test(i.path)).map((i) => ({ url: api.mediaUrl(runId, i.path), step: i.step ?? null, caption: i.caption })),
+    [items, runId],
+  );
+  const openAt = (at: number) => {
+    setIndex(at);
+    setOpen(true);
+  };
   return (
     <figure className="media-card" data-testid="media-card" data-key={mediaKey} data-step={item.step ?? ""}>
       <figcaption className="media-head">
@@ -21,7 +32,28 @@ function MediaCard({ runId, mediaKey, items }: { runId: string; mediaKey: string
         <span className="muted small mono">
           {t("media.step", { step: item.step ?? "—" })} · {index + 1}/{items.length}
         </span>
+        {items.length > 1 && images.length === items.length && (
+          <button
+            type="button"
+            className={`mini-btn${allSteps ? " active" : ""}`}
+            aria-pressed={allSteps}
+            onClick={() => setAllSteps((a) => !a)}
+            data-testid="media-all-steps"
+          >
+            {t("media.allSteps")}
+          </button>
+        )}
       </figcaption>
+      {allSteps && (
+        <div className="media-steps" data-testid="media-step-grid">
+          {images.map((image, i) => (
+            <button key={`${image.url}-${i}`} type="button" className="media-thumb" onClick={() => openAt(i)} data-testid="media-thumb" data-step={image.step ?? ""}>
+              <img src={image.url} alt={`${mediaKey} ${image.step ?? ""}`} loading="lazy" />
+              <span className="mono">{image.step ?? "—"}</span>
+            </button>
+          ))}
+        </div>
+      )}
       <div className="media-frame">
         {!isImage ? (
           <a href={url} target="_blank" rel="noreferrer" className="btn">
@@ -30,7 +62,7 @@ function MediaCard({ runId, mediaKey, items }: { runId: string; mediaKey: string
         ) : failed === url ? (
           <div className="chart-state error">{t("media.failed")}</div>
         ) : (
-          <a href={url} target="_blank" rel="noreferrer">
+          <button type="button" className="media-open" onClick={() => openAt(index)} title={t("media.open")} data-testid="media-open">
             <img
               src={url}
               alt={item.caption ?? mediaKey}
@@ -43,9 +75,12 @@ function MediaCard({ runId, mediaKey, items }: { runId: string; mediaKey: string
               }}
               data-testid="media-image"
             />
-          </a>
+          </button>
         )}
       </div>
+      {open && images.length === items.length && (
+        <Lightbox title={mediaKey} items={images} index={index} onIndex={setIndex} onClose={() => setOpen(false)} />
+      )}
       {item.caption && <div className="media-caption">{item.caption}</div>}
       {items.length > 1 && (
         <div className="media-slider">
