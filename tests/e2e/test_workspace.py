@@ -34,12 +34,14 @@ TRAIN_ORDER = """(order) => [...document.querySelectorAll(
 def drag(page: Page, item: Locator, target: Locator) -> None:
     """Drags ``item`` by its handle onto ``target`` with real mouse moves (HTML5 drag and drop)."""
     handle = item.get_by_test_id("ws-drag")
+    target.scroll_into_view_if_needed()
     handle.scroll_into_view_if_needed()
     start, end = handle.bounding_box(), target.bounding_box()
     assert start is not None and end is not None
     page.mouse.move(start["x"] + start["width"] / 2, start["y"] + start["height"] / 2)
     page.mouse.down()
-    page.mouse.move(end["x"] + end["width"] / 2, end["y"] + end["height"] / 2, steps=5)
+    # Near the target's top (its bar and title), which is in view when the handle is.
+    page.mouse.move(end["x"] + end["width"] / 2, end["y"] + 40, steps=5)
     page.mouse.up()
 
 
@@ -158,3 +160,36 @@ def test_a_named_view_is_shared_by_url_and_stays_in_its_project(
     expect(page.get_by_test_id("run-title")).to_contain_text("bert")
     expect(page.locator('[data-testid="chart-card"][data-key="train/loss"]')).to_be_visible()
     expect(page.locator('[data-testid="chart-section"][data-group="pinned"]')).to_have_count(0)
+
+
+PANEL = """(id) => {
+  const u = (window.__runicornCharts || {})[`panel:${id}`];
+  if (!u) return null;
+  return { labels: u.series.slice(1).map((s) => String(s.label)), x: u.data[0].length,
+           drawn: u.data.slice(1).map((c) => c.filter((v) => v != null).length) };
+}"""
+
+
+def test_a_custom_panel_draws_several_metrics_on_one_chart(
+    page: Page, e2e_data, viewer, clean_workspace: None
+) -> None:
+    resnet = e2e_data.runs[0]
+    page.goto(f"/runs/{resnet.id}")
+    expect(page.locator('[data-testid="chart-card"][data-key="val/loss"]')).to_be_visible()
+    page.get_by_test_id("panel-keys").select_option(["train/loss", "val/loss"])
+    page.get_by_test_id("panel-add").click()
+    panel_id = "train/loss+val/loss"
+    card = page.locator(f'[data-testid="panel-card"][data-panel="{panel_id}"]')
+    expect(card).to_have_attribute("data-state", "ready")
+    page.wait_for_function(f"({PANEL})({panel_id!r}) !== null")
+    drawn = page.evaluate(PANEL, panel_id)
+    assert drawn["labels"] == ["train/loss", "val/loss"]
+    # One x axis for both: every step of train/loss, val/loss every fifth step.
+    assert drawn["x"] == resnet.steps
+    assert drawn["drawn"] == [resnet.steps - 1, resnet.steps // 5]  # train/loss has a NaN
+
+    wait_saved(viewer, lambda v: bool((v.get("vision") or {}).get("default", {}).get("panels")))
+    page.reload()
+    expect(card).to_have_attribute("data-state", "ready")
+    card.get_by_test_id("panel-remove").click()
+    expect(card).to_have_count(0)

@@ -3,7 +3,10 @@ import type { JsonValue } from "../api/types";
 import { usePreference } from "../hooks/usePreference";
 import { useI18n } from "../i18n/context";
 import {
+  addPanel,
   arrange,
+  removePanel,
+  type CustomPanel,
   DEFAULT_VIEW,
   EMPTY_WORKSPACE,
   moveBefore,
@@ -28,6 +31,8 @@ export interface WorkspaceViewProps {
   collapsedByDefault?: string[];
   /** Without it the charts are drawn in plain sections (the System tab). */
   enabled: boolean;
+  /** A custom panel's chart (several keys on one chart). */
+  renderPanel?: (panel: CustomPanel, onRemove: () => void) => ReactNode;
 }
 
 /**
@@ -35,11 +40,12 @@ export interface WorkspaceViewProps {
  * pinned charts first, the dragged order, hidden and wide charts. Every change is saved to the
  * view at once, so it holds after a reload and on every run of the project.
  */
-export function WorkspaceView({ project, view, onView, keys, renderChart, collapsedByDefault, enabled }: WorkspaceViewProps) {
+export function WorkspaceView({ project, view, onView, keys, renderChart, collapsedByDefault, enabled, renderPanel }: WorkspaceViewProps) {
   const { t } = useI18n();
   const [stored, save] = usePreference<JsonValue>("workspace.views", {});
   const views = useMemo(() => parseViews(stored), [stored]);
   const [newName, setNewName] = useState("");
+  const [panelKeys, setPanelKeys] = useState<string[]>([]);
   const name = view ?? DEFAULT_VIEW;
   const projectViews = views[project] ?? {};
   const ws: Workspace = projectViews[name] ?? EMPTY_WORKSPACE;
@@ -96,12 +102,57 @@ export function WorkspaceView({ project, view, onView, keys, renderChart, collap
             {t("workspace.saveView")}
           </button>
         </form>
+        {renderPanel && (
+          <form
+            className="row gap-s"
+            onSubmit={(e) => {
+              e.preventDefault();
+              if (panelKeys.length === 0) return;
+              store(addPanel(ws, panelKeys));
+              setPanelKeys([]);
+            }}
+          >
+            <select
+              multiple
+              className="input panel-keys"
+              value={panelKeys}
+              onChange={(e) => setPanelKeys([...e.target.selectedOptions].map((o) => o.value))}
+              title={t("workspace.panelKeys")}
+              aria-label={t("workspace.panelKeys")}
+              data-testid="panel-keys"
+            >
+              {keys.map((k) => (
+                <option key={k} value={k}>
+                  {k}
+                </option>
+              ))}
+            </select>
+            <button type="submit" className="btn btn-small" disabled={panelKeys.length === 0} data-testid="panel-add">
+              {t("workspace.addPanel")}
+            </button>
+          </form>
+        )}
         {arranged.hidden.length > 0 && (
           <button type="button" className="btn btn-small" onClick={() => store(showAll(ws))} data-testid="workspace-show-hidden">
             {t("workspace.showHidden", { n: arranged.hidden.length })}
           </button>
         )}
       </div>
+      {renderPanel && ws.panels.length > 0 && (
+        <section className="chart-section" data-testid="chart-section" data-group="panels">
+          <div className="section-header">
+            <span>{t("workspace.panels")}</span>
+            <span className="count">{ws.panels.length}</span>
+          </div>
+          <div className="chart-grid">
+            {ws.panels.map((panel) => (
+              <div key={panel.id} className="ws-item">
+                {renderPanel(panel, () => store(removePanel(ws, panel.id)))}
+              </div>
+            ))}
+          </div>
+        </section>
+      )}
       <ChartSections
         keys={arranged.rest}
         pinned={arranged.pinned}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { arrange, EMPTY_WORKSPACE, moveBefore, parseViews, parseWorkspace, togglePin, toggleHidden, toggleWide } from "./workspace";
+import { addPanel, arrange, EMPTY_WORKSPACE, removePanel, moveBefore, parseViews, parseWorkspace, togglePin, toggleHidden, toggleWide } from "./workspace";
 
 const keys = ["train/loss", "train/acc", "val/loss", "val/acc"];
 
@@ -41,14 +41,27 @@ describe("workspace", () => {
 
   it("reads stored views defensively", () => {
     expect(parseWorkspace(null)).toEqual(EMPTY_WORKSPACE);
-    expect(parseWorkspace({ pinned: ["a", 3, "a"], sizes: { a: "wide", b: "huge" } })).toEqual({
+    expect(parseWorkspace({ pinned: ["a", 3, "a"], sizes: { a: "wide", b: "huge" }, panels: [{ id: "p", keys: [] }, 4] })).toEqual({
+      panels: [],
       pinned: ["a"],
       order: [],
       hidden: [],
       sizes: { a: "wide" },
     });
     expect(parseViews({ vision: { default: { pinned: ["学习率"] } }, bad: 3 })).toEqual({
-      vision: { default: { pinned: ["学习率"], order: [], hidden: [], sizes: {} } },
+      vision: { default: { panels: [], pinned: ["学习率"], order: [], hidden: [], sizes: {} } },
     });
+  });
+
+  it("adds custom panels of several keys with unique ids and removes them", () => {
+    let ws = addPanel(EMPTY_WORKSPACE, ["train/loss", "val/loss", "train/loss"]);
+    ws = addPanel(ws, ["train/loss", "val/loss"]);
+    expect(ws.panels).toEqual([
+      { id: "train/loss+val/loss", keys: ["train/loss", "val/loss"] },
+      { id: "train/loss+val/loss#2", keys: ["train/loss", "val/loss"] },
+    ]);
+    expect(addPanel(ws, [])).toBe(ws);
+    expect(removePanel(ws, "train/loss+val/loss").panels.map((p) => p.id)).toEqual(["train/loss+val/loss#2"]);
+    expect(parseWorkspace(JSON.parse(JSON.stringify(ws)))).toEqual(ws);
   });
 });

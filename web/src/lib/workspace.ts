@@ -7,7 +7,15 @@
 
 export type ChartSize = "wide";
 
+/** A chart of the user's own: several metrics on one chart (`train/loss` with `val/loss`). */
+export interface CustomPanel {
+  id: string;
+  keys: string[];
+}
+
 export interface Workspace {
+  /** Custom panels, drawn first. */
+  panels: CustomPanel[];
   pinned: string[];
   /** Keys in the order the user arranged them; keys not listed keep their natural place after. */
   order: string[];
@@ -15,7 +23,7 @@ export interface Workspace {
   sizes: Record<string, ChartSize>;
 }
 
-export const EMPTY_WORKSPACE: Workspace = { pinned: [], order: [], hidden: [], sizes: {} };
+export const EMPTY_WORKSPACE: Workspace = { panels: [], pinned: [], order: [], hidden: [], sizes: {} };
 export const DEFAULT_VIEW = "default";
 
 /** Views per project: `{project: {viewName: Workspace}}`. */
@@ -33,7 +41,16 @@ export function parseWorkspace(value: unknown): Workspace {
   if (typeof v.sizes === "object" && v.sizes !== null) {
     for (const [k, s] of Object.entries(v.sizes as Record<string, unknown>)) if (s === "wide") sizes[k] = "wide";
   }
-  return { pinned: strings(v.pinned), order: strings(v.order), hidden: strings(v.hidden), sizes };
+  const panels: CustomPanel[] = [];
+  if (Array.isArray(v.panels)) {
+    for (const p of v.panels as unknown[]) {
+      if (typeof p !== "object" || p === null) continue;
+      const { id, keys } = p as Record<string, unknown>;
+      const list = strings(keys);
+      if (typeof id === "string" && list.length > 0) panels.push({ id, keys: list });
+    }
+  }
+  return { panels, pinned: strings(v.pinned), order: strings(v.order), hidden: strings(v.hidden), sizes };
 }
 
 export function parseViews(value: unknown): WorkspaceViews {
@@ -107,4 +124,18 @@ export function arrange(ws: Workspace, keys: readonly string[]): { pinned: strin
 export function orderIndex(ws: Workspace): (key: string) => number {
   const rank = new Map(ws.order.map((k, i) => [k, i]));
   return (key) => rank.get(key) ?? Infinity;
+}
+
+/** A new panel of `keys` (at least one); its id is the keys, made unique among the panels. */
+export function addPanel(ws: Workspace, keys: readonly string[]): Workspace {
+  const list = [...new Set(keys)];
+  if (list.length === 0) return ws;
+  const base = list.join("+");
+  let id = base;
+  for (let n = 2; ws.panels.some((p) => p.id === id); n++) id = `${base}#${n}`;
+  return { ...ws, panels: [...ws.panels, { id, keys: list }] };
+}
+
+export function removePanel(ws: Workspace, id: string): Workspace {
+  return { ...ws, panels: ws.panels.filter((p) => p.id !== id) };
 }

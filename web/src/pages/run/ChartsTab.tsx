@@ -3,6 +3,7 @@ import type { JsonValue, RunDetail } from "../../api/types";
 import { chartColors } from "../../charts/axes";
 import { ChartToolbar } from "../../charts/ChartToolbar";
 import { HistogramPanel } from "../../charts/HistogramPanel";
+import { PanelChart } from "../../charts/PanelChart";
 import { WorkspaceView } from "../../charts/WorkspaceView";
 import type { MetricsStore } from "../../charts/metricsStore";
 import { RunChart } from "../../charts/RunChart";
@@ -137,6 +138,23 @@ export function ChartsTab({ run, store, state, update, system, running }: Charts
           renderChart={renderChart}
           collapsedByDefault={system ? [] : ["system"]}
           enabled={!system}
+          renderPanel={(panel, onRemove) => (
+            <PanelChart
+              store={store}
+              runId={run.id}
+              panelId={panel.id}
+              keys={panel.keys}
+              x={state.x}
+              smoothing={smoothing}
+              smoothWindow={state.smoothWindow}
+              logY={state.logY}
+              zoom={state.zoom}
+              onZoom={(zoom) => update({ zoom }, { push: true })}
+              maxPoints={chartDefaults.max_points}
+              colors={colors}
+              onRemove={onRemove}
+            />
+          )}
         />
       )}
       {!system && <HistogramPanel runId={run.id} running={running} colors={colors} />}
