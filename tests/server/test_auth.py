@@ -31,6 +31,7 @@ def record(root: Path, project: str, name: str, config: dict[str, Any], steps: i
     run.log({"train/loss": math.nan})
     run.log_text("epoch 1 done: 学习率 0.01")
     run.summary({"best_acc": 0.9})
+    run.alert(f"{project}: loss plateaued", level="warn")
     run.finish()
     return run.id
 
@@ -167,6 +168,10 @@ def test_lists_show_only_the_users_projects(team: TeamServer, populated: dict[st
     assert v2["total"] == 0
     projects = httpx.get(f"{team.url}/api/projects", headers=headers).json()
     assert "nlp" not in str(projects) and "vision" in str(projects)
+    alerts = httpx.get(f"{team.url}/api/alerts", headers=headers).json()
+    assert {a["project"] for a in alerts["items"]} == {"vision"}
+    assert "vision: loss plateaued" in {a["title"] for a in alerts["items"]}
+    assert alerts["total"] == len(alerts["items"]) == 2  # the hand-raised one and NaN's
     hidden = httpx.get(f"{team.url}/api/runs/{populated['nlp']}", headers=headers)
     assert hidden.status_code == 404
     everyone = httpx.get(f"{team.url}/api/experiments", headers=bearer(populated["admin"]))
