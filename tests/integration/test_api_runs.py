@@ -366,3 +366,22 @@ async def test_without_a_build_the_page_says_how_to_build(client: httpx.AsyncCli
     page = await client.get("/")
     assert page.status_code == 200
     assert "npm --prefix web" in page.text
+
+
+def test_gpu_history_is_recorded_by_the_viewer_before_any_page_asks(live_server: Any) -> None:
+    """The System page opened a minute after the viewer still sees what happened before."""
+    with httpx.Client(base_url=live_server.url, timeout=30) as http:
+        deadline = time.monotonic() + 10
+        body: dict[str, Any] = {}
+        while time.monotonic() < deadline:
+            body = http.get("/api/gpu", params={"history": 600}).json()
+            if body["history"]["t"]:
+                break
+            time.sleep(0.05)
+        history = body["history"]
+        assert history["interval"] > 0
+        assert len(history["t"]) >= 1
+        assert len(history["cpu_percent"]) == len(history["t"]) == len(history["memory_percent"])
+        assert abs(history["t"][-1] - time.time()) < 60
+        assert "history" not in http.get("/api/gpu").json()
+        assert http.get("/api/gpu", params={"history": 0}).status_code == 422

@@ -132,9 +132,11 @@ def create_app(
             await anyio.to_thread.run_sync(context.sync_index)
         watch = ViewerAlertService(context.backend, runicorn_config.alert_settings())
         watch.start()
+        context.system.start()
         try:
             yield
         finally:
+            await anyio.to_thread.run_sync(context.system.stop)
             await anyio.to_thread.run_sync(watch.stop)
             await anyio.to_thread.run_sync(context.close)
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 
 from runicorn.viewer.api.deps import Context, ReadLimit, in_thread
 
@@ -12,5 +12,11 @@ router = APIRouter(tags=["system"])
 
 
 @router.get("/api/gpu", summary="GPU and host readings", dependencies=[ReadLimit])
-async def gpu_status(context: Context) -> dict[str, Any]:
-    return await in_thread(context.system.status)
+async def gpu_status(
+    context: Context,
+    history: Annotated[
+        float | None,
+        Query(gt=0, le=7 * 24 * 3600, description="also the samples of the last N seconds"),
+    ] = None,
+) -> dict[str, Any]:
+    return await in_thread(context.system.status, history)
