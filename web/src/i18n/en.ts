@@ -599,6 +599,7 @@ export const en = {
   "lineage.depth": "Depth",
   "lineage.count": "{n, plural, one {# node} other {# nodes}}, {e, plural, one {# edge} other {# edges}}",
   "lineage.truncated": "Cut at 5000 nodes",
+  "lineage.tooLarge": "{n, plural, one {# node} other {# nodes}} with many long edges: too large to draw here. Lower the depth to see the graph; the list below has every node.",
   "lineage.run": "run",
   "lineage.dataset": "dataset",
   "lineage.model": "model",

@@ -601,6 +601,7 @@ export const zh: Record<MessageKey, string> = {
   "lineage.depth": "深度",
   "lineage.count": "{n, plural, other {# 个节点}}，{e, plural, other {# 条边}}",
   "lineage.truncated": "已在 5000 个节点处截断",
+  "lineage.tooLarge": "{n, plural, other {# 个节点}}，且长边很多：太大，无法在此绘制。降低深度即可查看图；下面的列表包含所有节点。",
   "lineage.run": "运行",
   "lineage.dataset": "数据集",
   "lineage.model": "模型",

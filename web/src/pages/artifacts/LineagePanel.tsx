@@ -1,10 +1,11 @@
-import { lazy, Suspense } from "react";
+import { lazy, Suspense, useMemo } from "react";
 import { Link } from "react-router";
 import type { LineageGraph } from "../../api/artifacts";
 import { EmptyState, ErrorState, LoadingState } from "../../components/States";
 import { useAsync } from "../../hooks/useAsync";
 import { useI18n } from "../../i18n/context";
 import { nodeHref, nodeSubtitle, nodeTitle } from "./lineageNodes";
+import { layoutCost, MAX_LAYOUT_COST } from "./lineageSize";
 import { MAX_DEPTH } from "./urlState";
 
 const Graph = lazy(() => import("./LineageGraph"));
@@ -27,6 +28,7 @@ export function LineagePanel({
   const { t } = useI18n();
   const graph = useAsync(`${cacheKey}:${depth}`, (signal) => load(depth, signal));
   const data = graph.data;
+  const tooLarge = useMemo(() => (data ? layoutCost(data) > MAX_LAYOUT_COST : false), [data]);
   return (
     <div className="lineage-panel" data-testid="lineage-panel">
       <div className="lineage-toolbar">
@@ -67,10 +69,16 @@ export function LineagePanel({
         <EmptyState testId="lineage-empty" icon="○" title={t("lineage.empty")} hint={t("lineage.emptyHint")} />
       ) : (
         <>
-          <Suspense fallback={<LoadingState testId="lineage-loading" />}>
-            <Graph graph={data} />
-          </Suspense>
-          <details className="lineage-list">
+          {tooLarge ? (
+            <div className="notice" data-testid="lineage-too-large" role="status">
+              {t("lineage.tooLarge", { n: data.nodes.length })}
+            </div>
+          ) : (
+            <Suspense fallback={<LoadingState testId="lineage-loading" />}>
+              <Graph graph={data} />
+            </Suspense>
+          )}
+          <details className="lineage-list" open={tooLarge || undefined}>
             <summary>{t("lineage.asList")}</summary>
             <ul>
               {data.nodes.map((node) => {
