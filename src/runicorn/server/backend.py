@@ -51,13 +51,17 @@ class ServerStorageBackend:
     def _follow_live_runs(self) -> None:
         """Keep the cache folders of running runs current, so the live WebSockets (which
         watch those folders) see pushed data within about a second."""
+        followed: set[str] = set()
         while not self._stop.wait(FOLLOW_INTERVAL):
             opened = self.cache.opened()
             if not opened:
                 continue
             try:
-                for run_id in self._index.running_among(list(opened)):
+                running = set(self._index.running_among(list(opened)))
+                # A run that just ended gets one last refresh: its final lines and status.
+                for run_id in running | (followed & set(opened)):
                     self.cache.refresh(run_id, opened[run_id])
+                followed = running
             except Exception as exc:  # the next round tries again
                 log.debug("runicorn server: following live runs failed: %r", exc)
 
@@ -117,6 +121,10 @@ class ServerStorageBackend:
         record = self._index.get(run_id)
         if record is None:
             raise RunNotFoundError(f"run {run_id} not found on this server")
+        if run_id in self.cache.opened():
+            # A cache folder is never older than the index row just read: a status read here
+            # ("finished") then comes with the run's last lines already on disk.
+            self.cache.refresh(record.id, record.path)
         return record
 
     def run_path(self, run_id: str) -> Path:
