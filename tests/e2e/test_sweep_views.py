@@ -18,6 +18,7 @@ import struct
 import subprocess
 import sys
 import tarfile
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -445,3 +446,20 @@ def test_lightbox_opens_and_arrow_keys_step(
     expect(thumbs).to_have_count(3)
     thumbs.first.click()
     expect(lightbox).to_have_attribute("data-step", "1")
+
+
+def test_system_page_shows_what_the_viewer_recorded_before_it_opened(sweep_page: Page) -> None:
+    page = sweep_page
+    opened = time.time()
+    page.goto("/system")
+    expect(page.get_by_test_id("system-page")).to_be_visible()
+    page.wait_for_function(
+        "(opened) => { const c = window.__runicornCharts?.['gpu:host'];"
+        " return c && c.data[0].length > 0 && c.data[0][0] < opened; }",
+        arg=opened - 0.5,
+    )
+    legend = page.get_by_test_id("system-legend").first
+    expect(legend).to_contain_text("CPU")
+    expect(legend).to_contain_text("RAM")
+    page.get_by_test_id("system-window").select_option("900")
+    expect(page.get_by_test_id("system-window")).to_have_value("900")

@@ -74,6 +74,8 @@ export const en = {
   "media.zoomIn": "Zoom in",
   "media.zoomOut": "Zoom out",
   "media.original": "Original",
+  "system.window": "Window",
+  "system.minutes": "{n, plural, one {last minute} other {last # minutes}}",
   "sweep.toggle": "Sweep view",
   "sweep.parallel": "Parallel coordinates",
   "sweep.scatter": "Scatter",

@@ -76,6 +76,8 @@ export const zh: Record<MessageKey, string> = {
   "media.zoomIn": "放大",
   "media.zoomOut": "缩小",
   "media.original": "原图",
+  "system.window": "时间范围",
+  "system.minutes": "最近 {n} 分钟",
   "sweep.toggle": "超参数视图",
   "sweep.parallel": "平行坐标",
   "sweep.scatter": "散点图",

@@ -1,6 +1,7 @@
 import { useEffect, useMemo, useState } from "react";
 import type uPlot from "uplot";
 import { api, errorMessage } from "../../api/client";
+import { historySamples, systemWithHistory } from "../../api/systemHistory";
 import type { GpuResponse } from "../../api/types";
 import { baseOptions, chartColors } from "../../charts/axes";
 import { tooltipPlugin } from "../../charts/tooltip";
@@ -15,8 +16,9 @@ import { useTheme } from "../../theme/context";
 import { Icon } from "../../components/Icon";
 
 const POLL_MS = 2000;
-const HISTORY = 180;
-const WINDOW_S = (HISTORY * POLL_MS) / 1000;
+/** Time windows the charts can show; the viewer keeps an hour of background samples. */
+const WINDOWS_S = [360, 900, 3600] as const;
+const MAX_SAMPLES = 4000;
 
 interface Sample {
   ts: number;
@@ -27,9 +29,10 @@ function percent(used: number | null | undefined, total: number | null | undefin
   return used !== null && used !== undefined && total ? (100 * used) / total : null;
 }
 
-function HistoryChart({ chartKey, title, samples, series }: {
+function HistoryChart({ chartKey, title, samples, series, windowS }: {
   chartKey: string;
   title: string;
+  windowS: number;
   samples: Sample[];
   series: { label: string; value: (s: GpuResponse) => number | null }[];
 }) {
@@ -43,7 +46,7 @@ function HistoryChart({ chartKey, title, samples, series }: {
       ...base,
       scales: {
         // A fixed window that slides with the newest sample, so the axis does not rescale each poll.
-        x: { time: true, range: (_u, _min, max) => [max - WINDOW_S, max] },
+        x: { time: true, range: (_u, _min, max) => [max - windowS, max] },
         y: { range: [0, 100] },
       },
       series: [{}, ...names.map((label, i) => ({ label, stroke: colorAt(i), width: 1.5, points: { show: false } }))],
@@ -54,7 +57,7 @@ function HistoryChart({ chartKey, title, samples, series }: {
         }),
       ],
     };
-  }, [theme, labels]);
+  }, [theme, labels, windowS]);
   const data = useMemo(
     (): uPlot.AlignedData => [samples.map((s) => s.ts), ...series.map((s) => samples.map((x) => s.value(x.data)))],
     [samples, series],
@@ -67,6 +70,14 @@ function HistoryChart({ chartKey, title, samples, series }: {
       <div className="chart-body" style={{ height: 190 }}>
         <UPlotChart chartKey={chartKey} testId={`chart-${chartKey}`} options={options} data={data} height={186} />
       </div>
+      <ul className="legend system-legend" data-testid="system-legend">
+        {series.map((s, i) => (
+          <li key={s.label} className="legend-item">
+            <span className="swatch" style={{ background: colorAt(i) }} />
+            <span>{s.label}</span>
+          </li>
+        ))}
+      </ul>
     </div>
   );
 }
@@ -75,12 +86,30 @@ export default function SystemPage() {
   const { t } = useI18n();
   const [samples, setSamples] = useState<Sample[]>([]);
   const [error, setError] = useState<unknown>(null);
+  const [windowS, setWindowS] = useState<number>(WINDOWS_S[0]);
+
+  // What the viewer recorded before this page opened: the charts start full, not empty.
+  useEffect(() => {
+    const controller = new AbortController();
+    systemWithHistory(WINDOWS_S[WINDOWS_S.length - 1], controller.signal).then(
+      (body) => {
+        if (!body.history) return;
+        const recorded = historySamples(body.history, body);
+        setSamples((prev) => {
+          const first = prev.length ? prev[0].ts : Infinity;
+          return [...recorded.filter((s) => s.ts < first), ...prev];
+        });
+      },
+      () => undefined,
+    );
+    return () => controller.abort();
+  }, []);
 
   const poll = () => {
     api.gpu().then(
       (data) => {
         setError(null);
-        setSamples((prev) => [...prev.slice(-(HISTORY - 1)), { ts: Date.now() / 1000, data }]);
+        setSamples((prev) => [...prev.slice(-(MAX_SAMPLES - 1)), { ts: Date.now() / 1000, data }]);
       },
       (e: unknown) => setError(e),
     );
@@ -120,6 +149,17 @@ export default function SystemPage() {
       <div className="page-header">
         <h1>{t("system.title")}</h1>
         <span className="muted small">{t("system.refresh", { s: POLL_MS / 1000 })}</span>
+        <div className="spacer" />
+        <label className="field">
+          <span>{t("system.window")}</span>
+          <select className="input" value={windowS} onChange={(e) => setWindowS(Number(e.target.value))} data-testid="system-window">
+            {WINDOWS_S.map((w) => (
+              <option key={w} value={w}>
+                {t("system.minutes", { n: w / 60 })}
+              </option>
+            ))}
+          </select>
+        </label>
         {error ? <span className="inline-error">{errorMessage(error)}</span> : null}
       </div>
       <section className="system-cards">
@@ -159,9 +199,9 @@ export default function SystemPage() {
         )}
       </section>
       <section className="chart-grid">
-        <HistoryChart chartKey="gpu:host" title={t("system.hostHistory")} samples={samples} series={hostSeries} />
-        {gpuCount > 0 && <HistoryChart chartKey="gpu:utilization" title={t("system.gpuUtilHistory")} samples={samples} series={gpuUtil} />}
-        {gpuCount > 0 && <HistoryChart chartKey="gpu:memory" title={t("system.gpuMemHistory")} samples={samples} series={gpuMem} />}
+        <HistoryChart chartKey="gpu:host" title={t("system.hostHistory")} samples={samples} series={hostSeries} windowS={windowS} />
+        {gpuCount > 0 && <HistoryChart chartKey="gpu:utilization" title={t("system.gpuUtilHistory")} samples={samples} series={gpuUtil} windowS={windowS} />}
+        {gpuCount > 0 && <HistoryChart chartKey="gpu:memory" title={t("system.gpuMemHistory")} samples={samples} series={gpuMem} windowS={windowS} />}
       </section>
     </div>
   );
