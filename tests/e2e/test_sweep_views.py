@@ -463,3 +463,38 @@ def test_system_page_shows_what_the_viewer_recorded_before_it_opened(sweep_page:
     expect(legend).to_contain_text("RAM")
     page.get_by_test_id("system-window").select_option("900")
     expect(page.get_by_test_id("system-window")).to_have_value("900")
+
+
+def test_keyboard_shortcuts_and_their_help(
+    sweep_page: Page, sweep: tuple[Path, list[SweepRun]]
+) -> None:
+    page = sweep_page
+    _, runs = sweep
+    page.goto("/")
+    expect(page.get_by_test_id("run-row").first).to_be_visible()
+    page.keyboard.press("?")
+    help_overlay = page.get_by_test_id("shortcuts-help")
+    expect(help_overlay).to_be_visible()
+    expect(help_overlay).to_contain_text("Next run")
+    page.keyboard.press("Escape")
+    expect(help_overlay).to_have_count(0)
+    page.keyboard.press("/")
+    expect(page.get_by_test_id("filter-input")).to_be_focused()
+    # Typed into the filter box, "?" is text, not the help.
+    page.keyboard.type("?")
+    expect(help_overlay).to_have_count(0)
+
+    # Newest first in the project: j from the newest run opens the one created before it.
+    newest, older = runs[-1], runs[-2]
+    page.goto(f"/runs/{newest.id}")
+    expect(page.get_by_test_id("run-title")).to_contain_text(newest.name)
+    page.keyboard.press("j")
+    expect(page).to_have_url(re.compile(rf"/runs/{older.id}"))
+    expect(page.get_by_test_id("run-title")).to_contain_text(older.name)
+    page.keyboard.press("k")
+    expect(page).to_have_url(re.compile(rf"/runs/{newest.id}"))
+
+    page.keyboard.press("s")
+    expect(page).to_have_url(re.compile(r"smooth=0\.6"))
+    page.keyboard.press("s")
+    expect(page).to_have_url(re.compile(r"smooth=0(&|$)"))

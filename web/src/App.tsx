@@ -8,6 +8,7 @@ import { NotFoundPage } from "./pages/NotFoundPage";
 import { useSettings } from "./settings/context";
 import { useTheme } from "./theme/context";
 import { Icon } from "./components/Icon";
+import { KeyboardShortcuts } from "./components/KeyboardShortcuts";
 
 const RunPage = lazy(() => import("./pages/run/RunPage"));
 const ComparePage = lazy(() => import("./pages/compare/ComparePage"));
@@ -108,6 +109,7 @@ export function App() {
   return (
     <div className="app">
       <TopBar />
+      <KeyboardShortcuts />
       <main className="main">
         <ErrorBoundary key={pathname}>
           <Suspense fallback={<LoadingState />}>
