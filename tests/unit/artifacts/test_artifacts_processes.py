@@ -17,19 +17,21 @@ from runicorn.artifacts.storage import ArtifactStore
 
 SCRIPT = textwrap.dedent(
     """
-    import json, resource, sys, time
+    import json, sys, time
     import runicorn as rn
 
     root, source, mode = sys.argv[1], sys.argv[2], sys.argv[3]
     run = rn.init(project="vision", name="big", storage=root, capture_console=False,
                   capture_env=False, system_metrics=False)
-    def rss() -> int:
-        with open("/proc/self/status") as status:
-            for line in status:
-                if line.startswith("VmRSS:"):
+    # VmHWM, not ru_maxrss: Linux keeps ru_maxrss across exec, so a child of a large pytest
+    # process would start with the parent's resident size as its "peak".
+    def status(field: str) -> int:
+        with open("/proc/self/status") as lines:
+            for line in lines:
+                if line.startswith(field):
                     return int(line.split()[1]) * 1024
         return 0
-    before = rss()
+    before = status("VmRSS:")
     started = time.perf_counter()
     handle = run.log_model(source, "checkpoint", aliases=["last"])
     queued = time.perf_counter() - started
@@ -38,7 +40,7 @@ SCRIPT = textwrap.dedent(
         time.sleep(600)
     stored = handle.wait()
     run.finish()
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    peak = status("VmHWM:")
     print(json.dumps({"before": before, "peak": peak, "queued_s": queued,
                       "version": stored.version if stored else None}), flush=True)
     """
