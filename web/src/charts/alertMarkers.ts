@@ -1,13 +1,14 @@
 /**
- * Vertical markers on a run's charts at the steps where alerts fired. A uPlot plugin keeps one
- * absolutely positioned element per alert in the plot's overlay and moves them on every redraw
- * (zoom, resize, new data); hovering one shows the alert. Built with textContent only: titles
+ * Vertical markers on a run's charts at the steps where alerts fired: one absolutely positioned
+ * element per alert in a chart overlay (./overlay), moved on every redraw; hovering one shows
+ * the alert. Built with textContent only: titles
  * are user data.
  */
-import { createContext, useContext, useEffect, useMemo } from "react";
+import { createContext, useContext, useMemo } from "react";
 import type uPlot from "uplot";
 import "../styles/alerts.css";
 import type { AlertItem, XMode } from "../api/types";
+import { ChartOverlay, useChartOverlay } from "./overlay";
 import type { ChartOptions } from "./UPlotChart";
 
 /** The alerts of the run whose charts are on the page (provided by the run page). */
@@ -26,59 +27,27 @@ export function alertsForChart(alerts: AlertItem[], metricKey: string, x: XMode)
   return alerts.filter((a) => a.step !== null && (a.key === null || a.key === metricKey));
 }
 
-export class AlertMarkers {
-  private alerts: AlertItem[] = [];
-  private readonly charts = new Set<uPlot>();
-  private readonly layers = new WeakMap<uPlot, HTMLDivElement>();
-
-  readonly plugin: uPlot.Plugin = {
-    hooks: {
-      init: (u) => {
-        const layer = document.createElement("div");
-        layer.className = "alert-markers";
-        u.over.append(layer);
-        this.layers.set(u, layer);
-        this.charts.add(u);
-      },
-      draw: (u) => this.place(u),
-      destroy: (u) => {
-        this.charts.delete(u);
-      },
-    },
-  };
-
-  set(alerts: AlertItem[]): void {
-    this.alerts = alerts;
-    for (const chart of this.charts) this.place(chart);
-  }
-
-  private place(u: uPlot): void {
-    const layer = this.layers.get(u);
-    if (!layer) return;
-    layer.replaceChildren();
-    const width = u.over.clientWidth;
-    for (const alert of this.alerts) {
-      if (alert.step === null) continue;
-      const left = u.valToPos(alert.step, "x");
-      if (!Number.isFinite(left) || left < 0 || left > width) continue;
-      const marker = document.createElement("div");
-      marker.className = `alert-marker alert-${alert.level}`;
-      marker.style.left = `${left}px`;
-      marker.dataset.testid = "alert-marker";
-      marker.dataset.step = String(alert.step);
-      marker.dataset.level = alert.level;
-      marker.title = alertHoverText(alert);
-      marker.setAttribute("aria-label", alertHoverText(alert));
-      layer.append(marker);
-    }
+function renderAlertMarkers(u: uPlot, layer: HTMLDivElement, alerts: readonly AlertItem[]): void {
+  const width = u.over.clientWidth;
+  for (const alert of alerts) {
+    if (alert.step === null) continue;
+    const left = u.valToPos(alert.step, "x");
+    if (!Number.isFinite(left) || left < 0 || left > width) continue;
+    const marker = document.createElement("div");
+    marker.className = `alert-marker alert-${alert.level}`;
+    marker.style.left = `${left}px`;
+    marker.dataset.testid = "alert-marker";
+    marker.dataset.step = String(alert.step);
+    marker.dataset.level = alert.level;
+    marker.title = alertHoverText(alert);
+    marker.setAttribute("aria-label", alertHoverText(alert));
+    layer.append(marker);
   }
 }
 
 /** `options` with the alert markers of `metricKey` added (on the step axis only). */
 export function useAlertMarkers(options: ChartOptions, metricKey: string, x: XMode): ChartOptions {
   const alerts = useContext(ChartAlertsContext);
-  const markers = useMemo(() => new AlertMarkers(), []);
   const mine = useMemo(() => alertsForChart(alerts, metricKey, x), [alerts, metricKey, x]);
-  useEffect(() => markers.set(mine), [markers, mine]);
-  return useMemo(() => ({ ...options, plugins: [...(options.plugins ?? []), markers.plugin] }), [options, markers]);
+  return useChartOverlay(options, mine, () => new ChartOverlay("alert-markers", renderAlertMarkers));
 }

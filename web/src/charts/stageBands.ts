@@ -4,11 +4,12 @@
  * overlay, under the alert markers, and moves them on every redraw. Stage names are user data:
  * textContent only.
  */
-import { createContext, useContext, useEffect, useMemo } from "react";
+import { createContext, useContext, useMemo } from "react";
 import type uPlot from "uplot";
 import "./stageBands.css";
 import type { StageSpan } from "../api/stages";
 import type { XMode } from "../api/types";
+import { ChartOverlay, useChartOverlay } from "./overlay";
 import type { ChartOptions } from "./UPlotChart";
 
 export type { StageSpan } from "../api/stages";
@@ -36,7 +37,7 @@ export interface StageBandRect {
  * after its last (so a one-step validation span is visible and neighbours touch), clipped to
  * the plot, and dropped when wholly outside it.
  */
-export function stageBandRects(spans: StageSpan[], toPixels: (step: number) => number, plotWidth: number): StageBandRect[] {
+export function stageBandRects(spans: readonly StageSpan[], toPixels: (step: number) => number, plotWidth: number): StageBandRect[] {
   const colors = new Map<string, number>();
   const rects: StageBandRect[] = [];
   for (const span of spans) {
@@ -56,61 +57,29 @@ export function stageBandRects(spans: StageSpan[], toPixels: (step: number) => n
   return rects;
 }
 
-export class StageBands {
-  private spans: StageSpan[] = [];
-  private readonly charts = new Set<uPlot>();
-  private readonly layers = new WeakMap<uPlot, HTMLDivElement>();
-
-  readonly plugin: uPlot.Plugin = {
-    hooks: {
-      init: (u) => {
-        const layer = document.createElement("div");
-        layer.className = "stage-bands";
-        u.over.prepend(layer);
-        this.layers.set(u, layer);
-        this.charts.add(u);
-      },
-      draw: (u) => this.place(u),
-      destroy: (u) => {
-        this.charts.delete(u);
-      },
-    },
-  };
-
-  set(spans: StageSpan[]): void {
-    this.spans = spans;
-    for (const chart of this.charts) this.place(chart);
-  }
-
-  private place(u: uPlot): void {
-    const layer = this.layers.get(u);
-    if (!layer) return;
-    layer.replaceChildren();
-    const rects = stageBandRects(this.spans, (step) => u.valToPos(step, "x"), u.over.clientWidth);
-    for (const rect of rects) {
-      const band = document.createElement("div");
-      band.className = `stage-band stage-${rect.colorIndex}`;
-      band.style.left = `${rect.left}px`;
-      band.style.width = `${rect.width}px`;
-      band.dataset.testid = "stage-band";
-      band.dataset.stage = rect.stage;
-      band.title = `${rect.stage}: ${rect.start}–${rect.end}`;
-      if (rect.showLabel) {
-        const label = document.createElement("span");
-        label.className = "stage-band-label";
-        label.textContent = rect.stage;
-        band.append(label);
-      }
-      layer.append(band);
+function renderStageBands(u: uPlot, layer: HTMLDivElement, spans: readonly StageSpan[]): void {
+  const rects = stageBandRects(spans, (step) => u.valToPos(step, "x"), u.over.clientWidth);
+  for (const rect of rects) {
+    const band = document.createElement("div");
+    band.className = `stage-band stage-${rect.colorIndex}`;
+    band.style.left = `${rect.left}px`;
+    band.style.width = `${rect.width}px`;
+    band.dataset.testid = "stage-band";
+    band.dataset.stage = rect.stage;
+    band.title = `${rect.stage}: ${rect.start}–${rect.end}`;
+    if (rect.showLabel) {
+      const label = document.createElement("span");
+      label.className = "stage-band-label";
+      label.textContent = rect.stage;
+      band.append(label);
     }
+    layer.append(band);
   }
 }
 
 /** `options` with the run's stage bands added (on the step axis only). */
 export function useStageBands(options: ChartOptions, x: XMode): ChartOptions {
   const spans = useContext(ChartStagesContext);
-  const bands = useMemo(() => new StageBands(), []);
   const shown = useMemo(() => (x === "step" ? spans : []), [spans, x]);
-  useEffect(() => bands.set(shown), [bands, shown]);
-  return useMemo(() => ({ ...options, plugins: [...(options.plugins ?? []), bands.plugin] }), [options, bands]);
+  return useChartOverlay(options, shown, () => new ChartOverlay("stage-bands", renderStageBands, true));
 }
