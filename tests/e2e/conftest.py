@@ -16,6 +16,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -190,18 +191,17 @@ def viewer_env(root: Path, config_dir: Path) -> dict[str, str]:
     return env
 
 
-@pytest.fixture(scope="session")
-def viewer(e2e_data: E2EData, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Viewer]:
-    """``python -m runicorn viewer --port 0`` on the data root, until the session ends."""
-    folder = tmp_path_factory.mktemp("e2e-viewer")
+@contextmanager
+def running_viewer(root: Path, folder: Path, runs: int = 0) -> Iterator[Viewer]:
+    """``python -m runicorn viewer --port 0`` on ``root`` until the block ends, once it lists
+    ``runs`` runs. Tests whose runs would change the shared root's counts start their own."""
     # stderr goes to a file: a pipe nobody reads would block the viewer once full.
     stderr_path = folder / "viewer-stderr.txt"
     with open(stderr_path, "w") as stderr:
         process = subprocess.Popen(
-            [sys.executable, "-m", "runicorn", "viewer", "--root", str(e2e_data.root),
-             "--port", "0"],
+            [sys.executable, "-m", "runicorn", "viewer", "--root", str(root), "--port", "0"],
             stdout=subprocess.PIPE, stderr=stderr, stdin=subprocess.DEVNULL, text=True,
-            env=viewer_env(e2e_data.root, folder / "config"), cwd=REPO,
+            env=viewer_env(root, folder / "config"), cwd=REPO,
         )  # fmt: skip
     assert process.stdout is not None
     line = process.stdout.readline()
@@ -210,9 +210,9 @@ def viewer(e2e_data: E2EData, tmp_path_factory: pytest.TempPathFactory) -> Itera
         process.wait(timeout=10)
         raise RuntimeError(f"the viewer did not start: {line!r}\n{stderr_path.read_text()}")
     url = json.loads(line[len(VIEWER_READY_PREFIX) :])["url"].rstrip("/")
-    server = Viewer(url, e2e_data.root, process)
+    server = Viewer(url, root, process)
     try:
-        _wait_until_indexed(server, len(e2e_data.runs))
+        _wait_until_indexed(server, runs)
         yield server
     finally:
         process.terminate()
@@ -222,6 +222,14 @@ def viewer(e2e_data: E2EData, tmp_path_factory: pytest.TempPathFactory) -> Itera
             process.kill()
             process.wait(timeout=5)
         process.stdout.close()
+
+
+@pytest.fixture(scope="session")
+def viewer(e2e_data: E2EData, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Viewer]:
+    """The viewer on the shared data root, until the session ends."""
+    folder = tmp_path_factory.mktemp("e2e-viewer")
+    with running_viewer(e2e_data.root, folder, len(e2e_data.runs)) as server:
+        yield server
 
 
 def _wait_until_indexed(server: Viewer, runs: int, timeout: float = 30.0) -> None:

@@ -11,8 +11,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import subprocess
-import sys
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -25,9 +23,8 @@ pytest.importorskip("playwright.sync_api", reason="browser tests need the playwr
 from playwright.sync_api import Locator, Page, expect
 
 import runicorn as rn
-from runicorn.remote.commands import VIEWER_READY_PREFIX
 
-from .conftest import REPO, ConsoleErrors, Viewer, viewer_env
+from .conftest import ConsoleErrors, Viewer, running_viewer
 
 pytestmark = pytest.mark.e2e
 
@@ -119,36 +116,8 @@ def viewer(
     chain_root: tuple[Path, Chain], tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Viewer]:
     """A viewer of this module's own on the chain's root."""
-    root = chain_root[0]
-    folder = tmp_path_factory.mktemp("artifacts-viewer")
-    stderr_path = folder / "viewer-stderr.txt"
-    with open(stderr_path, "w") as stderr:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "runicorn", "viewer", "--root", str(root), "--port", "0"],
-            stdout=subprocess.PIPE, stderr=stderr, stdin=subprocess.DEVNULL, text=True,
-            env=viewer_env(root, folder / "config"), cwd=REPO,
-        )  # fmt: skip
-    assert process.stdout is not None
-    line = process.stdout.readline()
-    if not line.startswith(VIEWER_READY_PREFIX):
-        process.kill()
-        process.wait(timeout=10)
-        raise RuntimeError(f"the viewer did not start: {line!r}\n{stderr_path.read_text()}")
-    server = Viewer(json.loads(line[len(VIEWER_READY_PREFIX) :])["url"].rstrip("/"), root, process)
-    try:
-        deadline = time.monotonic() + 30
-        while server.api("/api/experiments", limit=1)["total"] < 3:
-            assert time.monotonic() < deadline, "the viewer did not index the three runs"
-            time.sleep(0.1)
+    with running_viewer(chain_root[0], tmp_path_factory.mktemp("artifacts-viewer"), 3) as server:
         yield server
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=5)
-        process.stdout.close()
 
 
 def _node(page: Page, node_id: str) -> Locator:

@@ -8,8 +8,6 @@ emptied the table with a 400. These runs use the keys real configs have.
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -19,18 +17,15 @@ import pytest
 pytest.importorskip("playwright.sync_api", reason="browser tests need the playwright package")
 from playwright.sync_api import Browser, Page, expect
 from tests.e2e.conftest import (
-    REPO,
     TIMEOUT_MS,
     ConsoleErrors,
     Viewer,
-    _wait_until_indexed,
+    running_viewer,
     screenshot_path,
-    viewer_env,
     watch_page,
 )
 
 import runicorn as rn
-from runicorn.remote.commands import VIEWER_READY_PREFIX
 
 pytestmark = pytest.mark.e2e
 
@@ -62,25 +57,8 @@ def sweep_viewer(
     sweep_root: tuple[Path, list[str]], tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Viewer]:
     root, ids = sweep_root
-    folder = tmp_path_factory.mktemp("columns-viewer")
-    with open(folder / "stderr.txt", "w") as stderr:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "runicorn", "viewer", "--root", str(root), "--port", "0"],
-            stdout=subprocess.PIPE, stderr=stderr, stdin=subprocess.DEVNULL, text=True,
-            env=viewer_env(root, folder / "config"), cwd=REPO,
-        )  # fmt: skip
-    assert process.stdout is not None
-    line = process.stdout.readline()
-    try:
-        assert line.startswith(VIEWER_READY_PREFIX), (line, (folder / "stderr.txt").read_text())
-        url = json.loads(line[len(VIEWER_READY_PREFIX) :])["url"].rstrip("/")
-        server = Viewer(url, root, process)
-        _wait_until_indexed(server, len(ids))
+    with running_viewer(root, tmp_path_factory.mktemp("columns-viewer"), len(ids)) as server:
         yield server
-    finally:
-        process.terminate()
-        process.wait(timeout=15)
-        process.stdout.close()
 
 
 @pytest.fixture

@@ -15,8 +15,7 @@ import runicorn as rn
 pytest.importorskip("playwright.sync_api", reason="browser tests need the playwright package")
 from playwright.sync_api import Browser, Page, expect
 
-from .conftest import TIMEOUT_MS, ConsoleErrors, Viewer, watch_page
-from .workspace_viewer import running_viewer
+from .conftest import TIMEOUT_MS, ConsoleErrors, Viewer, running_viewer, watch_page
 
 pytestmark = pytest.mark.e2e
 

@@ -26,9 +26,8 @@ pytest.importorskip("playwright.sync_api", reason="browser tests need the playwr
 from playwright.sync_api import Browser, Page, expect
 
 import runicorn as rn
-from runicorn.remote.commands import VIEWER_READY_PREFIX
 
-from .conftest import TIMEOUT_MS, ConsoleErrors, viewer_env, watch_page
+from .conftest import TIMEOUT_MS, ConsoleErrors, running_viewer, watch_page
 
 pytestmark = pytest.mark.e2e
 
@@ -105,22 +104,8 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Runs]:
 
 @pytest.fixture(scope="module")
 def base_url(runs: Runs, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    folder = tmp_path_factory.mktemp("newcomer-viewer")
-    with open(folder / "stderr.txt", "w") as stderr:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "runicorn", "viewer", "--root", str(runs.root), "--port", "0"],
-            stdout=subprocess.PIPE, stderr=stderr, stdin=subprocess.DEVNULL, text=True,
-            env=viewer_env(runs.root, folder / "config"),
-        )  # fmt: skip
-    assert process.stdout is not None
-    line = process.stdout.readline()
-    try:
-        assert line.startswith(VIEWER_READY_PREFIX), (folder / "stderr.txt").read_text()
-        yield json.loads(line[len(VIEWER_READY_PREFIX) :])["url"].rstrip("/")
-    finally:
-        process.terminate()
-        process.wait(timeout=15)
-        process.stdout.close()
+    with running_viewer(runs.root, tmp_path_factory.mktemp("newcomer-viewer")) as server:
+        yield server.url
 
 
 @pytest.fixture

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,9 +12,7 @@ from playwright.sync_api import Browser, Page, expect
 from sshd import SSHD, SSHD_MISSING_REASON, SshdServer, running_sshd
 from sync_runs import record_runs, run_files
 
-from runicorn.remote.commands import VIEWER_READY_PREFIX
-
-from .conftest import REPO, ConsoleErrors, viewer_env, watch_page
+from .conftest import ConsoleErrors, running_viewer, watch_page
 
 pytestmark = pytest.mark.e2e
 
@@ -35,21 +30,8 @@ def laptop_viewer(tmp_path: Path) -> Iterator[tuple[str, Path]]:
     """A viewer of its own on an empty root (the shared e2e root must not gain runs)."""
     root = tmp_path / "laptop"
     root.mkdir()
-    with open(tmp_path / "viewer-stderr.txt", "w") as stderr:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "runicorn", "viewer", "--root", str(root), "--port", "0"],
-            stdout=subprocess.PIPE, stderr=stderr, stdin=subprocess.DEVNULL, text=True,
-            env=viewer_env(root, tmp_path / "config"), cwd=REPO,
-        )  # fmt: skip
-    assert process.stdout is not None
-    line = process.stdout.readline()
-    assert line.startswith(VIEWER_READY_PREFIX), (tmp_path / "viewer-stderr.txt").read_text()
-    try:
-        yield json.loads(line[len(VIEWER_READY_PREFIX) :])["url"].rstrip("/"), root
-    finally:
-        process.terminate()
-        process.wait(timeout=15)
-        process.stdout.close()
+    with running_viewer(root, tmp_path) as server:
+        yield server.url, root
 
 
 @pytest.fixture
