@@ -11,12 +11,9 @@ from __future__ import annotations
 import base64
 import csv
 import itertools
-import json
 import math
 import re
 import struct
-import subprocess
-import sys
 import tarfile
 import time
 from collections.abc import Iterator
@@ -31,18 +28,15 @@ import pytest
 pytest.importorskip("playwright.sync_api", reason="browser tests need the playwright package")
 from playwright.sync_api import Browser, Page, expect
 from tests.e2e.conftest import (
-    REPO,
     TIMEOUT_MS,
     ConsoleErrors,
     Viewer,
-    _wait_until_indexed,
+    running_viewer,
     screenshot_path,
-    viewer_env,
     watch_page,
 )
 
 import runicorn as rn
-from runicorn.remote.commands import VIEWER_READY_PREFIX
 
 pytestmark = pytest.mark.e2e
 
@@ -94,25 +88,8 @@ def sweep_viewer(
     sweep: tuple[Path, list[SweepRun]], tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Viewer]:
     root, runs = sweep
-    folder = tmp_path_factory.mktemp("sweep-views-viewer")
-    with open(folder / "stderr.txt", "w") as stderr:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "runicorn", "viewer", "--root", str(root), "--port", "0"],
-            stdout=subprocess.PIPE, stderr=stderr, stdin=subprocess.DEVNULL, text=True,
-            env=viewer_env(root, folder / "config"), cwd=REPO,
-        )  # fmt: skip
-    assert process.stdout is not None
-    line = process.stdout.readline()
-    try:
-        assert line.startswith(VIEWER_READY_PREFIX), (line, (folder / "stderr.txt").read_text())
-        url = json.loads(line[len(VIEWER_READY_PREFIX) :])["url"].rstrip("/")
-        server = Viewer(url, root, process)
-        _wait_until_indexed(server, len(runs))
+    with running_viewer(root, tmp_path_factory.mktemp("sweep-views-viewer"), len(runs)) as server:
         yield server
-    finally:
-        process.terminate()
-        process.wait(timeout=15)
-        process.stdout.close()
 
 
 @pytest.fixture
@@ -497,4 +474,10 @@ def test_keyboard_shortcuts_and_their_help(
     page.keyboard.press("s")
     expect(page).to_have_url(re.compile(r"smooth=0\.6"))
     page.keyboard.press("s")
+    expect(page).to_have_url(re.compile(r"smooth=0(&|$)"))
+    # Two quick presses toggle twice (each reads the address bar, not the last render).
+    page.keyboard.press("s")
+    page.keyboard.press("s")
+    expect(page).to_have_url(re.compile(r"smooth=0(&|$)"))
+    page.wait_for_timeout(300)
     expect(page).to_have_url(re.compile(r"smooth=0(&|$)"))

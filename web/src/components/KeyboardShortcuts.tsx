@@ -31,18 +31,18 @@ export function KeyboardShortcuts() {
   const { t } = useI18n();
   const navigate = useNavigate();
   const { pathname } = useLocation();
-  const [params, setParams] = useSearchParams();
+  const [, setParams] = useSearchParams();
   const [help, setHelp] = useState(false);
   const lastSmoothing = useRef(DEFAULT_SMOOTHING);
-  const state = useRef({ pathname, params, help });
+  const state = useRef({ pathname, help });
   useEffect(() => {
-    state.current = { pathname, params, help };
+    state.current = { pathname, help };
   });
 
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
       if (e.defaultPrevented || e.ctrlKey || e.metaKey || e.altKey || typing(e.target)) return;
-      const { pathname: path, params: query, help: open } = state.current;
+      const { pathname: path, help: open } = state.current;
       const runId = /^\/runs\/([^/]+)/.exec(path)?.[1];
       if (e.key === "?") setHelp((h) => !h);
       else if (e.key === "Escape" && open) setHelp(false);
@@ -57,18 +57,14 @@ export function KeyboardShortcuts() {
           () => undefined,
         );
       } else if (e.key === "s" && (runId || path === "/compare")) {
-        const current = query.get("smooth");
-        setParams(
-          (previous) => {
-            const next = new URLSearchParams(previous);
-            if (current && Number(current) > 0) {
-              lastSmoothing.current = current;
-              next.set("smooth", "0");
-            } else next.set("smooth", lastSmoothing.current);
-            return next;
-          },
-          { replace: true },
-        );
+        // The address bar, not the last render: two quick presses must toggle twice.
+        const next = new URLSearchParams(window.location.search);
+        const current = next.get("smooth");
+        if (current && Number(current) > 0) {
+          lastSmoothing.current = current;
+          next.set("smooth", "0");
+        } else next.set("smooth", lastSmoothing.current);
+        setParams(next, { replace: true });
       } else return;
       e.preventDefault();
     };
