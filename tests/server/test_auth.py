@@ -178,6 +178,19 @@ def test_lists_show_only_the_users_projects(team: TeamServer, populated: dict[st
     assert everyone.json()["total"] == 2
 
 
+def test_field_names_show_only_the_users_projects(
+    team: TeamServer, populated: dict[str, Any]
+) -> None:
+    """Config key names are data too: nlp's `optimizer.betas` is no business of vision's."""
+    fields = httpx.get(f"{team.url}/api/v2/fields", headers=bearer(populated["vision_reader"]))
+    config = {entry["key"] for entry in fields.json()["config"]}
+    assert config == {"batch_size", "weight decay"}
+    every = httpx.get(f"{team.url}/api/v2/fields", headers=bearer(populated["admin"])).json()
+    assert {entry["key"] for entry in every["config"]} == {
+        "batch_size", "weight decay", "optimizer.betas"
+    }  # fmt: skip
+
+
 def test_login_sets_an_httponly_strict_cookie_that_opens_api_and_websockets(
     team: TeamServer, populated: dict[str, Any]
 ) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -197,8 +197,8 @@ class ServerStorageBackend:
         self.refresh_liveness()
         return self._index.projects()
 
-    def field_names(self) -> dict[str, Any]:
-        return self._index.field_names()
+    def field_names(self, projects: Collection[str] | None = None) -> dict[str, Any]:
+        return self._index.field_names(projects)
 
     def get_preferences(self) -> dict[str, Any]:
         return self._index.get_preferences()

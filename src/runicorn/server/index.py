@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 import re
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from typing import Any
 
 from runicorn.server.database import Connection, Database, placeholders
@@ -371,24 +371,28 @@ class PostgresIndex:
             entry["names"].append({"name": row["name"], "runs": row["runs"]})
         return list(projects.values())
 
-    def field_names(self) -> dict[str, Any]:
+    def field_names(self, projects: Collection[str] | None = None) -> dict[str, Any]:
         """As :meth:`SQLiteStorageBackend.field_names`: leaves of config/summary, metric keys,
-        tags across live runs; paths come from ``jsonb_each`` keys, never parsed labels."""
+        tags across live runs (of ``projects`` only, when given); paths come from
+        ``jsonb_each`` keys, never parsed labels."""
+        scope = {"projects": None if projects is None else sorted(projects)}
 
         def read(conn: Connection) -> dict[str, Any]:
-            leaves = {c: _json_leaves(conn, c) for c in ("config", "summary")}
+            leaves = {c: _json_leaves(conn, c, scope) for c in ("config", "summary")}
             metrics = [
                 r["key"]
                 for r in conn.execute(
-                    "SELECT DISTINCT m.key FROM metrics AS m JOIN runs ON runs.id = m.run_id "
-                    "WHERE runs.deleted_at IS NULL ORDER BY m.key"
+                    "SELECT DISTINCT m.key FROM metrics AS m JOIN runs ON runs.id = m.run_id "  # noqa: S608
+                    f"WHERE runs.deleted_at IS NULL AND {_IN_PROJECTS} ORDER BY m.key",
+                    scope,
                 ).fetchall()
             ]
             tags = [
                 r["tag"]
                 for r in conn.execute(
-                    "SELECT DISTINCT t.tag FROM run_tags AS t JOIN runs ON runs.id = t.run_id "
-                    "WHERE runs.deleted_at IS NULL ORDER BY t.tag"
+                    "SELECT DISTINCT t.tag FROM run_tags AS t JOIN runs ON runs.id = t.run_id "  # noqa: S608
+                    f"WHERE runs.deleted_at IS NULL AND {_IN_PROJECTS} ORDER BY t.tag",
+                    scope,
                 ).fetchall()
             ]
             return {"leaves": leaves, "metrics": metrics, "tags": tags}
@@ -615,16 +619,24 @@ def _alert_counts(conn: Connection, run_ids: list[str]) -> dict[str, tuple[int, 
     return result
 
 
-def _json_leaves(conn: Connection, column: str) -> list[tuple[str, ...]]:
+# Runs of the given projects only; all of them when ``projects`` is NULL.
+_IN_PROJECTS = "(%(projects)s::text[] IS NULL OR runs.project = ANY(%(projects)s::text[]))"
+
+
+def _json_leaves(
+    conn: Connection, column: str, scope: dict[str, list[str] | None]
+) -> list[tuple[str, ...]]:
     """Key paths of the non-object values in ``column`` across live runs (lists are leaves)."""
     rows = conn.execute(
         f"""WITH RECURSIVE walk(path, value) AS (
             SELECT ARRAY[e.key], e.value FROM runs, jsonb_each(runs.{column}) AS e
             WHERE runs.deleted_at IS NULL AND jsonb_typeof(runs.{column}) = 'object'
+              AND {_IN_PROJECTS}
             UNION ALL
             SELECT walk.path || e.key, e.value FROM walk, jsonb_each(walk.value) AS e
             WHERE jsonb_typeof(walk.value) = 'object'
         )
-        SELECT DISTINCT path FROM walk WHERE jsonb_typeof(value) <> 'object'"""  # noqa: S608
+        SELECT DISTINCT path FROM walk WHERE jsonb_typeof(value) <> 'object'""",  # noqa: S608
+        scope,
     ).fetchall()
     return sorted(tuple(r["path"]) for r in rows)

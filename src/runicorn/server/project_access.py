@@ -10,7 +10,7 @@ Work outside a request (the alert watcher, migrations) has no user and sees ever
 from __future__ import annotations
 
 import contextvars
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -186,8 +186,12 @@ class ProjectScopedStorage:
             return projects
         return [p for p in projects if user.can_read(str(p.get("project")))]
 
-    def field_names(self) -> dict[str, Any]:
-        return self.inner.field_names()
+    def field_names(self, projects: Collection[str] | None = None) -> dict[str, Any]:
+        user = _limited_user()
+        if user is not None:  # key names are data too: only those of the user's projects
+            allowed = set(user.projects)
+            projects = allowed if projects is None else allowed & set(projects)
+        return self.inner.field_names(projects)
 
     def get_preferences(self) -> dict[str, Any]:
         return self.inner.get_preferences()

@@ -14,7 +14,7 @@ import shutil
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -412,7 +412,7 @@ class SQLiteStorageBackend:
             entry["names"].append({"name": row["name"], "runs": row["runs"]})
         return list(projects.values())
 
-    def field_names(self) -> dict[str, Any]:
+    def field_names(self, projects: Collection[str] | None = None) -> dict[str, Any]:
         """Config and summary leaves, metric keys and tags present across live runs.
 
         Each config/summary leaf is ``{"key": label, "path": [keys], "field": v2 name}`` and
@@ -421,20 +421,23 @@ class SQLiteStorageBackend:
         """
         from runicorn.storage.query import field_expression
 
+        scope, params = _project_scope(projects)
         with self._lock:
-            leaves = {column: self._json_leaves(column) for column in ("config", "summary")}
+            leaves = {c: self._json_leaves(c, scope, params) for c in ("config", "summary")}
             metrics = [
                 row[0]
                 for row in self._conn.execute(
-                    "SELECT DISTINCT m.key FROM metrics AS m JOIN runs ON runs.id = m.run_id "
-                    "WHERE runs.deleted_at IS NULL ORDER BY m.key"
+                    "SELECT DISTINCT m.key FROM metrics AS m JOIN runs ON runs.id = m.run_id "  # noqa: S608
+                    f"WHERE runs.deleted_at IS NULL{scope} ORDER BY m.key",
+                    params,
                 )
             ]
             tags = [
                 row[0]
                 for row in self._conn.execute(
-                    "SELECT DISTINCT t.tag FROM run_tags AS t JOIN runs ON runs.id = t.run_id "
-                    "WHERE runs.deleted_at IS NULL ORDER BY t.tag"
+                    "SELECT DISTINCT t.tag FROM run_tags AS t JOIN runs ON runs.id = t.run_id "  # noqa: S608
+                    f"WHERE runs.deleted_at IS NULL{scope} ORDER BY t.tag",
+                    params,
                 )
             ]
         result: dict[str, Any] = {}
@@ -453,7 +456,9 @@ class SQLiteStorageBackend:
         result["tags"] = tags
         return result
 
-    def _json_leaves(self, column: str) -> list[tuple[str, ...]]:
+    def _json_leaves(
+        self, column: str, scope: str = "", params: Sequence[str] = ()
+    ) -> list[tuple[str, ...]]:
         """Key paths of the non-object values in ``column`` across live runs, sorted.
 
         Each path is made of ``json_tree``'s raw ``key`` values, joined child to parent through
@@ -464,7 +469,8 @@ class SQLiteStorageBackend:
         rows = self._conn.execute(
             "SELECT DISTINCT j.fullkey, j.path, j.key, j.type "  # noqa: S608 - column is ours
             f"FROM runs, json_tree(runs.{column}) AS j "
-            f"WHERE runs.deleted_at IS NULL AND json_type(runs.{column}) = 'object'"
+            f"WHERE runs.deleted_at IS NULL AND json_type(runs.{column}) = 'object'{scope}",
+            params,
         ).fetchall()
         objects: dict[str, tuple[str, object]] = {}
         root: str | None = None
@@ -541,6 +547,14 @@ class SQLiteStorageBackend:
                 [(key, _json(value)) for key, value in values.items()],
             )
         return self.get_preferences()
+
+
+def _project_scope(projects: Collection[str] | None) -> tuple[str, list[str]]:
+    """A SQL condition (and its parameters) keeping runs of ``projects``; none for all."""
+    if projects is None:
+        return "", []
+    names = sorted(projects)
+    return f" AND runs.project IN ({', '.join('?' * len(names)) or 'NULL'})", names
 
 
 class HybridStorageBackend:
@@ -839,10 +853,11 @@ class HybridStorageBackend:
         self.refresh_liveness()
         return self.index.projects()
 
-    def field_names(self) -> dict[str, Any]:
-        """Config, summary and metric keys and tags present across runs (for pickers)."""
+    def field_names(self, projects: Collection[str] | None = None) -> dict[str, Any]:
+        """Config, summary and metric keys and tags present across runs (of ``projects``
+        only, when given), for pickers."""
         self._ensure_index()
-        return self.index.field_names()
+        return self.index.field_names(projects)
 
     def get_preferences(self) -> dict[str, Any]:
         """Stored UI preferences."""

@@ -13,7 +13,7 @@ only), so the columnar metric cache, log readers and exporters work unchanged on
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
@@ -127,8 +127,9 @@ class RunStorage(Protocol):
         """Projects, their names and run counts."""
         ...
 
-    def field_names(self) -> dict[str, Any]:
-        """Config, summary and metric keys and tags present across runs (for pickers)."""
+    def field_names(self, projects: Collection[str] | None = None) -> dict[str, Any]:
+        """Config, summary and metric keys and tags present across runs (of ``projects``
+        only, when given), for pickers."""
         ...
 
     def get_preferences(self) -> dict[str, Any]:
