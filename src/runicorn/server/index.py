@@ -398,21 +398,7 @@ class PostgresIndex:
             return {"leaves": leaves, "metrics": metrics, "tags": tags}
 
         found = self.database.run(read)
-        result: dict[str, Any] = {}
-        for column, paths in found["leaves"].items():
-            entries = []
-            for path in paths:
-                name = query_language.field_expression(column, path)
-                if name is not None:
-                    entries.append({"key": ".".join(path), "path": list(path), "field": name})
-            result[column] = entries
-        result["metrics"] = [
-            {"key": key, "field": name}
-            for key in found["metrics"]
-            if (name := query_language.field_expression("metrics", (key,))) is not None
-        ]
-        result["tags"] = found["tags"]
-        return result
+        return query_language.field_catalog(found["leaves"], found["metrics"], found["tags"])
 
     def add_alert_once(self, alert: AlertRecord) -> bool:
         def write(conn: Connection) -> bool:

@@ -419,7 +419,7 @@ class SQLiteStorageBackend:
         each metric ``{"key": key, "field": v2 name}``: clients show ``key``, read a run's value
         by ``path`` and sort or filter by ``field``, never composing names themselves.
         """
-        from runicorn.storage.query import field_expression
+        from runicorn.storage.query import field_catalog
 
         scope, params = _project_scope(projects)
         with self._lock:
@@ -440,21 +440,7 @@ class SQLiteStorageBackend:
                     params,
                 )
             ]
-        result: dict[str, Any] = {}
-        for column, paths in leaves.items():
-            entries = []
-            for path in paths:
-                name = field_expression(column, path)
-                if name is not None:
-                    entries.append({"key": ".".join(path), "path": list(path), "field": name})
-            result[column] = entries
-        result["metrics"] = [
-            {"key": key, "field": name}
-            for key in metrics
-            if (name := field_expression("metrics", (key,))) is not None
-        ]
-        result["tags"] = tags
-        return result
+        return field_catalog(leaves, metrics, tags)
 
     def _json_leaves(
         self, column: str, scope: str = "", params: Sequence[str] = ()

@@ -37,7 +37,7 @@ import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 from runicorn.errors import InvalidQueryError
 
@@ -310,6 +310,30 @@ def field_expression(namespace: str, path: Sequence[str]) -> str | None:
         if not key or any(ord(ch) < 32 for ch in key) or '"' in key:
             return None
     return namespace + "." + ".".join(_render_segment(key) for key in path)
+
+
+def field_catalog(
+    leaves: dict[str, list[tuple[str, ...]]], metrics: Sequence[str], tags: list[str]
+) -> dict[str, Any]:
+    """The ``/api/v2/fields`` answer from the key paths both index dialects find.
+
+    Each config/summary leaf is ``{"key", "path", "field"}`` and each metric ``{"key",
+    "field"}``; keys no expression can name are left out.
+    """
+    result: dict[str, Any] = {}
+    for column, paths in leaves.items():
+        result[column] = [
+            {"key": ".".join(path), "path": list(path), "field": name}
+            for path in paths
+            if (name := field_expression(column, path)) is not None
+        ]
+    result["metrics"] = [
+        {"key": key, "field": name}
+        for key in metrics
+        if (name := field_expression("metrics", (key,))) is not None
+    ]
+    result["tags"] = tags
+    return result
 
 
 def _json_path(segments: tuple[str, ...]) -> str:
