@@ -112,19 +112,6 @@ class BlobStore:
                 os.unlink(temp_name)
             raise
 
-    def put_bytes(self, data: bytes) -> tuple[str, int]:
-        """Store ``data`` (small contents: metadata, code snapshots)."""
-        temp_dir = self.root / TEMP_DIR_NAME
-        temp_dir.mkdir(parents=True, exist_ok=True)
-        fd, temp_name = tempfile.mkstemp(prefix="bytes.", suffix=".tmp", dir=temp_dir)
-        try:
-            with os.fdopen(fd, "wb") as writer:
-                writer.write(data)
-            return self.put_file(Path(temp_name))
-        finally:
-            with contextlib.suppress(OSError):
-                os.unlink(temp_name)
-
     def open_verified(self, sha256: str) -> Path:
         """The blob's path after checking its bytes; :class:`CorruptBlobError` when they differ."""
         path = self.path_of(sha256)

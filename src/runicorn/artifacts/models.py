@@ -20,9 +20,8 @@ EdgeKind = Literal["used", "produced"]
 MODEL_TYPE = "model"
 LATEST = "latest"
 
-_ALIAS_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}$")
+_TOKEN_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}$")  # aliases and types
 _VERSION_PATTERN = re.compile(r"^v?([0-9]{1,9})$")
-_TYPE_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}$")
 
 
 def validate_artifact_name(name: str) -> str:
@@ -32,7 +31,7 @@ def validate_artifact_name(name: str) -> str:
 
 def validate_artifact_type(kind: str) -> str:
     """``kind`` if it is a valid artifact type (``model``, ``dataset``, ``code`` ...)."""
-    if not isinstance(kind, str) or not _TYPE_PATTERN.match(kind):
+    if not isinstance(kind, str) or not _TOKEN_PATTERN.match(kind):
         raise InvalidNameError(
             f"artifact type {kind!r} is not valid: use 1-64 letters, digits, '_', '-' or '.'"
         )
@@ -41,7 +40,7 @@ def validate_artifact_type(kind: str) -> str:
 
 def validate_alias(alias: str) -> str:
     """``alias`` if a user may set it: not ``latest`` (automatic), not a version like ``v3``."""
-    if not isinstance(alias, str) or not _ALIAS_PATTERN.match(alias):
+    if not isinstance(alias, str) or not _TOKEN_PATTERN.match(alias):
         raise InvalidNameError(
             f"alias {alias!r} is not valid: use 1-64 letters, digits, '_', '-' or '.', "
             "starting with a letter or digit"
