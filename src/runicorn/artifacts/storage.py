@@ -85,6 +85,26 @@ class RunArtifacts:
     produced: list[ArtifactVersion]
 
 
+@contextlib.contextmanager
+def _version_temp(folder: Path) -> Iterator[tuple[int, str]]:
+    """A temp file beside the version files, removed after: a version is published by
+    ``os.link``ing it to ``v<N>.json``, which fails rather than overwrite a taken number."""
+    fd, temp_name = tempfile.mkstemp(prefix=".version.", suffix=".tmp", dir=folder)
+    try:
+        yield fd, temp_name
+    finally:
+        os.close(fd)
+        with contextlib.suppress(OSError):
+            os.unlink(temp_name)
+
+
+def _rewrite_synced(fd: int, data: bytes) -> None:
+    os.ftruncate(fd, 0)
+    os.lseek(fd, 0, os.SEEK_SET)
+    os.write(fd, data)
+    os.fsync(fd)
+
+
 def _edge_label(run_project: str | None, version: ArtifactVersion) -> str:
     prefix = "" if run_project == version.project else f"{version.project}/"
     return f"{prefix}{version.name}:v{version.version}"
@@ -276,24 +296,15 @@ class ArtifactStore:
         return None
 
     def _write_new_version(self, folder: Path, version: ArtifactVersion) -> None:
-        fd, temp_name = tempfile.mkstemp(prefix=".version.", suffix=".tmp", dir=folder)
-        try:
+        with _version_temp(folder) as (fd, temp_name):
             while True:
                 version.version = self._next_free_number(folder)
-                data = dumps(version.file_document(), indent=True)
-                os.ftruncate(fd, 0)
-                os.lseek(fd, 0, os.SEEK_SET)
-                os.write(fd, data)
-                os.fsync(fd)
+                _rewrite_synced(fd, dumps(version.file_document(), indent=True))
                 try:
                     os.link(temp_name, folder / f"v{version.version}.json")
                     break
                 except FileExistsError:
                     continue  # another process took this number: take the next
-        finally:
-            os.close(fd)
-            with contextlib.suppress(OSError):
-                os.unlink(temp_name)
 
     def import_version(self, version: ArtifactVersion) -> None:
         """Write a version from another root under its own number (which must be free)."""
@@ -308,17 +319,12 @@ class ArtifactStore:
                 raise ArtifactError(
                     f"v{version.version} was deleted here; its number is not reused"
                 )
-            fd, temp_name = tempfile.mkstemp(prefix=".version.", suffix=".tmp", dir=folder)
-            try:
-                os.write(fd, dumps(version.file_document(), indent=True))
-                os.fsync(fd)
-                os.link(temp_name, folder / f"v{version.version}.json")
-            except FileExistsError:
-                raise ArtifactError(f"v{version.version} already exists") from None
-            finally:
-                os.close(fd)
-                with contextlib.suppress(OSError):
-                    os.unlink(temp_name)
+            with _version_temp(folder) as (fd, temp_name):
+                _rewrite_synced(fd, dumps(version.file_document(), indent=True))
+                try:
+                    os.link(temp_name, folder / f"v{version.version}.json")
+                except FileExistsError:
+                    raise ArtifactError(f"v{version.version} already exists") from None
         self._index_version(version)
 
     def index_run_edges(self, run_path: Path, run_id: str, run_project: str | None) -> None:
