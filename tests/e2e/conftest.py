@@ -300,26 +300,36 @@ def screenshot(request: pytest.FixtureRequest) -> Callable[[Page, str], None]:
     return take
 
 
+@contextmanager
+def open_page(
+    browser: Browser, base_url: str, errors: ConsoleErrors, **options: Any
+) -> Iterator[Page]:
+    """A fresh context and page on ``base_url`` (English, 1400×900 unless ``options`` say
+    otherwise) whose console errors are collected; closed when the block ends."""
+    context = browser.new_context(
+        base_url=base_url,
+        **{"viewport": {"width": 1400, "height": 900}, "locale": "en-US", **options},
+    )
+    context.set_default_timeout(TIMEOUT_MS)
+    tab = context.new_page()
+    watch_page(tab, errors)
+    context.on("page", lambda other: watch_page(other, errors))
+    try:
+        yield tab
+    finally:
+        context.close()
+
+
 @pytest.fixture
 def page(
     browser: Browser, viewer: Viewer, console_errors: ConsoleErrors, request: pytest.FixtureRequest
 ) -> Iterator[Page]:
     """A fresh context and page on the viewer; no console errors allowed by the end."""
-    context = browser.new_context(
-        base_url=viewer.url, viewport={"width": 1400, "height": 900}, locale="en-US",
-        color_scheme="light",
-    )  # fmt: skip
-    context.set_default_timeout(TIMEOUT_MS)
-    tab = context.new_page()
-    watch_page(tab, console_errors)
-    context.on("page", lambda other: watch_page(other, console_errors))
-    try:
+    with open_page(browser, viewer.url, console_errors, color_scheme="light") as tab:
         yield tab
         if not tab.is_closed():
             SCREENSHOTS.mkdir(parents=True, exist_ok=True)
             tab.screenshot(path=str(screenshot_path(request.node)), full_page=True)
-    finally:
-        context.close()
     unexpected = console_errors.unexpected()
     assert not unexpected, "the page logged errors:\n" + "\n".join(unexpected)
 

@@ -15,7 +15,7 @@ import runicorn as rn
 pytest.importorskip("playwright.sync_api", reason="browser tests need the playwright package")
 from playwright.sync_api import Browser, Page, expect
 
-from .conftest import TIMEOUT_MS, ConsoleErrors, Viewer, running_viewer, watch_page
+from .conftest import ConsoleErrors, Viewer, open_page, running_viewer
 
 pytestmark = pytest.mark.e2e
 
@@ -74,16 +74,10 @@ def hist_page(
     browser: Browser, histogram_viewer: tuple[Viewer, str], console_errors: ConsoleErrors
 ) -> Iterator[Page]:
     viewer, _ = histogram_viewer
-    context = browser.new_context(
-        base_url=viewer.url, viewport={"width": 1400, "height": 1100}, locale="en-US"
-    )
-    context.set_default_timeout(TIMEOUT_MS)
-    tab = context.new_page()
-    watch_page(tab, console_errors)
-    try:
+    with open_page(
+        browser, viewer.url, console_errors, viewport={"width": 1400, "height": 1100}
+    ) as tab:
         yield tab
-    finally:
-        context.close()
     assert not console_errors.unexpected(), console_errors.unexpected()
 
 
