@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from itertools import chain
 from operator import itemgetter
 from pathlib import Path
 from typing import Any
@@ -20,7 +21,7 @@ import numpy as np
 
 from runicorn.errors import UnsafePathError
 from runicorn.security.path_validation import open_under
-from runicorn.storage.jsonio import as_float, loads
+from runicorn.storage.jsonio import NONFINITE_TOKENS, as_float, loads
 from runicorn.storage.models import MetricRecord
 
 EVENTS_FILE = "events.jsonl"
@@ -28,6 +29,11 @@ STEP_KEY = "global_step"
 TIME_KEY = "time"
 STAGE_KEY = "stage"
 RESERVED_DATA_KEYS = frozenset({STEP_KEY, TIME_KEY, STAGE_KEY})
+# Value types add() reads as they are; any other (None, text...) needs its per-value rules.
+_PLAIN_NUMBERS = frozenset({int, float, bool})
+# One group of rows with the same keys: its metric keys, whether its first column is the step,
+# the rows, and the values as a float matrix.
+_Matrix = tuple[list[str], bool, list[dict[str, Any]], Any]
 
 
 @dataclass
@@ -131,12 +137,22 @@ class MetricStats:
         """
         if not rows:
             return
-        if len(set(map(len, rows))) == 1:
-            try:
-                self._add_group(tuple(rows[0]), rows)
-                return
-            except KeyError:  # same sizes, other keys: group them
-                pass
+        key_sets = set(map(tuple, rows))
+        if len(key_sets) == 1:
+            matrices = [self._matrix(key_sets.pop(), rows)]
+        else:
+            matrices = self._grouped_matrices(rows)
+        if any(matrix is None for matrix in matrices):
+            # A value that is not a plain number (None, text, a step of 7.0): fold every row one
+            # by one, in order, so that the result is exactly what add() gives.
+            for row in rows:
+                self.add(row)
+            return
+        for matrix in matrices:
+            assert matrix is not None
+            self._add_matrix(*matrix)
+
+    def _grouped_matrices(self, rows: list[dict[str, Any]]) -> list[_Matrix | None]:
         groups: dict[tuple[str, ...], tuple[list[dict[str, Any]], list[int]]] = {}
         for position, row in enumerate(rows):
             keys = tuple(row)
@@ -146,22 +162,42 @@ class MetricStats:
             group[0].append(row)
             group[1][0] = position
         # Oldest group first, so that the group holding a key's newest row sets its last value.
-        for keys, (group_rows, _) in sorted(groups.items(), key=lambda item: item[1][1][0]):
-            self._add_group(keys, group_rows)
+        ordered = sorted(groups.items(), key=lambda item: item[1][1][0])
+        return [self._matrix(keys, group_rows) for keys, (group_rows, _) in ordered]
 
-    def _add_group(self, keys: tuple[str, ...], rows: list[dict[str, Any]]) -> None:
-        """Fold rows that all hold ``keys`` (KeyError, with nothing changed, if one does not)."""
+    @staticmethod
+    def _matrix(keys: tuple[str, ...], rows: list[dict[str, Any]]) -> _Matrix | None:
+        """Rows that all hold exactly ``keys`` as one float matrix; None
+        when a value is not a plain number, or a step not an int, as add() reads them."""
         metric_keys = [key for key in keys if key not in RESERVED_DATA_KEYS]
         has_step = STEP_KEY in keys
         columns = [STEP_KEY, *metric_keys] if has_step else metric_keys
+        values = list(map(itemgetter(*columns), rows)) if columns else []
+
+        def flat() -> Iterable[Any]:
+            return values if len(columns) == 1 else chain.from_iterable(values)
+
+        types = set(map(type, flat()))
+        if str in types:
+            # The SDK writes NaN and infinities as the text "NaN", "Infinity", "-Infinity"
+            # (which NumPy reads as add() does); any other text is not a number to add().
+            if not {v for v in flat() if type(v) is str} <= NONFINITE_TOKENS.keys():
+                return None
+            types.discard(str)
+        if not types <= _PLAIN_NUMBERS:
+            return None
+        if has_step and not set(map(type, (row[STEP_KEY] for row in rows))) <= {int}:
+            return None
         if not columns:
-            return
-        try:
-            values = list(map(itemgetter(*columns), rows))
-            matrix = np.array(values, dtype=np.float64).reshape(len(rows), len(columns))
-        except (TypeError, ValueError):  # a value that is not a plain number
-            for row in rows:
-                self.add(row)
+            return metric_keys, has_step, rows, np.empty((len(rows), 0))
+        matrix = np.array(values, dtype=np.float64).reshape(len(rows), len(columns))
+        return metric_keys, has_step, rows, matrix
+
+    def _add_matrix(
+        self, metric_keys: list[str], has_step: bool, rows: list[dict[str, Any]], matrix: Any
+    ) -> None:
+        """Fold one group's matrix (its first column the steps when ``has_step``)."""
+        if matrix.shape[1] == 0:
             return
         step: int | None = None
         if has_step:
@@ -194,12 +230,14 @@ class MetricStats:
                 record.step = step
 
     def add_events(self, events: Iterable[dict[str, Any]]) -> None:
-        """Fold every metrics event of ``events`` into the statistics."""
+        """Fold every metrics event of ``events`` into the statistics (as one batch)."""
+        rows = []
         for event in events:
             if event.get("type", "metrics") == "metrics":
                 data = event.get("data")
                 if isinstance(data, dict):
-                    self.add(data)
+                    rows.append(data)
+        self.add_batch(rows)
 
 
 def metric_stats_of(path: Path, *, root: Path | None = None) -> MetricStats:
