@@ -43,6 +43,9 @@ pytestmark = pytest.mark.e2e
 BATCH_SIZES = [16, 64, 128, 256]
 LEARNING_RATES = [1e-4, 3e-4, 1e-3]
 OPTIMIZERS = ["adamw", "sgd"]
+BETAS = {"adamw": [0.9, 0.999], "sgd": [0.9, 0.98]}
+# Whole floats: the index keeps "1.0" where the browser's JSON has "1".
+LOSS_WEIGHTS = {"adamw": [1.0, 0.5], "sgd": [1.0, 1.0]}
 
 
 @dataclass(frozen=True)
@@ -63,7 +66,8 @@ def sweep(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, list
     for i, (batch_size, lr, optimizer) in enumerate(grid):
         config: dict[str, Any] = {
             "batch_size": batch_size, "学习率": lr, "weight decay": 0.01 * (1 + i % 3),
-            "optimizer": optimizer, "optimizer.betas": [0.9, 0.999], "seed": i,
+            "optimizer": optimizer, "optimizer.betas": BETAS[optimizer], "seed": i,
+            "loss weights": LOSS_WEIGHTS[optimizer],
         }  # fmt: skip
         name = f"trial-{i:02d}"
         run = rn.init(project="sweep", name=name, config=config, storage=root,
@@ -176,6 +180,42 @@ def test_brushing_parallel_coordinates_filters_the_runs_table(
     expect(page.get_by_test_id("runs-table")).to_have_attribute("data-total", str(len(adamw)))
     page.get_by_test_id("sweep-clear").click()
     expect(page.get_by_test_id("runs-table")).to_have_attribute("data-total", str(len(runs)))
+
+
+def test_brushing_a_list_valued_axis_keeps_the_runs_with_that_list(
+    sweep_page: Page, sweep: tuple[Path, list[SweepRun]]
+) -> None:
+    """A list (``loss weights``) is one category, read as its text: brushing it filters the
+    table to the runs holding exactly that list (it emptied the table: the brush was sent to the
+    server as the browser's text of the list, "[1,0.5]", which the index spells "[1.0,0.5]")."""
+    page = sweep_page
+    _, runs = sweep
+    field = 'config."loss weights"'
+    page.goto("/?sweep=parallel")
+    expect(page.get_by_test_id("runs-table")).to_have_attribute("data-total", str(len(runs)))
+    page.get_by_test_id("sweep-axes").click()
+    page.get_by_test_id(f"column-toggle-{field}").check()
+    page.keyboard.press("Escape")
+    expect(page.get_by_test_id("pc-axis").filter(has_text="loss weights")).to_have_count(1)
+
+    # Two categories, "[1,0.5]" (adamw) below "[1,1]" (sgd): brush the lower one.
+    line = axis(page, field)
+    drag(page, line["x"], at(line, -0.05), at(line, 0.2))
+    adamw = [r for r in runs if r.optimizer == "adamw"]
+    expect(page.get_by_test_id("sweep-selection")).to_have_attribute("data-count", str(len(adamw)))
+    expect(page.get_by_test_id("runs-table")).to_have_attribute("data-total", str(len(adamw)))
+    shown = {row.get_attribute("data-run-id") for row in page.get_by_test_id("run-row").all()}
+    assert shown == {r.id for r in adamw}
+
+    # With a numeric brush on top, both narrow the table, and a reload keeps them.
+    batch = axis(page, "config.batch_size")
+    drag(page, batch["x"], at(batch, 1.02), at(batch, 0.6))
+    both = [r for r in adamw if r.batch_size == 256]
+    expect(page.get_by_test_id("runs-table")).to_have_attribute("data-total", str(len(both)))
+    page.reload()
+    expect(page.get_by_test_id("runs-table")).to_have_attribute("data-total", str(len(both)))
+    shown = {row.get_attribute("data-run-id") for row in page.get_by_test_id("run-row").all()}
+    assert shown == {r.id for r in both}
 
 
 def test_scatter_hover_names_the_run_and_click_opens_it(

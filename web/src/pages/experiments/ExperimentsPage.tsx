@@ -23,7 +23,8 @@ import { RunsTable } from "./RunsTable";
 import { SelectionBar } from "./SelectionBar";
 import { loadAllRuns, tableCsv } from "./tableExport";
 import { TransferControls } from "./TransferControls";
-import { brushConditions, decodeBrushes, encodeBrushes } from "./sweep/sweepMath";
+import { brushConditions, brushRunFilter, decodeBrushes, encodeBrushes } from "./sweep/sweepMath";
+import { browserFilteredFetcher } from "./browserFilter";
 import { SweepPanel } from "./sweep/SweepPanel";
 import { Icon } from "../../components/Icon";
 
@@ -63,15 +64,20 @@ export function ExperimentsPage() {
   // The sweep plots every run of the page's filter; its brushes narrow the table only.
   const sweepFilter = composeFilter(conditions, state.filter).expression;
   const { expression, userStart } = composeFilter([...conditions, ...brushConditions(brushes)], state.filter);
+  const specs = useMemo(() => columnSpecs(fields.data), [fields.data]);
+  // Brushes on list-valued axes cannot be said in the filter grammar: the browser applies them.
+  const keepRun = useMemo(() => brushRunFilter(brushes, specs), [brushes, specs]);
 
   const pages = useMemo(
     () =>
-      new RunPages((offset, limit, signal) =>
+      new RunPages(
         bin
-          ? api.recycleBin({ offset, limit }, signal)
-          : api.experiments({ filter: expression || undefined, sort: state.sort, offset, limit }, signal),
+          ? (offset, limit, signal) => api.recycleBin({ offset, limit }, signal)
+          : keepRun
+            ? browserFilteredFetcher(expression, state.sort, keepRun)
+            : (offset, limit, signal) => api.experiments({ filter: expression || undefined, sort: state.sort, offset, limit }, signal),
       ),
-    [bin, expression, state.sort],
+    [bin, expression, state.sort, keepRun],
   );
   const snapshot = useSyncExternalStore(pages.subscribe, pages.getSnapshot);
 
@@ -105,7 +111,6 @@ export function ExperimentsPage() {
     (tag: string) => update((s) => ({ tags: s.tags.includes(tag) ? s.tags : [...s.tags, tag] })),
     [update],
   );
-  const specs = useMemo(() => columnSpecs(fields.data), [fields.data]);
   const columnIds = useMemo(
     () => savedColumnIds ?? (fields.data?.summary ?? []).slice(0, DEFAULT_SUMMARY_COLUMNS).map((f) => f.field),
     [savedColumnIds, fields.data],
@@ -205,7 +210,7 @@ export function ExperimentsPage() {
   const selectedLoaded = loaded.filter((r) => selected.has(r.id));
   const tagsOfSelection = [...new Set(selectedLoaded.flatMap((r) => r.tags))].sort();
 
-  const hasFilter = expression !== "";
+  const hasFilter = expression !== "" || keepRun !== null;
   const total = snapshot.total;
   const title = state.project ? `${state.project}${state.name ? ` / ${state.name}` : ""}` : t("projects.all");
 
@@ -304,7 +309,8 @@ export function ExperimentsPage() {
                   const shown = columns
                     .filter((c) => c.id && c.id !== "select")
                     .map((c) => ({ id: c.id ?? "", header: typeof c.header === "string" ? c.header : (c.id ?? "") }));
-                  return tableCsv(shown, specs, await loadAllRuns(expression, state.sort));
+                  const runs = await loadAllRuns(expression, state.sort);
+                  return tableCsv(shown, specs, keepRun ? runs.filter(keepRun) : runs);
                 }}
                 selectedIds={state.selected}
                 onNotice={(text) => setNotice({ text })}

@@ -5,6 +5,7 @@ import {
   axisTicks,
   brushConditions,
   brushMask,
+  brushRunFilter,
   buildAxis,
   decodeBrushes,
   denormalize,
@@ -144,5 +145,46 @@ describe("rampColor", () => {
     expect(rampColor(0)).toBe("rgb(68, 1, 84)");
     expect(rampColor(1)).toBe("rgb(253, 231, 37)");
     expect(rampColor(NaN)).toBe("#9aa0a6");
+  });
+});
+
+describe("a list-valued axis (optimizer.betas)", () => {
+  const betas: ColumnSpec = { id: 'config."optimizer.betas"', kind: "config", label: "optimizer.betas", path: ["optimizer.betas"], metric: "" };
+  const sweep = [
+    run("adamw", { "optimizer.betas": [0.9, 0.999] }, 0.5),
+    run("lion", { "optimizer.betas": [1.0, 0.5] }, 0.4),
+    run("adam", { "optimizer.betas": [0.9, 0.999] }, 0.3),
+    run("sgd", {}, 0.2),
+  ];
+  const specs = new Map([[betas.id, betas], [batch.id, batch]]);
+
+  it("is a category axis of each list's text", () => {
+    const axis = buildAxis(sweep, betas);
+    expect(axis.kind).toBe("category");
+    expect(axis.lists).toBe(true);
+    expect(axis.categories).toEqual(["[0.9,0.999]", "[1,0.5]"]);
+  });
+
+  it("is brushed in the browser: the table keeps exactly the runs with a brushed list", () => {
+    const axis = buildAxis(sweep, betas);
+    const brush = makeBrush(axis, -0.2, 0.3);
+    expect(brush.categories).toEqual(["[0.9,0.999]"]);
+    expect([...brushMask([axis], [brush], sweep.length)]).toEqual([1, 0, 1, 0]);
+    // The server spells [1.0, 0.5] as "[1.0,0.5]": a text condition would keep no run.
+    expect(brushConditions([brush])).toEqual([]);
+    const keep = brushRunFilter([brush], specs);
+    expect(keep).not.toBeNull();
+    expect(sweep.filter((r) => keep?.(r)).map((r) => r.id)).toEqual(["adamw", "adam"]);
+    const other = makeBrush(axis, 0.7, 1.2);
+    expect(sweep.filter((r) => brushRunFilter([other], specs)?.(r)).map((r) => r.id)).toEqual(["lion"]);
+  });
+
+  it("leaves the other brushes to the server and survives the URL", () => {
+    const axis = buildAxis(sweep, betas);
+    const list = makeBrush(axis, 0.7, 1.2);
+    const numeric = { field: batch.id, lo: 16, hi: 64 };
+    expect(brushConditions([list, numeric])).toEqual(["config.batch_size >= 16 and config.batch_size <= 64"]);
+    expect(brushRunFilter([numeric], specs)).toBeNull();
+    expect(decodeBrushes(encodeBrushes([list, numeric]))).toEqual([list, numeric]);
   });
 });

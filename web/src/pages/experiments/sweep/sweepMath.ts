@@ -20,9 +20,12 @@ export interface SweepAxis {
   max: number;
   /** A log scale reads a positive sweep over several decades (learning rates) best. */
   log: boolean;
+  /** Some values are lists (`optimizer.betas`): each list is one category, named by its JSON. */
+  lists: boolean;
 }
 
-function categoryLabel(value: unknown): string {
+/** A category's name: text as is, anything else (a list, a boolean) as the browser's JSON of it. */
+export function categoryLabel(value: unknown): string {
   if (typeof value === "string") return value;
   return JSON.stringify(value);
 }
@@ -65,7 +68,8 @@ export function buildAxis(runs: readonly RunItem[], spec: ColumnSpec): SweepAxis
     max = Math.max(0, categories.length - 1);
   }
   const log = numeric && min > 0 && max / min >= 100;
-  return { field: spec.id, label: spec.label, kind: numeric ? "numeric" : "category", values, categories, min, max, log };
+  const lists = raw.some((v) => Array.isArray(v));
+  return { field: spec.id, label: spec.label, kind: numeric ? "numeric" : "category", values, categories, min, max, log, lists };
 }
 
 /** Maps an axis value to 0..1 (0 = the axis minimum); NaN for values the axis cannot place. */
@@ -120,19 +124,23 @@ export function axisTicks(axis: SweepAxis, count = 5): number[] {
 /**
  * A brushed interval on one axis, in axis values (inclusive). On a category axis the brush also
  * names the categories it covers, so the selection means the same once new categories arrive.
+ * `lists` marks an axis of list values: the filter grammar cannot name a list, so such a brush
+ * is applied in the browser (see `brushRunFilter`), never sent to the server.
  */
 export interface Brush {
   field: string;
   lo: number;
   hi: number;
   categories?: string[];
+  lists?: boolean;
 }
 
 /** The brush over [lo, hi] on `axis`, naming the covered categories on a category axis. */
 export function makeBrush(axis: SweepAxis, lo: number, hi: number): Brush {
   const [a, b] = lo <= hi ? [lo, hi] : [hi, lo];
   if (axis.kind === "numeric") return { field: axis.field, lo: a, hi: b };
-  return { field: axis.field, lo: a, hi: b, categories: axis.categories.filter((_, i) => i >= a && i <= b) };
+  const categories = axis.categories.filter((_, i) => i >= a && i <= b);
+  return axis.lists ? { field: axis.field, lo: a, hi: b, categories, lists: true } : { field: axis.field, lo: a, hi: b, categories };
 }
 
 /**
@@ -171,10 +179,12 @@ export function brushMask(axes: readonly SweepAxis[], brushes: readonly Brush[],
 /**
  * The brushes as conditions of the v2 filter grammar, so the runs table asks the server for
  * exactly the brushed runs: a numeric interval is `field >= lo and field <= hi`, a brush on a
- * category axis is `field in (...)` of the categories it covers.
+ * category axis is `field in (...)` of the categories it covers. Brushes on list axes are left
+ * out: the server's text of a list differs from the browser's (`[1.0,0.5]` against `[1,0.5]`;
+ * PostgreSQL compares no list as text), so `brushRunFilter` applies them.
  */
 export function brushConditions(brushes: readonly Brush[]): string[] {
-  return brushes.map((brush) => {
+  return brushes.filter((brush) => !brush.lists).map((brush) => {
     if (brush.categories) {
       const covered = brush.categories.length ? brush.categories : [""];
       return `${brush.field} in (${covered.map((c) => quoteValue(c)).join(", ")})`;
@@ -185,10 +195,32 @@ export function brushConditions(brushes: readonly Brush[]): string[] {
   });
 }
 
+/**
+ * The brushes on list axes as a test of one run (its list's JSON is one of the brushed
+ * categories, as the sweep views read it); null when there are none. A brush whose field is not
+ * in `specs` (the field list has not loaded) keeps no run.
+ */
+export function brushRunFilter(brushes: readonly Brush[], specs: ReadonlyMap<string, ColumnSpec>): ((run: RunItem) => boolean) | null {
+  const tests = brushes.flatMap((brush) => {
+    if (!brush.lists) return [];
+    const spec = specs.get(brush.field);
+    const inside = new Set(brush.categories ?? []);
+    return [(run: RunItem) => {
+      if (!spec) return false;
+      const value = fieldValue(run, spec);
+      return value !== undefined && value !== null && inside.has(categoryLabel(value));
+    }];
+  });
+  if (tests.length === 0) return null;
+  return (run) => tests.every((test) => test(run));
+}
+
 /** Brushes as kept in the URL: one JSON list, so field names with any character survive. */
 export function encodeBrushes(brushes: readonly Brush[]): string {
   if (brushes.length === 0) return "";
-  return JSON.stringify(brushes.map((b) => (b.categories ? [b.field, b.lo, b.hi, b.categories] : [b.field, b.lo, b.hi])));
+  return JSON.stringify(
+    brushes.map((b) => (b.lists ? [b.field, b.lo, b.hi, b.categories ?? [], 1] : b.categories ? [b.field, b.lo, b.hi, b.categories] : [b.field, b.lo, b.hi])),
+  );
 }
 
 export function decodeBrushes(text: string | null): Brush[] {
@@ -197,12 +229,12 @@ export function decodeBrushes(text: string | null): Brush[] {
     const parsed: unknown = JSON.parse(text);
     if (!Array.isArray(parsed)) return [];
     return parsed.flatMap((item: unknown): Brush[] => {
-      if (!Array.isArray(item) || item.length < 3 || item.length > 4) return [];
-      const [field, lo, hi, categories] = item as unknown[];
+      if (!Array.isArray(item) || item.length < 3 || item.length > 5) return [];
+      const [field, lo, hi, categories, lists] = item as unknown[];
       if (typeof field !== "string" || typeof lo !== "number" || typeof hi !== "number") return [];
       if (categories === undefined) return [{ field, lo, hi }];
       if (!Array.isArray(categories) || !categories.every((c) => typeof c === "string")) return [];
-      return [{ field, lo, hi, categories }];
+      return lists === 1 ? [{ field, lo, hi, categories, lists: true }] : [{ field, lo, hi, categories }];
     });
   } catch {
     return [];
