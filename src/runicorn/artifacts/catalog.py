@@ -11,9 +11,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from runicorn.artifacts.interface import ArtifactCatalog
 from runicorn.artifacts.lineage import lineage
 from runicorn.artifacts.models import LATEST, MODEL_TYPE, ArtifactVersion
-from runicorn.artifacts.storage import ArtifactStore
 from runicorn.errors import ArtifactNotFoundError
 
 # How stale a list may be about changes made behind the index (another process's writes
@@ -22,7 +22,7 @@ REFRESH_INTERVAL = 1.0
 
 
 def list_artifacts(
-    store: ArtifactStore,
+    store: ArtifactCatalog,
     *,
     project: str | None = None,
     type: str | None = None,
@@ -42,7 +42,7 @@ def list_artifacts(
 
 
 def list_versions(
-    store: ArtifactStore, project: str, name: str, *, limit: int = 50, offset: int = 0
+    store: ArtifactCatalog, project: str, name: str, *, limit: int = 50, offset: int = 0
 ) -> dict[str, Any]:
     """``{"items", "total", ...}``: one artifact's versions, newest first."""
     store.refresh_index(REFRESH_INTERVAL)
@@ -64,7 +64,7 @@ def list_versions(
 
 
 def _versions_from_files(
-    store: ArtifactStore, project: str, name: str, limit: int, offset: int
+    store: ArtifactCatalog, project: str, name: str, limit: int, offset: int
 ) -> tuple[list[dict[str, Any]], int]:
     numbers = sorted(store.version_numbers(project, name), reverse=True)
     page = numbers[offset : offset + limit]
@@ -77,7 +77,7 @@ def _versions_from_files(
     return items, len(numbers)
 
 
-def _run_info(store: ArtifactStore, run_ids: list[str]) -> dict[str, dict[str, Any]]:
+def _run_info(store: ArtifactCatalog, run_ids: list[str]) -> dict[str, dict[str, Any]]:
     known = store.index.runs_summary(run_ids)
     return {
         run_id: {
@@ -91,7 +91,9 @@ def _run_info(store: ArtifactStore, run_ids: list[str]) -> dict[str, dict[str, A
     }
 
 
-def version_detail(store: ArtifactStore, project: str, name: str, selector: str) -> dict[str, Any]:
+def version_detail(
+    store: ArtifactCatalog, project: str, name: str, selector: str
+) -> dict[str, Any]:
     """One version: files with sizes, metadata, aliases, stage, producer and consumers."""
     version = store.resolve(project, name, selector)
     key = (version.project, version.name, version.version)
@@ -114,7 +116,7 @@ def version_summary(version: ArtifactVersion) -> dict[str, Any]:
     return document
 
 
-def run_artifacts(store: ArtifactStore, run_path: Path, run_project: str) -> dict[str, Any]:
+def run_artifacts(store: ArtifactCatalog, run_path: Path, run_project: str) -> dict[str, Any]:
     """``{"used": [...], "produced": [...]}`` for one run."""
     found = store.run_artifacts(run_path, run_project)
     return {
@@ -124,7 +126,7 @@ def run_artifacts(store: ArtifactStore, run_path: Path, run_project: str) -> dic
 
 
 def version_lineage(
-    store: ArtifactStore, project: str, name: str, selector: str, depth: int
+    store: ArtifactCatalog, project: str, name: str, selector: str, depth: int
 ) -> dict[str, Any]:
     """The lineage graph around one version."""
     version = store.resolve(project, name, selector)
@@ -134,13 +136,13 @@ def version_lineage(
     return graph.to_dict()
 
 
-def run_lineage(store: ArtifactStore, run_id: str, depth: int) -> dict[str, Any]:
+def run_lineage(store: ArtifactCatalog, run_id: str, depth: int) -> dict[str, Any]:
     """The lineage graph around one run."""
     return lineage(store.index, run_id=run_id, depth=depth).to_dict()
 
 
 def list_models(
-    store: ArtifactStore, *, project: str | None = None, limit: int = 50, offset: int = 0
+    store: ArtifactCatalog, *, project: str | None = None, limit: int = 50, offset: int = 0
 ) -> dict[str, Any]:
     """``{"items", "total"}``: artifacts of type ``model`` with stage counts."""
     store.refresh_index(REFRESH_INTERVAL)
@@ -149,7 +151,7 @@ def list_models(
 
 
 def model_detail(
-    store: ArtifactStore, project: str, name: str, *, limit: int = 100, offset: int = 0
+    store: ArtifactCatalog, project: str, name: str, *, limit: int = 100, offset: int = 0
 ) -> dict[str, Any]:
     """A registered model: its versions with stages and aliases, and its recent history."""
     versions = list_versions(store, project, name, limit=limit, offset=offset)
@@ -166,7 +168,7 @@ def model_detail(
     }
 
 
-def model_history(store: ArtifactStore, project: str, name: str) -> dict[str, Any]:
+def model_history(store: ArtifactCatalog, project: str, name: str) -> dict[str, Any]:
     """Every stage transition of a model, newest first."""
     store.resolve(project, name)
     items = [t.to_dict() for t in reversed(store.history(project, name))]

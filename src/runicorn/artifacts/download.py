@@ -11,14 +11,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from runicorn.artifacts.blobs import CHUNK_SIZE
+from runicorn.artifacts.interface import ArtifactCatalog
 from runicorn.artifacts.models import ArtifactVersion
-from runicorn.artifacts.storage import ArtifactStore
 from runicorn.security.path_validation import resolve_under
 
 ZIP_FLUSH_BYTES = 1 << 20
 
 
-def download_version(store: ArtifactStore, version: ArtifactVersion, target: Path) -> Path:
+def download_version(store: ArtifactCatalog, version: ArtifactVersion, target: Path) -> Path:
     """Copy every file of ``version`` under ``target`` (verified; paths kept inside it)."""
     target = Path(target)
     target.mkdir(parents=True, exist_ok=True)
@@ -68,7 +68,7 @@ class _ChunkSink:
         return data
 
 
-def zip_chunks(store: ArtifactStore, version: ArtifactVersion) -> Iterator[bytes]:
+def zip_chunks(store: ArtifactCatalog, version: ArtifactVersion) -> Iterator[bytes]:
     """The version's files as a zip (stored, zip64), produced piece by piece.
 
     Every blob is verified before its bytes are sent, so a corrupt blob ends the download

@@ -10,7 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from runicorn.storage.artifact_index import ArtifactIndex, EdgeRow, VersionKey
+from runicorn.artifacts.interface import ArtifactIndexReader
+from runicorn.storage.artifact_index import EdgeRow, VersionKey
 
 DEFAULT_DEPTH = 3
 MAX_DEPTH = 50
@@ -45,7 +46,7 @@ class LineageGraph:
 
 
 def lineage(
-    index: ArtifactIndex,
+    index: ArtifactIndexReader,
     *,
     version: VersionKey | None = None,
     run_id: str | None = None,
@@ -98,7 +99,7 @@ def _add_edge(graph: LineageGraph, run_id: str, key: VersionKey, kind: str) -> N
 
 
 def _add_nodes(
-    graph: LineageGraph, index: ArtifactIndex, versions: set[VersionKey], runs: set[str]
+    graph: LineageGraph, index: ArtifactIndexReader, versions: set[VersionKey], runs: set[str]
 ) -> None:
     rows = index.versions_of(versions)
     aliases = index.aliases_by_version(versions)

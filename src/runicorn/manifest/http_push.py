@@ -14,11 +14,13 @@ background pusher (:mod:`runicorn.pusher`).
 from __future__ import annotations
 
 import hashlib
+import json
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 
@@ -26,11 +28,17 @@ from runicorn.errors import RunicornError
 from runicorn.manifest.models import Conflict, RunEntry, SyncReport
 from runicorn.manifest.transfer import SyncProgress
 from runicorn.security.path_validation import open_under
+from runicorn.storage.layout import INDEX_DIR_NAME
 
 APPEND_ONLY_FILES = ("events.jsonl", "logs.txt")
 CHUNK_BYTES = 8 << 20
 MAX_FILE_BYTES = 32 << 20  # the server's limit per request (server/push.py)
 STATE_BATCH = 200
+BLOB_BATCH = 5000
+BLOB_CHUNK_BYTES = 1 << 20
+RUN_ARTIFACTS_FILE = "artifacts.json"
+ALIASES_FILE = "aliases.json"
+LIFECYCLE_FILE = "lifecycle.jsonl"
 DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=5.0)
 
 
@@ -40,6 +48,11 @@ class PushError(RunicornError):
 
 class PushConflictError(PushError):
     """The server holds different content for a run; it is reported and skipped."""
+
+
+class PushRefusedError(PushError):
+    """The server refused what was sent as invalid (a blob whose bytes do not match its hash,
+    a version naming blobs it lacks, a hostile name or path); reported, the rest goes on."""
 
 
 def is_http_url(text: str) -> bool:
@@ -106,6 +119,8 @@ class PushClient:
                 f"{self.url} refused the push ({response.status_code}): {_detail(response)}; "
                 "pass --token or set RUNICORN_TOKEN to a writer's token"
             )
+        if response.status_code in (400, 413, 422):
+            raise PushRefusedError(f"{self.url} refused {path}: {_detail(response)}")
         if response.status_code >= 400:
             raise PushError(f"{self.url} answered {response.status_code}: {_detail(response)}")
         answer: dict[str, Any] = response.json()
@@ -127,6 +142,42 @@ class PushClient:
 
     def commit(self, run_id: str, run_path: str) -> dict[str, Any]:
         return self._call("POST", f"/api/push/runs/{run_id}/commit", params={"path": run_path})
+
+    def artifact_state(self, artifacts: Iterable[tuple[str, str]]) -> dict[str, Any]:
+        body = {"artifacts": [{"project": p, "name": n} for p, n in artifacts]}
+        states: dict[str, Any] = self._call("POST", "/api/push/artifacts/state", json=body)[
+            "artifacts"
+        ]
+        return states
+
+    def missing_blobs(self, hashes: list[str]) -> set[str]:
+        missing: list[str] = self._call("POST", "/api/push/blobs/missing", json={"sha256": hashes})[
+            "missing"
+        ]
+        return set(missing)
+
+    def put_blob(self, sha256: str, chunks: Iterable[bytes]) -> None:
+        self._call("PUT", f"/api/push/blobs/{sha256}", content=chunks)
+
+    def put_version(self, project: str, name: str, number: int, data: bytes) -> None:
+        path = f"/api/push/artifacts/{_quoted(project)}/{_quoted(name)}/versions/{number}"
+        self._call("PUT", path, content=data)
+
+    def put_artifact_document(self, project: str, name: str, document: str, data: bytes) -> None:
+        path = f"/api/push/artifacts/{_quoted(project)}/{_quoted(name)}/documents/{document}"
+        self._call("PUT", path, content=data)
+
+    def put_run_edges(self, run_id: str, run_path: str, data: bytes) -> None:
+        self._call(
+            "PUT",
+            f"/api/push/runs/{run_id}/artifact-edges",
+            params={"path": run_path},
+            content=data,
+        )
+
+
+def _quoted(segment: str) -> str:
+    return quote(segment, safe="")
 
 
 def _detail(response: httpx.Response) -> str:
@@ -250,6 +301,11 @@ def push_root(
                 state_progress.runs_done += 1
                 if progress:
                     progress(state_progress)
+        push_artifacts(client, root, report, project=project, on_bytes=moved)
+        skipped = {conflict.item for conflict in report.conflicts}
+        for run in manifest.runs:
+            if RUN_ARTIFACTS_FILE in run.files and run.id not in skipped:
+                _push_run_edges(client, root, run, report)
     report.seconds = time.monotonic() - started
     return report
 
@@ -289,3 +345,185 @@ def _push_entry(
         )
     if pushed.bytes_sent:
         (report.runs_new if is_new else report.runs_updated).append(run.id)
+
+
+@dataclass
+class ArtifactsPushed:
+    """What one artifact push sent."""
+
+    blobs: int = 0
+    blob_bytes: int = 0
+    versions: int = 0
+    documents: int = 0
+
+
+def _local_artifacts(root: Path, project: str | None) -> list[tuple[str, str, list[int]]]:
+    from runicorn.artifacts.storage import ArtifactStore
+
+    store = ArtifactStore(root)
+    return [
+        (p, n, store.version_numbers(p, n))
+        for p, n in store.iter_artifacts()
+        if project is None or p == project
+    ]
+
+
+def _read_under(root: Path, path: Path) -> bytes:
+    with open_under(root, path) as handle:
+        return handle.read()
+
+
+def _blob_chunks(root: Path, path: Path) -> Iterator[bytes]:
+    with open_under(root, path) as handle:
+        while chunk := handle.read(BLOB_CHUNK_BYTES):
+            yield chunk
+
+
+def push_artifacts(
+    client: PushClient,
+    root: Path,
+    report: SyncReport,
+    *,
+    project: str | None = None,
+    on_bytes: Callable[[int], None] | None = None,
+) -> ArtifactsPushed:
+    """Send the artifact versions, blobs, aliases and lifecycles the server lacks (DESIGN §8).
+
+    Blobs go first and only those the server names as missing; a version only once its blobs
+    are there; then each artifact's ``aliases.json`` and ``lifecycle.jsonl`` if they differ.
+    """
+    root = root.resolve()
+    pushed = ArtifactsPushed()
+    base = root / INDEX_DIR_NAME / "artifacts"
+    local = _local_artifacts(root, project)
+    for first in range(0, len(local), STATE_BATCH):
+        batch = local[first : first + STATE_BATCH]
+        try:
+            states = client.artifact_state((p, n) for p, n, _ in batch)
+        except PushRefusedError:
+            states = _artifact_states_one_by_one(client, batch, report)
+        for artifact_project, name, numbers in batch:
+            if f"{artifact_project}/{name}" not in states:
+                continue
+            folder = base / artifact_project / name
+            state = states[f"{artifact_project}/{name}"]
+            _push_versions(client, root, folder, (artifact_project, name), numbers, state,
+                           report, pushed, on_bytes)  # fmt: skip
+            held: dict[str, str] = state.get("documents", {})
+            for document in (ALIASES_FILE, LIFECYCLE_FILE):
+                path = folder / document
+                if path.is_symlink() or not path.is_file():
+                    continue
+                data = _read_under(root, path)
+                if held.get(document) == hashlib.sha256(data).hexdigest():
+                    continue
+                try:
+                    client.put_artifact_document(artifact_project, name, document, data)
+                except PushRefusedError as exc:
+                    report.refused.append(f"{artifact_project}/{name} {document}: {exc}")
+                    continue
+                pushed.documents += 1
+    report.blobs_copied += pushed.blobs
+    report.files_written += pushed.versions + pushed.documents
+    return pushed
+
+
+def _artifact_states_one_by_one(
+    client: PushClient, batch: list[tuple[str, str, list[int]]], report: SyncReport
+) -> dict[str, Any]:
+    """A batch named an artifact the server refuses: ask one by one, report that one."""
+    states: dict[str, Any] = {}
+    for project, name, _ in batch:
+        try:
+            states.update(client.artifact_state([(project, name)]))
+        except PushRefusedError as exc:
+            report.refused.append(f"artifact {project}/{name}: {exc}")
+    return states
+
+
+def _push_versions(
+    client: PushClient,
+    root: Path,
+    folder: Path,
+    artifact: tuple[str, str],
+    numbers: list[int],
+    state: dict[str, Any],
+    report: SyncReport,
+    pushed: ArtifactsPushed,
+    on_bytes: Callable[[int], None] | None,
+) -> None:
+    project, name = artifact
+    held: dict[str, str | None] = state.get("versions", {})
+    documents: dict[int, bytes] = {}
+    for number in numbers:
+        data = _read_under(root, folder / f"v{number}.json")
+        if str(number) not in held:
+            documents[number] = data
+            continue
+        digest = held[str(number)]
+        if digest is not None and digest != _version_digest(data):
+            report.conflicts.append(
+                Conflict(f"{project}/{name}:v{number}", "the server holds other files")
+            )
+    if not documents:
+        return
+    files = {number: _version_files(data) for number, data in documents.items()}
+    hashes = sorted({sha for entries in files.values() for sha, _ in entries})
+    missing: set[str] = set()
+    for first in range(0, len(hashes), BLOB_BATCH):
+        missing |= client.missing_blobs(hashes[first : first + BLOB_BATCH])
+    for sha256 in sorted(missing):
+        blob = root / INDEX_DIR_NAME / "blobs" / sha256[:2] / sha256
+        if blob.is_symlink() or not blob.is_file():
+            continue  # the versions naming it are refused below, with the reason
+        try:
+            client.put_blob(sha256, _blob_chunks(root, blob))
+        except PushRefusedError as exc:
+            report.refused.append(f"blob {sha256[:12]}…: {exc}")
+            continue
+        size = blob.stat().st_size
+        pushed.blobs += 1
+        pushed.blob_bytes += size
+        report.bytes_moved += size
+        if on_bytes:
+            on_bytes(size)
+    for number, data in sorted(documents.items()):
+        try:
+            client.put_version(project, name, number, data)
+        except PushConflictError as exc:
+            report.conflicts.append(Conflict(f"{project}/{name}:v{number}", str(exc)))
+            continue
+        except PushRefusedError as exc:
+            report.refused.append(f"{project}/{name}:v{number}: {exc}")
+            continue
+        pushed.versions += 1
+        report.bytes_moved += len(data)
+
+
+def _version_digest(data: bytes) -> str | None:
+    try:
+        document = json.loads(data)
+    except ValueError:
+        return None
+    digest = document.get("digest") if isinstance(document, dict) else None
+    return str(digest) if digest is not None else None
+
+
+def _version_files(data: bytes) -> list[tuple[str, int]]:
+    """``(sha256, size)`` of each file a local version names (a malformed one names none)."""
+    try:
+        document = json.loads(data)
+        files = document.get("files") or {}
+        return [(str(entry["sha256"]), int(entry["size"])) for entry in files.values()]
+    except (ValueError, AttributeError, KeyError, TypeError):
+        return []
+
+
+def _push_run_edges(client: PushClient, root: Path, run: RunEntry, report: SyncReport) -> None:
+    path = root / run.path / RUN_ARTIFACTS_FILE
+    if path.is_symlink() or not path.is_file():
+        return
+    try:
+        client.put_run_edges(run.id, run.path, _read_under(root, path))
+    except PushConflictError as exc:
+        report.conflicts.append(Conflict(run.id, str(exc)))

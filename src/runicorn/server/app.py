@@ -14,8 +14,10 @@ from fastapi import APIRouter, FastAPI
 from runicorn.server.backend import ServerStorageBackend
 from runicorn.server.config import ServerConfig
 from runicorn.server.database import Database
+from runicorn.server.index import PostgresIndex
 from runicorn.server.migrations import migrate
 from runicorn.server.objects import ObjectStore
+from runicorn.server.run_aliases import fill_missing_aliases
 from runicorn.viewer.server import GRACEFUL_SHUTDOWN_SECONDS, listening_sockets, viewer_url
 
 SERVER_READY_PREFIX = "RUNICORN_SERVER_READY "
@@ -27,9 +29,11 @@ def prepare(config: ServerConfig) -> list[str]:
     database = Database(config.database_url)
     try:
         applied = migrate(database)
+        store = ObjectStore(config.store, endpoint=config.s3_endpoint)
+        store.ensure_bucket()
+        fill_missing_aliases(PostgresIndex(database), store)
     finally:
         database.close()
-    ObjectStore(config.store, endpoint=config.s3_endpoint).ensure_bucket()
     return [f"{m.version:04d}_{m.name}" for m in applied]
 
 
@@ -49,10 +53,12 @@ def create_server_app(
     :func:`prepare` first. ``auth`` requires a user token on every route and WebSocket
     (:mod:`runicorn.server.auth`), limits each user to its projects and takes pushes.
     """
+    from runicorn.server import artifacts_push
+    from runicorn.server.artifacts import ServerArtifactStore
     from runicorn.viewer.app import create_app
 
     if not auth:
-        return create_app(
+        local = create_app(
             config.cache_dir,
             host=host,
             token=token,
@@ -62,6 +68,8 @@ def create_server_app(
             routers=routers,
             **viewer_options,  # type: ignore[arg-type]
         )
+        local.state.artifacts = ServerArtifactStore(config)
+        return local
     from runicorn.server import auth as team_auth
     from runicorn.server import push
     from runicorn.server.project_access import ProjectScopedStorage
@@ -74,10 +82,11 @@ def create_server_app(
         allowed_hosts=allowed_hosts,
         index_on_start=False,
         storage=lambda: ProjectScopedStorage(ServerStorageBackend(config)),
-        routers=[team_auth.router, push.router, *routers],
+        routers=[team_auth.router, push.router, artifacts_push.router, *routers],
         users_authenticated=True,
         **viewer_options,  # type: ignore[arg-type]
     )
+    app.state.artifacts = ServerArtifactStore(config)
     team_auth.install_team_auth(app, UserStore(Database(config.database_url)))
     return app
 

@@ -10,9 +10,11 @@ segments of an append-only file (``logs/<start-offset>.txt`` for ``logs.txt``),
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import boto3
+from boto3.exceptions import S3UploadFailedError
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
@@ -78,6 +80,30 @@ class ObjectStore:
             return bytes(body.read())
         except (ClientError, BotoCoreError) as exc:
             raise self._error(f"cannot read {key}", exc) from exc
+
+    def put_file(self, key: str, path: Path) -> None:
+        """Upload a local file (in parts when large: memory stays bounded)."""
+        try:
+            self._client.upload_file(str(path), self.location.bucket, key)
+        except (ClientError, BotoCoreError, S3UploadFailedError) as exc:
+            raise self._error(f"cannot write {key}", exc) from exc
+
+    def get_chunks(self, key: str, chunk_size: int = 1 << 20) -> Iterator[bytes]:
+        """The object's bytes in pieces; :class:`KeyError` when there is no such object."""
+        try:
+            body = self._client.get_object(Bucket=self.location.bucket, Key=key)["Body"]
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
+                raise KeyError(key) from exc
+            raise self._error(f"cannot read {key}", exc) from exc
+        except BotoCoreError as exc:
+            raise self._error(f"cannot read {key}", exc) from exc
+        try:
+            yield from body.iter_chunks(chunk_size)
+        except (ClientError, BotoCoreError) as exc:
+            raise self._error(f"cannot read {key}", exc) from exc
+        finally:
+            body.close()
 
     def exists(self, key: str) -> bool:
         try:

@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field
 
 from runicorn.artifacts import catalog
 from runicorn.artifacts.download import zip_chunks
+from runicorn.artifacts.interface import ArtifactCatalog
 from runicorn.artifacts.lineage import DEFAULT_DEPTH, MAX_DEPTH
 from runicorn.artifacts.storage import ArtifactStore
 from runicorn.viewer.api.deps import (
@@ -29,11 +30,12 @@ _STORE_LOCK = threading.Lock()
 TextFilter = Annotated[str | None, Query(max_length=200)]
 
 
-def artifact_store(request: Request) -> ArtifactStore:
-    """The artifact store of the app serving ``request`` (opened on first use)."""
+def artifact_store(request: Request) -> ArtifactCatalog:
+    """The artifact catalog of the app serving ``request``: the one the app was given (a team
+    server's), else the storage root's files, opened on first use."""
     state = request.app.state
     with _STORE_LOCK:
-        store: ArtifactStore | None = getattr(state, "artifacts", None)
+        store: ArtifactCatalog | None = getattr(state, "artifacts", None)
         if store is None:
             store = ArtifactStore(state.ctx.settings.root)
             state.artifacts = store

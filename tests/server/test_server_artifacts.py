@@ -1,0 +1,251 @@
+"""Artifacts on a real team server process (PostgreSQL + moto S3), pushed with
+``runicorn sync ROOT https://…``: blobs move by hash and are verified on arrival, version
+documents are checked as untrusted input, and the artifact routes answer per project."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from s3 import S3Server
+from team_server import TeamServer, running_team
+
+import runicorn as rn
+from runicorn.manifest.http_push import PushClient, push_artifacts
+from runicorn.manifest.models import SyncReport
+
+MODEL_BYTES = os.urandom(300_000) + "权重".encode()
+
+
+@pytest.fixture
+def team(
+    database_url: str, s3_server: S3Server, aws_env: dict[str, str], tmp_path: Path
+) -> Iterator[TeamServer]:
+    yield from running_team(
+        database_url, s3_server.endpoint, s3_server.new_bucket(), aws_env, tmp_path / "cache"
+    )
+
+
+def record_lineage(root: Path, workdir: Path) -> dict[str, Any]:
+    """A run that logs a dataset, and a run that uses it and logs a model, by the real SDK."""
+    data = workdir / "cifar-mini"
+    (data / "train").mkdir(parents=True)
+    (data / "train" / "batch_0.bin").write_bytes(bytes(range(256)) * 64)
+    (data / "标签.json").write_text(json.dumps({"classes": ["cat", "dog"]}), encoding="utf-8")
+    prep = rn.init(project="vision", name="prep", storage=root, system_metrics=False,
+                   capture_console=False, capture_env=False)  # fmt: skip
+    assert isinstance(prep, rn.Run)
+    dataset = prep.log_dataset("cifar-mini", data)
+    assert dataset is not None
+    dataset.wait()
+    prep.finish()
+    checkpoint = workdir / "model.pt"
+    checkpoint.write_bytes(MODEL_BYTES)
+    train = rn.init(
+        project="vision", name="resnet", storage=root, system_metrics=False,
+        capture_console=False, capture_env=False,
+        config={"batch_size": 64, "weight decay": 0.01, "optimizer": {"betas": [0.9, 0.99]}},
+    )  # fmt: skip
+    assert isinstance(train, rn.Run)
+    assert train.use_artifact("cifar-mini:latest") is not None
+    for step in range(1, 21):
+        train.log({"train/loss": 1.0 / step, "val/acc": step / 20})
+    model = train.log_model(checkpoint, "resnet-classifier", aliases=["champion"]).wait()
+    train.finish()
+    return {"prep": prep.id, "train": train.id, "model": model}
+
+
+def sync(team: TeamServer, root: Path, token: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "runicorn", "sync", str(root), team.url, "--token", token],
+        capture_output=True, text=True, timeout=120, env={**os.environ, **team.env},
+    )  # fmt: skip
+
+
+def client(team: TeamServer, token: str) -> httpx.Client:
+    return httpx.Client(base_url=team.url, headers={"Authorization": f"Bearer {token}"}, timeout=30)
+
+
+def test_sync_carries_artifacts_and_the_routes_answer(
+    team: TeamServer, root: Path, tmp_path: Path
+) -> None:
+    recorded = record_lineage(root, tmp_path / "work")
+    writer = team.add_user("walt", "writer", "vision")
+    first = sync(team, root, writer)
+    assert first.returncode == 0, first.stdout + first.stderr
+
+    with client(team, writer) as api:
+        listed = api.get("/api/artifacts").json()
+        assert listed["total"] == 2
+        assert {(i["name"], i["type"]) for i in listed["items"]} == {
+            ("cifar-mini", "dataset"), ("resnet-classifier", "model"),
+        }  # fmt: skip
+        detail = api.get("/api/artifacts/vision/resnet-classifier/champion").json()
+        assert detail["version"] == 1 and "latest" in detail["aliases"]
+        assert "champion" in detail["aliases"]
+        assert detail["producer"]["run_id"] == recorded["train"]
+        (path,) = detail["files"]
+        assert detail["files"][path]["sha256"] == hashlib.sha256(MODEL_BYTES).hexdigest()
+        download = api.get(f"/api/artifacts/vision/resnet-classifier/v1/files/{path}")
+        assert download.status_code == 200 and download.content == MODEL_BYTES
+        ranged = api.get(
+            f"/api/artifacts/vision/resnet-classifier/v1/files/{path}",
+            headers={"Range": "bytes=10-19"},
+        )
+        assert ranged.status_code == 206 and ranged.content == MODEL_BYTES[10:20]
+        data = api.get("/api/artifacts/vision/cifar-mini/latest").json()
+        assert sorted(data["files"]) == ["train/batch_0.bin", "标签.json"]
+        consumers = {c["run_id"] for c in data["consumers"]}
+        assert consumers == {recorded["prep"], recorded["train"]}  # log_dataset records "used"
+
+        graph = api.get(
+            "/api/artifacts/vision/resnet-classifier/v1/lineage", params={"depth": 3}
+        ).json()
+        edges = {(e["from"], e["to"], e["kind"]) for e in graph["edges"]}
+        assert (f"run:{recorded['train']}", "artifact:vision/resnet-classifier:v1",
+                "produced") in edges  # fmt: skip
+        assert ("artifact:vision/cifar-mini:v1", f"run:{recorded['train']}", "used") in edges
+        run_nodes = {n["run_id"]: n for n in graph["nodes"] if n["kind"] == "run"}
+        assert run_nodes[recorded["train"]]["name"] == "resnet"
+
+        used = api.get(f"/api/experiments/{recorded['train']}/artifacts").json()
+        assert [v["name"] for v in used["used"]] == ["cifar-mini"]
+        assert [v["name"] for v in used["produced"]] == ["resnet-classifier"]
+
+        promoted = api.post(
+            "/api/model-lifecycle/models/vision/resnet-classifier/versions/1/transition",
+            json={"stage": "production", "reason": "best val/acc"},
+        )
+        assert promoted.status_code == 200, promoted.text
+        models = api.get("/api/model-lifecycle/models").json()
+        assert models["items"][0]["production_version"] == 1
+        history = api.get("/api/model-lifecycle/models/vision/resnet-classifier/history").json()
+        assert history["items"][0]["to"] == "production"
+
+    second = sync(team, root, writer)
+    assert second.returncode == 0, second.stdout + second.stderr
+    with PushClient(team.url, writer) as push:
+        again = push_artifacts(push, root, SyncReport())
+    assert (again.blobs, again.blob_bytes, again.versions) == (0, 0, 0)
+
+
+def test_a_blob_whose_bytes_do_not_match_its_hash_is_refused(team: TeamServer) -> None:
+    writer = team.add_user("walt", "writer", "vision")
+    honest = b"weights of epoch 7\n" * 1000
+    claimed = hashlib.sha256(honest).hexdigest()
+    with client(team, writer) as api:
+        tampered = api.put(f"/api/push/blobs/{claimed}", content=honest[:-1] + b"X")
+        assert tampered.status_code == 400 and "refused" in tampered.text
+        assert api.post("/api/push/blobs/missing", json={"sha256": [claimed]}).json() == {
+            "missing": [claimed]
+        }
+        stored = api.put(f"/api/push/blobs/{claimed}", content=honest)
+        assert stored.status_code == 200 and stored.json()["stored"] is True
+        assert api.put(f"/api/push/blobs/{claimed}", content=honest).json()["stored"] is False
+        assert api.post("/api/push/blobs/missing", json={"sha256": [claimed]}).json() == {
+            "missing": []
+        }
+
+
+def version_document(project: str, name: str, files: dict[str, Any]) -> dict[str, Any]:
+    from runicorn.artifacts.models import FileEntry, version_digest
+
+    entries = {p: FileEntry(e["sha256"], e["size"]) for p, e in files.items()}
+    return {
+        "name": name, "project": project, "type": "model", "version": 1,
+        "digest": version_digest(entries, []), "created_at": 1.0, "created_by": None,
+        "description": "", "metadata": {}, "files": files, "references": [],
+        "size": sum(e["size"] for e in files.values()),
+    }  # fmt: skip
+
+
+def test_hostile_names_paths_and_missing_blobs_are_refused(team: TeamServer) -> None:
+    writer = team.add_user("walt", "writer", "vision")
+    blob = b"checkpoint"
+    sha = hashlib.sha256(blob).hexdigest()
+    with client(team, writer) as api:
+        assert api.put(f"/api/push/blobs/{sha}", content=blob).status_code == 200
+        good = {"model.pt": {"sha256": sha, "size": len(blob)}}
+        hostile_paths = [
+            {"../../etc/passwd": {"sha256": sha, "size": len(blob)}},
+            {"/abs/model.pt": {"sha256": sha, "size": len(blob)}},
+            {"model.pt": {"sha256": "../" + sha[3:], "size": len(blob)}},
+        ]
+        for files in hostile_paths:
+            body = json.dumps(version_document("vision", "net", files))
+            answer = api.put("/api/push/artifacts/vision/net/versions/1", content=body)
+            assert answer.status_code == 400, (files, answer.text)
+        for project, name in (
+            ("vision", ".runicorn"),
+            ("vision", "a:b"),
+            ("a|b", "net"),
+            ("..", "net"),
+        ):
+            body = json.dumps(version_document(project, name, good))
+            answer = api.put(f"/api/push/artifacts/{project}/{name}/versions/1", content=body)
+            # ".." is resolved away by the URL itself: no route takes it (405)
+            assert answer.status_code in (400, 405), (project, name, answer.text)
+        mismatch = json.dumps(version_document("vision", "other", good))
+        assert (
+            api.put("/api/push/artifacts/vision/net/versions/1", content=mismatch).status_code
+            == 400
+        )
+        unknown = {"model.pt": {"sha256": "a" * 64, "size": 3}}
+        missing = api.put(
+            "/api/push/artifacts/vision/net/versions/1",
+            content=json.dumps(version_document("vision", "net", unknown)),
+        )
+        assert missing.status_code == 400 and "blob" in missing.text
+        assert api.get("/api/artifacts").json()["total"] == 0
+        accepted = api.put(
+            "/api/push/artifacts/vision/net/versions/1",
+            content=json.dumps(version_document("vision", "net", good)),
+        )
+        assert accepted.status_code == 200, accepted.text
+        other = {"weights.bin": {"sha256": sha, "size": len(blob)}}
+        conflict = api.put(
+            "/api/push/artifacts/vision/net/versions/1",
+            content=json.dumps(version_document("vision", "net", other)),
+        )
+        assert conflict.status_code == 409
+        assert (
+            api.put(
+                "/api/push/artifacts/nlp/net/versions/1",
+                content=json.dumps(version_document("nlp", "net", good)),
+            ).status_code
+            == 403
+        )
+        assert api.get("/api/artifacts/vision/net/1/files/model.pt").content == blob
+
+
+def test_a_reader_without_the_project_sees_no_artifacts(
+    team: TeamServer, root: Path, tmp_path: Path
+) -> None:
+    recorded = record_lineage(root, tmp_path / "work")
+    assert sync(team, root, team.add_user("walt", "writer", "vision")).returncode == 0
+    outsider = team.add_user("nora", "reader", "nlp")
+    with client(team, outsider) as api:
+        assert api.get("/api/artifacts").json() == {"items": [], "total": 0}
+        assert api.get("/api/model-lifecycle/models").json()["total"] == 0
+        assert api.get("/api/artifacts/vision/resnet-classifier").status_code == 403
+        assert (
+            api.get("/api/artifacts/vision/resnet-classifier/v1/files/model.pt").status_code == 403
+        )
+        assert api.get(f"/api/experiments/{recorded['train']}/artifacts").status_code == 404
+        graph = api.get(f"/api/experiments/{recorded['train']}/lineage").json()
+        assert graph.get("edges", []) == []
+    insider = team.add_user("vic", "reader", "vision")
+    with client(team, insider) as api:
+        assert api.get("/api/artifacts").json()["total"] == 2
+        changed = api.put(
+            "/api/artifacts/vision/resnet-classifier/v1/aliases", json={"aliases": ["best"]}
+        )
+        assert changed.status_code == 403
