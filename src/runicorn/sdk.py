@@ -802,6 +802,7 @@ class Run(LegacyRunMethods):
             notes=self.notes,
             metrics=dict(self._writer.stats.records),
             last_step=self._step,
+            alias=self.alias.strip() if self.alias and self.alias.strip() else None,
         )
 
     def _index_call(self, action: Callable[[SQLiteStorageBackend], None]) -> bool:

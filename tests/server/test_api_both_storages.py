@@ -3,6 +3,7 @@ SQLite (``local``) and PostgreSQL + S3 (``server``, fed by ingesting the same ro
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Iterator
 from pathlib import Path
@@ -205,3 +206,36 @@ def test_alerts_of_a_diverged_run(api: tuple[httpx.Client, list[str]]) -> None:
     assert listed["items"][0]["alerts"] == 1
     everywhere = client.get("/api/alerts", params={"project": "vision"}).json()
     assert everywhere["total"] == 1
+
+
+LEGACY_ID = "20240105_101500_a1b2c3"
+
+
+@pytest.fixture
+def legacy_run(root: Path) -> str:
+    """A run folder as the original Runicorn SDK wrote it for ``init(alias=...)``, migrated."""
+    from runicorn.storage.migration import migrate
+
+    folder = root / "cv" / "yolo" / "runs" / LEGACY_ID
+    folder.mkdir(parents=True)
+    meta = {"id": LEGACY_ID, "project": "cv", "name": "yolo", "alias": "最佳-v2",
+            "created_at": 1704449700.5, "python": "3.10.12", "hostname": "old-gpu-box"}  # fmt: skip
+    (folder / "meta.json").write_text(json.dumps(meta, indent=2, ensure_ascii=False))
+    (folder / "status.json").write_text('{"status": "finished", "ended_at": 1704449800.0}')
+    (folder / "events.jsonl").write_text(
+        '{"ts": 1704449701.0, "type": "metrics", "data": {"loss": NaN, "global_step": 1}}\n'
+    )
+    assert migrate(root).indexed == [LEGACY_ID]
+    return LEGACY_ID
+
+
+def test_a_migrated_original_run_shows_its_alias_in_the_run_lists(
+    legacy_run: str, api: tuple[httpx.Client, list[str]]
+) -> None:
+    client, ids = api
+    for route in ("/api/experiments", "/api/v2/experiments"):
+        items = {i["id"]: i for i in client.get(route, params={"limit": 50}).json()["items"]}
+        assert items[legacy_run]["alias"] == "最佳-v2", route
+        assert items[ids[0]]["alias"] is None, route
+    filtered = client.get("/api/v2/experiments", params={"filter": "project = cv"}).json()
+    assert [i["alias"] for i in filtered["items"]] == ["最佳-v2"]

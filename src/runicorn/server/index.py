@@ -21,7 +21,7 @@ from runicorn.storage.models import ExperimentRecord, MetricRecord
 _RUN_COLUMNS = (
     "id", "project", "name", "path", "status", "created_at", "ended_at", "heartbeat_at",
     "hostname", "pid", "pid_started_at", "heartbeat_interval", "exit_reason", "config",
-    "summary", "tags", "notes", "last_step", "deleted_at", "updated_at",
+    "summary", "tags", "notes", "last_step", "deleted_at", "alias", "updated_at",
 )  # fmt: skip
 _JSON_COLUMNS = frozenset({"config", "summary", "tags"})
 _ALERT_COLUMNS = (
@@ -38,6 +38,14 @@ _NUMBER_SORT = re.compile(
 
 def _json(value: Any) -> str:
     return dumps(value).decode()
+
+
+def _column_value(record: ExperimentRecord, column: str) -> object:
+    """A run's value for one column of ``runs`` (the JSON ones as text)."""
+    if column == "alias":
+        return record.alias or ""  # "" is "no alias"; NULL is "not read yet" (see migrations)
+    value = getattr(record, column)
+    return _json(value) if column in _JSON_COLUMNS else value
 
 
 def _sort_number(value: Any) -> float | None:
@@ -73,6 +81,7 @@ def _record(row: dict[str, Any], metrics: dict[str, MetricRecord]) -> Experiment
     values["summary"] = values["summary"] or {}
     values["tags"] = values["tags"] or []
     values["notes"] = values["notes"] or ""
+    values["alias"] = values["alias"] or None
     return ExperimentRecord(**values, metrics=metrics)
 
 
@@ -93,10 +102,10 @@ class PostgresIndex:
 
     def upsert_run(self, record: ExperimentRecord) -> None:
         """Insert or replace one run, its tags, metric summaries and file-borne alerts."""
-        values: list[object] = []
-        for column in _RUN_COLUMNS:
-            value = time.time() if column == "updated_at" else getattr(record, column)
-            values.append(_json(value) if column in _JSON_COLUMNS else value)
+        values = [
+            time.time() if column == "updated_at" else _column_value(record, column)
+            for column in _RUN_COLUMNS
+        ]
         marks = ", ".join("%s::jsonb" if c in _JSON_COLUMNS else "%s" for c in _RUN_COLUMNS)
         updates = ", ".join(f"{c} = excluded.{c}" for c in _RUN_COLUMNS if c != "id")
 
@@ -131,11 +140,7 @@ class PostgresIndex:
             with conn.cursor().copy(f"COPY runs ({', '.join(_RUN_COLUMNS)}) FROM STDIN") as copy:
                 for r in records:
                     copy.write_row(
-                        [
-                            _json(getattr(r, c)) if c in _JSON_COLUMNS else getattr(r, c)
-                            for c in _RUN_COLUMNS
-                            if c != "updated_at"
-                        ]
+                        [_column_value(r, c) for c in _RUN_COLUMNS if c != "updated_at"]
                         + [time.time()]
                     )
             with conn.cursor().copy("COPY run_tags (run_id, tag) FROM STDIN") as copy:
@@ -160,6 +165,15 @@ class PostgresIndex:
     def get(self, run_id: str) -> ExperimentRecord | None:
         records = self._select("WHERE runs.id = %s", [run_id], "", None, 0)
         return records[0] if records else None
+
+    def location(self, run_id: str) -> tuple[str | None, str] | None:
+        """``(path, project)`` of a run, or None: what each push request checks, in one query."""
+        row = self.database.run(
+            lambda conn: conn.execute(
+                "SELECT path, project FROM runs WHERE id = %s", (run_id,)
+            ).fetchone()
+        )
+        return None if row is None else (row["path"], row["project"])
 
     def _count(self, where: str, params: Sequence[object]) -> int:
         def count(conn: Connection) -> int:
@@ -311,6 +325,29 @@ class PostgresIndex:
             ).fetchall()
         )
         return [row["id"] for row in rows]
+
+    def paths_without_alias(self) -> list[tuple[str, str, bool]]:
+        """``(id, path, has meta.json)`` of rows stored before the alias column existed."""
+        rows = self.database.run(
+            lambda conn: conn.execute(
+                "SELECT runs.id, runs.path, d.run_id IS NOT NULL AS has_meta FROM runs "
+                "LEFT JOIN run_documents AS d ON d.run_id = runs.id AND d.path = 'meta.json' "
+                "WHERE runs.alias IS NULL"
+            ).fetchall()
+        )
+        return [(r["id"], r["path"], bool(r["has_meta"])) for r in rows]
+
+    def set_aliases(self, aliases: Sequence[tuple[str, str | None]]) -> None:
+        """Record each ``(run_id, alias)``; None is stored as "this run has no alias"."""
+
+        def write(conn: Connection) -> None:
+            with conn.cursor() as cur:
+                cur.executemany(
+                    "UPDATE runs SET alias = %s WHERE id = %s",
+                    [(alias or "", run_id) for run_id, alias in aliases],
+                )
+
+        self.database.run(write)
 
     def set_status(self, run_ids: Sequence[str], status: str) -> None:
         self.database.run(

@@ -27,7 +27,7 @@ from runicorn.errors import (
     StorageError,
     UnsafePathError,
 )
-from runicorn.security.path_validation import open_under
+from runicorn.security.path_validation import open_under, read_json_under
 from runicorn.storage import alerts as alert_index
 from runicorn.storage.jsonio import atomic_write_json, dumps, loads, read_json
 from runicorn.storage.layout import (
@@ -81,6 +81,7 @@ _RUN_COLUMNS = (
     "last_step",
     "deleted_at",
     "updated_at",
+    "alias",
 )
 _JSON_COLUMNS = ("config", "summary", "tags")
 
@@ -116,6 +117,7 @@ def _record_from_row(row: sqlite3.Row, metrics: dict[str, MetricRecord]) -> Expe
     for column in _JSON_COLUMNS:
         values[column] = orjson.loads(values[column]) if values[column] else None
     values.pop("updated_at", None)
+    values["alias"] = values["alias"] or None
     return ExperimentRecord(
         **{
             **values,
@@ -211,6 +213,7 @@ class SQLiteStorageBackend:
             record.last_step,
             record.deleted_at,
             time.time(),
+            record.alias or "",  # "" is "no alias"; NULL is "not read yet" (see sql_utils)
         ]
         placeholders = ", ".join("?" for _ in _RUN_COLUMNS)
         updates = ", ".join(f"{c} = excluded.{c}" for c in _RUN_COLUMNS if c != "id")
@@ -360,6 +363,20 @@ class SQLiteStorageBackend:
             )
             for row in rows
         ]
+
+    def paths_without_alias(self) -> list[tuple[str, str]]:
+        """``(id, path)`` of rows indexed before the alias column existed."""
+        with self._lock:
+            rows = self._conn.execute("SELECT id, path FROM runs WHERE alias IS NULL").fetchall()
+        return [(row["id"], row["path"]) for row in rows]
+
+    def set_aliases(self, aliases: Iterable[tuple[str, str | None]]) -> None:
+        """Record each ``(run_id, alias)``; None is stored as "this run has no alias"."""
+        with self._lock, transaction(self._conn) as conn:
+            conn.executemany(
+                "UPDATE runs SET alias = ? WHERE id = ?",
+                [(alias or "", run_id) for run_id, alias in aliases],
+            )
 
     def set_status(self, run_ids: Sequence[str], status: str) -> None:
         """Overwrite the indexed status of runs (used when a crash is detected)."""
@@ -560,6 +577,7 @@ class HybridStorageBackend:
         )
         self._rebuild_lock = threading.Lock()
         self._needs_rebuild = self.read_only or self.index.recovered_from is not None
+        self._aliases_checked = False
 
     @property
     def needs_rebuild(self) -> bool:
@@ -571,6 +589,22 @@ class HybridStorageBackend:
             with self._rebuild_lock:
                 if self._needs_rebuild:
                     self.reindex()
+        if not self._aliases_checked:
+            with self._rebuild_lock:
+                if not self._aliases_checked:
+                    self._fill_missing_aliases()
+                    self._aliases_checked = True
+
+    def _fill_missing_aliases(self) -> None:
+        """Read the alias of runs indexed before the index had a column for it (meta.json
+        only: much cheaper than a reindex)."""
+        filled: list[tuple[str, str | None]] = []
+        for run_id, path in self.index.paths_without_alias():
+            meta = read_json_under(self.root, self.root / path / META_FILE)
+            alias = meta.get("alias") if isinstance(meta, dict) else None
+            filled.append((run_id, alias.strip() if isinstance(alias, str) else None))
+        if filled and not self.read_only:
+            self.index.set_aliases(filled)
 
     def _check_writable(self) -> None:
         if self.read_only:

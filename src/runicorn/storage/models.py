@@ -79,6 +79,8 @@ class ExperimentRecord:
     deleted_at: float | None = None
     alerts: int = 0
     last_alert: dict[str, Any] | None = None
+    # The original SDK's ``init(alias=...)``, kept in meta.json and shown next to the name.
+    alias: str | None = None
     # Alerts read from the run's events.jsonl (None when the record did not come from its files).
     alert_events: list[Any] | None = field(default=None, repr=False, compare=False)
 

@@ -6,14 +6,16 @@ mid-write, or a run missing some files still yields a record with what is there.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from runicorn.errors import UnsafePathError
 from runicorn.security.path_validation import read_json_under
-from runicorn.storage.alerts import alerts_from_events
-from runicorn.storage.events import EVENTS_FILE, MetricStats, read_events
+from runicorn.storage.alerts import AlertRecord, alerts_from_events
+from runicorn.storage.events import EVENTS_FILE, MetricStats, file_size, read_events
 from runicorn.storage.layout import RunLocation, in_original_recycle_bin, location_from_path
 from runicorn.storage.liveness import Heartbeat, looks_crashed
 from runicorn.storage.models import RUN_STATUSES, ExperimentRecord
@@ -39,6 +41,7 @@ __all__ = [
     "ORIGINAL_DELETED_MARKER",
     "STATUS_FILE",
     "SUMMARY_FILE",
+    "EventsDigest",
     "read_record",
 ]
 
@@ -104,6 +107,40 @@ def _stopped_without_finishing(state: str, status: dict[str, Any], hostname: Any
     return looks_crashed(beat)
 
 
+@dataclass
+class EventsDigest:
+    """What a run's ``events.jsonl`` adds to its record, folded in as the file grows.
+
+    A caller that keeps one per run (the team server, committing a live run every few seconds)
+    reads only the bytes appended since the last time instead of the whole file.
+    """
+
+    offset: int = 0
+    stats: MetricStats = field(default_factory=MetricStats)
+    last_event_time: float | None = None
+    alerts: list[AlertRecord] = field(default_factory=list)
+
+    def catch_up(self, root: Path, run_path: Path) -> None:
+        """Fold in the complete lines past :attr:`offset` (from the start if the file shrank)."""
+        path = run_path / EVENTS_FILE
+        if file_size(path) < self.offset:
+            self.reset()
+        try:
+            chunk = read_events(path, self.offset, root=root)
+        except UnsafePathError:
+            self.reset()  # a link leading outside the root is read as missing
+            return
+        self.stats.add_events(chunk.events)
+        newest = _last_event_time(chunk.events)
+        if newest is not None:
+            self.last_event_time = newest
+        self.alerts.extend(alerts_from_events(run_path.name, chunk.events))
+        self.offset = chunk.next_offset
+
+    def reset(self) -> None:
+        self.offset, self.stats, self.last_event_time, self.alerts = 0, MetricStats(), None, []
+
+
 LOG_CONFIG_PARTS = ("args", "extra")
 
 
@@ -147,8 +184,13 @@ def _user_tags(meta: dict[str, Any]) -> list[str]:
     """The run's tags; a run of the original SDK (no tags) is tagged with its alias."""
     if "tags" in meta:
         return _tags(meta.get("tags"))
+    alias = _alias(meta)
+    return [alias] if alias else []
+
+
+def _alias(meta: dict[str, Any]) -> str | None:
     alias = meta.get("alias")
-    return [alias.strip()] if isinstance(alias, str) and alias.strip() else []
+    return alias.strip() if isinstance(alias, str) and alias.strip() else None
 
 
 def _deleted_at(root: Path, run_path: Path) -> float | None:
@@ -172,23 +214,23 @@ def _mtime(path: Path) -> float | None:
         return None
 
 
-def read_record(root: Path, run_path: Path) -> ExperimentRecord:
+def read_record(
+    root: Path, run_path: Path, *, events: EventsDigest | None = None
+) -> ExperimentRecord:
     """Everything the index keeps about the run in ``run_path``, read from its files.
 
     A file that is a link leading outside ``root`` is read as missing: its content never
-    reaches the index (and so never an API answer).
+    reaches the index (and so never an API answer). ``events``, kept by the caller between
+    calls, makes reading ``events.jsonl`` incremental.
     """
     meta = _dict(read_json_under(root, run_path / META_FILE))
     status = _dict(read_json_under(root, run_path / STATUS_FILE))
     summary = _dict(read_json_under(root, run_path / SUMMARY_FILE))
     location = location_from_path(root, run_path)
     project, name = _project_and_name(meta, location)
-    try:
-        events = read_events(run_path / EVENTS_FILE, root=root).events
-    except UnsafePathError:
-        events = []
-    stats = MetricStats()
-    stats.add_events(events)
+    digest = events if events is not None else EventsDigest()
+    digest.catch_up(root, run_path)
+    stats = digest.stats
 
     state = status.get("status")
     if state not in RUN_STATUSES:
@@ -207,7 +249,7 @@ def read_record(root: Path, run_path: Path) -> ExperimentRecord:
     if ended_at is None and _stopped_without_finishing(str(state), status, hostname, pid):
         # A process killed before its first heartbeat (or between two) left its events behind:
         # it ended no earlier than its last one, and its last values are all the summary it has.
-        signs_of_life = [t for t in (heartbeat_at, _last_event_time(events)) if t is not None]
+        signs_of_life = [t for t in (heartbeat_at, digest.last_event_time) if t is not None]
         ended_at = max(signs_of_life, default=None)
         if not summary:
             summary = {key: record.last for key, record in stats.records.items()}
@@ -231,8 +273,10 @@ def read_record(root: Path, run_path: Path) -> ExperimentRecord:
         summary=summary,
         tags=_user_tags(meta),
         notes=str(meta.get("notes") or ""),
-        metrics=stats.records,
+        # A kept digest goes on changing: the record gets copies.
+        metrics={key: dataclasses.replace(m) for key, m in stats.records.items()},
         last_step=stats.last_step,
         deleted_at=_deleted_at(root, run_path),
-        alert_events=alerts_from_events(run_path.name, events),
+        alias=_alias(meta),
+        alert_events=list(digest.alerts),
     )

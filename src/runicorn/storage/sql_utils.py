@@ -11,7 +11,11 @@ import sqlite3
 import time
 from pathlib import Path
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
+# Versions whose tables only lack columns added since: upgraded in place (ALTER TABLE) rather
+# than rebuilt, so the artifact tables survive. A NULL ``runs.alias`` marks a row written
+# before the column existed; ``HybridStorageBackend`` fills those from meta.json.
+_UPGRADES = {3: ("ALTER TABLE runs ADD COLUMN alias TEXT",)}
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
@@ -34,7 +38,8 @@ CREATE TABLE IF NOT EXISTS runs (
     notes TEXT NOT NULL DEFAULT '',
     last_step INTEGER NOT NULL DEFAULT 0,
     deleted_at REAL,
-    updated_at REAL
+    updated_at REAL,
+    alias TEXT
 );
 CREATE INDEX IF NOT EXISTS runs_project_name ON runs (project, name);
 CREATE INDEX IF NOT EXISTS runs_created_at ON runs (created_at);
@@ -213,6 +218,11 @@ def ensure_schema(conn: sqlite3.Connection) -> None:
     with transaction(conn):
         version = conn.execute("PRAGMA user_version").fetchone()[0]
         if version == SCHEMA_VERSION:
+            return
+        if version in _UPGRADES:
+            for statement in _UPGRADES[version]:
+                conn.execute(statement)
+            conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
             return
         if version != 0:
             for statement in _DROP_ALL.split(";"):

@@ -615,3 +615,29 @@ def test_update_run_refuses_a_meta_json_linked_outside_the_root(
         backend.update_run(run_id, tags=["weight decay sweep"])
     assert meta.is_symlink()
     assert secret.read_text() == '{"api_key": "hunter2"}'
+
+
+def test_index_made_before_the_alias_column_gains_it_and_reads_aliases_from_meta(
+    root: Path,
+) -> None:
+    aliased = rn.init(path="cv/yolo/ablation", alias="最佳-v2", storage=root,
+                      capture_console=False, capture_env=False, system_metrics=False)  # fmt: skip
+    aliased.log({"train/loss": 0.5})
+    aliased.finish()
+    plain = make_run(root, "cv", "yolo/ablation")
+    conn = sqlite3.connect(index_path(root))
+    conn.execute("ALTER TABLE runs DROP COLUMN alias")  # the schema 3 table
+    conn.execute("PRAGMA user_version = 3")
+    conn.execute(
+        "INSERT INTO preferences (key, value) VALUES ('theme', '\"dark\"')"
+    )  # kept: an in-place upgrade, not a rebuild
+    conn.commit()
+    conn.close()
+    with HybridStorageBackend(root) as backend:
+        records, total = backend.list_runs(project="cv")
+        assert total == 2  # no reindex needed
+        assert {r.id: r.alias for r in records} == {aliased.id: "最佳-v2", plain: None}
+    conn = sqlite3.connect(index_path(root))
+    assert conn.execute("SELECT COUNT(*) FROM runs WHERE alias IS NULL").fetchone() == (0,)
+    assert conn.execute("SELECT value FROM preferences WHERE key = 'theme'").fetchone()
+    conn.close()

@@ -33,7 +33,7 @@ class RunNotDeletedError(RunicornError, ValueError):
 RUN_ITEM_FIELDS = (
     "id", "project", "name", "status", "created_at", "ended_at", "heartbeat_at", "hostname",
     "pid", "exit_reason", "tags", "notes", "config", "summary", "last_step", "deleted_at", "path",
-    "alerts", "last_alert",
+    "alerts", "last_alert", "alias",
 )  # fmt: skip
 
 
@@ -88,8 +88,6 @@ class RunService:
         item = run_item(record)
         meta = read_json_under(self.root, path / META_FILE)
         item["meta"] = meta if isinstance(meta, dict) else {}
-        alias = item["meta"].get("alias")  # the original SDK's init(alias=...)
-        item["alias"] = alias if isinstance(alias, str) and alias.strip() else None
         environment = read_json_under(self.root, path / ENVIRONMENT_FILE)
         item["environment"] = environment if isinstance(environment, dict) else None
         try:
