@@ -20,6 +20,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from xml.etree import ElementTree
 
 import httpx
 import numpy as np
@@ -381,7 +382,7 @@ def test_table_csv_runs_archive_and_import_by_drop(
     expect(page.locator(f'[data-testid="run-row"][data-run-id="{gone.id}"]')).to_have_count(1)
 
 
-def test_chart_downloads_as_csv_and_png(
+def test_chart_downloads_as_csv_png_and_svg(
     sweep_page: Page, sweep: tuple[Path, list[SweepRun]], tmp_path: Path
 ) -> None:
     page = sweep_page
@@ -428,6 +429,30 @@ def test_chart_downloads_as_csv_and_png(
         list(data),
     )
     assert pixel[3] == 255
+
+    # SVG: the lines and both axes, with the tick labels the canvas shows and the x title.
+    card.get_by_test_id("chart-export").click()
+    with page.expect_download() as caught:
+        card.get_by_test_id("chart-export-svg").click()
+    svg_file = tmp_path / caught.value.suggested_filename
+    caught.value.save_as(svg_file)
+    assert svg_file.name.startswith("train_loss-") and svg_file.suffix == ".svg"
+    svg = ElementTree.fromstring(svg_file.read_bytes())
+    ns = "{http://www.w3.org/2000/svg}"
+    drawn: list[list[str]] = page.evaluate(
+        """() => window.__runicornCharts["train/loss"].axes.map(
+            (a) => (a._values || []).filter((v) => v !== null && v !== "").map(String))"""
+    )
+    ticks = ["".join(t.itertext()) for t in svg.iter(f"{ns}text") if t.get("class") == "tick"]
+    assert len(drawn[0]) >= 3 and len(drawn[1]) >= 3
+    assert ticks == [*drawn[0], *drawn[1]]
+    assert "5" in drawn[0]
+    titles = [
+        "".join(t.itertext()) for t in svg.iter(f"{ns}text") if t.get("class") == "axis-title"
+    ]
+    assert titles == ["step"]
+    paths = list(svg.iter(f"{ns}path"))
+    assert len(paths) == 1 and (paths[0].get("d") or "").count("L") == 4
 
 
 def test_lightbox_opens_and_arrow_keys_step(

@@ -22,7 +22,7 @@ export function ChartExportMenu({ chartKey, title, xLabel }: { chartKey: string;
     const background = cssVar("--surface") || "#ffffff";
     try {
       if (format === "png") saveBlob(await chartPng(chart, background), name);
-      else if (format === "svg") saveBlob(new Blob([chartSvg(chart, title, { background, text: cssVar("--text") || "#1b2130" })], { type: "image/svg+xml" }), name);
+      else if (format === "svg") saveBlob(new Blob([chartSvg(chart, title, { background, text: cssVar("--text") || "#1b2130", xLabel })], { type: "image/svg+xml" }), name);
       else saveBlob(new Blob([chartCsv(chart, xLabel)], { type: "text/csv;charset=utf-8" }), name);
     } catch (e) {
       window.alert(errorMessage(e));
