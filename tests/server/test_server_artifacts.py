@@ -15,14 +15,12 @@ from typing import Any
 
 import httpx
 import pytest
+from artifact_lineage import MODEL_BYTES, record_lineage
 from s3 import S3Server
 from team_server import TeamServer, running_team
 
-import runicorn as rn
 from runicorn.manifest.http_push import PushClient, push_artifacts
 from runicorn.manifest.models import SyncReport
-
-MODEL_BYTES = os.urandom(300_000) + "权重".encode()
 
 
 @pytest.fixture
@@ -32,35 +30,6 @@ def team(
     yield from running_team(
         database_url, s3_server.endpoint, s3_server.new_bucket(), aws_env, tmp_path / "cache"
     )
-
-
-def record_lineage(root: Path, workdir: Path) -> dict[str, Any]:
-    """A run that logs a dataset, and a run that uses it and logs a model, by the real SDK."""
-    data = workdir / "cifar-mini"
-    (data / "train").mkdir(parents=True)
-    (data / "train" / "batch_0.bin").write_bytes(bytes(range(256)) * 64)
-    (data / "标签.json").write_text(json.dumps({"classes": ["cat", "dog"]}), encoding="utf-8")
-    prep = rn.init(project="vision", name="prep", storage=root, system_metrics=False,
-                   capture_console=False, capture_env=False)  # fmt: skip
-    assert isinstance(prep, rn.Run)
-    dataset = prep.log_dataset("cifar-mini", data)
-    assert dataset is not None
-    dataset.wait()
-    prep.finish()
-    checkpoint = workdir / "model.pt"
-    checkpoint.write_bytes(MODEL_BYTES)
-    train = rn.init(
-        project="vision", name="resnet", storage=root, system_metrics=False,
-        capture_console=False, capture_env=False,
-        config={"batch_size": 64, "weight decay": 0.01, "optimizer": {"betas": [0.9, 0.99]}},
-    )  # fmt: skip
-    assert isinstance(train, rn.Run)
-    assert train.use_artifact("cifar-mini:latest") is not None
-    for step in range(1, 21):
-        train.log({"train/loss": 1.0 / step, "val/acc": step / 20})
-    model = train.log_model(checkpoint, "resnet-classifier", aliases=["champion"]).wait()
-    train.finish()
-    return {"prep": prep.id, "train": train.id, "model": model}
 
 
 def sync(team: TeamServer, root: Path, token: str) -> subprocess.CompletedProcess[str]:
