@@ -104,7 +104,7 @@ function axisSvg(chart: SvgChart, plot: { left: number; top: number; width: numb
         const line = horizontal ? [at, t1, at, t2] : [t1, at, t2, at];
         parts.push(`<line x1="${line[0].toFixed(1)}" y1="${line[1].toFixed(1)}" x2="${line[2].toFixed(1)}" y2="${line[3].toFixed(1)}" stroke="${escapeXml(colors.text)}" stroke-opacity="0.3"/>`);
       }
-      const text = values[i];
+      const text = values.at(i);
       if (text === null || text === undefined || text === "") return;
       const lines = String(text).split("\n");
       const x = horizontal ? at : labelAt;
