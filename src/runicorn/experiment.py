@@ -111,7 +111,9 @@ class ExperimentManager:
 
     def _metrics_of(self, run_id: str) -> MetricsSnapshot:
         """The run's parsed ``events.jsonl`` (only what was appended since the last call)."""
-        return self._reader.get(run_id, self.backend.run_path(run_id) / EVENTS_FILE)
+        return self._reader.get(
+            run_id, self.backend.run_path(run_id) / EVENTS_FILE, root=self.backend.root
+        )
 
     def set_tags(self, run_id: str, tags: Sequence[str]) -> ExperimentRecord:
         """Replace a run's tags."""

@@ -34,7 +34,7 @@ import numpy as np
 
 from runicorn.artifacts.transfer import adopt_artifacts, export_artifacts, listed_blob_members
 from runicorn.errors import InvalidNameError, RunicornError, UnsafePathError
-from runicorn.security.path_validation import file_under, open_under
+from runicorn.security.path_validation import open_under
 from runicorn.storage.events import EVENTS_FILE
 from runicorn.storage.interface import RunStorage
 from runicorn.storage.jsonio import dumps, encode_nonfinite, loads
@@ -509,8 +509,8 @@ def _metric_rows(
     tables: list[tuple[ExperimentRecord, dict[str, Any]]] = []
     all_keys: dict[str, None] = {}
     for done, record in enumerate(records, start=1):
-        events = file_under(backend.root, backend.run_path(record.id) / EVENTS_FILE)
-        snapshot = cache.get(record.id, events)
+        events = backend.run_path(record.id) / EVENTS_FILE
+        snapshot = cache.get(record.id, events, root=backend.root)
         wanted = (
             list(keys)
             if keys

@@ -367,3 +367,56 @@ def test_an_integer_beyond_float_range_loses_only_itself(events: Path, cache: Me
     assert snapshot.series("train/loss").value.tolist() == [0.5] * 4
     assert snapshot.series("val/acc").value.tolist() == [0.1] * 4 + [0.2]
     assert snapshot.series("val/acc").step.tolist() == [1, 2, 3, 4, 5]
+
+
+@pytest.fixture
+def run_under_root(tmp_path: Path) -> tuple[Path, Path, Path]:
+    """(root, its run's events.jsonl, a file outside the root holding other metrics)."""
+    root = tmp_path / "root"
+    folder = root / "vision" / "resnet" / "runs" / "20261201_101500_a1b2c3"
+    folder.mkdir(parents=True)
+    (folder / "events.jsonl").write_bytes(metric_line(1, **{"train/loss": 0.5}))
+    outside = tmp_path / "elsewhere.jsonl"
+    outside.write_bytes(metric_line(1, **{"secret/token": 1234.0}))
+    return root, folder / "events.jsonl", outside
+
+
+def test_a_link_swapped_in_between_the_root_check_and_the_open_is_refused(
+    run_under_root: tuple[Path, Path, Path], cache: MetricCache, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from runicorn.errors import UnsafePathError
+    from runicorn.security import path_validation
+
+    root, events, outside = run_under_root
+    checked_for_real = path_validation.file_under
+
+    def check_then_swap(base: Path, path: Path) -> Path:
+        checked = checked_for_real(base, path)  # a regular file under the root: passes
+        events.unlink()
+        events.symlink_to(outside)
+        return checked
+
+    monkeypatch.setattr(path_validation, "file_under", check_then_swap)
+    with pytest.raises(UnsafePathError):
+        cache.get("r", events, root=root)
+    monkeypatch.undo()
+    with pytest.raises(UnsafePathError):
+        cache.get("r", events, root=root)
+
+
+def test_a_run_read_before_its_file_became_a_link_shows_nothing_from_outside(
+    run_under_root: tuple[Path, Path, Path], cache: MetricCache
+) -> None:
+    from runicorn.errors import UnsafePathError
+
+    root, events, outside = run_under_root
+    assert cache.get("r", events, root=root).metric_keys() == ["train/loss"]
+    events.unlink()
+    events.symlink_to(outside)
+    with pytest.raises(UnsafePathError):
+        cache.get("r", events, root=root)
+    inside = events.parent / "copy.jsonl"
+    inside.write_bytes(metric_line(1, **{"train/loss": 0.25}))
+    events.unlink()
+    events.symlink_to(inside)  # a link that stays under the root is still read
+    assert cache.get("r", events, root=root).series("train/loss").value.tolist() == [0.25]

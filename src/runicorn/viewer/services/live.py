@@ -20,7 +20,7 @@ import orjson
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
 from runicorn.errors import RunicornError, RunNotFoundError, UnsafePathError
-from runicorn.security.path_validation import file_under, read_json_under
+from runicorn.security.path_validation import read_json_under
 from runicorn.storage.events import EVENTS_FILE
 from runicorn.storage.run_files import LOGS_FILE, STATUS_FILE
 from runicorn.viewer.services.alerts import AlertFollower
@@ -66,7 +66,7 @@ class MetricsFollower:
         """``{"series": {...}}`` with the points not sent yet, or None when there are none."""
         # The run was found when the socket opened: no index lookup on every poll. The file is
         # checked every time, since a link can replace it while the socket is open.
-        snapshot = self.cache.get(self.run_id, file_under(self.root, self.events_path))
+        snapshot = self.cache.get(self.run_id, self.events_path, root=self.root)
         first = self.generation is None
         if not first and snapshot.generation != self.generation:
             # The file was rewritten: start over, skipping what the client already drew.

@@ -13,7 +13,6 @@ import numpy as np
 import orjson
 
 from runicorn.errors import RunicornError, RunNotFoundError
-from runicorn.security.path_validation import file_under
 from runicorn.storage.events import EVENTS_FILE
 from runicorn.viewer.services.storage import RunService
 from runicorn.viewer.utils.cache import FloatArray, MetricCache, MetricsSnapshot, Series
@@ -123,7 +122,7 @@ class MetricsService:
     def snapshot(self, run_id: str) -> MetricsSnapshot:
         """The run's cached metrics, brought up to date with its events file."""
         record, path = self.runs.locate(run_id)
-        return self.cache.get(record.id, file_under(self.runs.root, path / EVENTS_FILE))
+        return self.cache.get(record.id, path / EVENTS_FILE, root=self.runs.root)
 
     def series(
         self,

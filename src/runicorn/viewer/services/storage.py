@@ -12,7 +12,6 @@ from typing import Any
 
 from runicorn.errors import RunicornError, RunNotFoundError, UnsafePathError
 from runicorn.security.path_validation import (
-    file_under,
     read_json_under,
     resolve_under,
     safe_run_id,
@@ -91,7 +90,7 @@ class RunService:
         environment = read_json_under(self.root, path / ENVIRONMENT_FILE)
         item["environment"] = environment if isinstance(environment, dict) else None
         try:
-            snapshot = self.cache.get(record.id, file_under(self.root, path / EVENTS_FILE))
+            snapshot = self.cache.get(record.id, path / EVENTS_FILE, root=self.root)
         except UnsafePathError:
             # The run is still shown; its events are not read (the metrics API says why).
             item["media"], item["metric_keys"] = [], []

@@ -31,12 +31,13 @@ from dataclasses import dataclass, field
 from itertools import chain
 from operator import itemgetter
 from pathlib import Path
-from typing import Any, Literal, cast
+from typing import Any, BinaryIO, Literal, cast
 
 import numpy as np
 import numpy.typing as npt
 import orjson
 
+from runicorn.security.path_validation import open_under
 from runicorn.storage.events import RESERVED_DATA_KEYS, STEP_KEY, TIME_KEY, parse_event_bytes
 from runicorn.storage.jsonio import as_float
 
@@ -527,11 +528,17 @@ class MetricCache:
         self._pending: dict[str, Future[None]] = {}
         self._warned_damage = False
 
-    def get(self, run_id: str, events_path: Path) -> MetricsSnapshot:
-        """The run's metrics, including every complete line currently in ``events_path``."""
+    def get(self, run_id: str, events_path: Path, *, root: Path | None = None) -> MetricsSnapshot:
+        """The run's metrics, including every complete line currently in ``events_path``.
+
+        With ``root`` (the storage root of a path from a request or an index) the file is
+        opened only if it stays under ``root``, links included, and the check holds for the
+        descriptor read: a link swapped in after the check is refused too
+        (:class:`~runicorn.errors.UnsafePathError`). Without it the caller trusts the path.
+        """
         entry = self._entry(run_id, events_path)
         with entry.lock:
-            self._refresh(entry)
+            self._refresh(entry, root)
             snapshot = entry.snapshot()
             dirty = entry.offset - entry.persisted_offset
             if self._worth_persisting(entry, dirty):
@@ -586,9 +593,12 @@ class MetricCache:
             self._load(entry)
         return entry
 
-    def _refresh(self, entry: _Entry) -> None:
+    def _refresh(self, entry: _Entry, root: Path | None) -> None:
         try:
-            handle = open(entry.path, "rb")  # noqa: SIM115 - closed below on every path
+            if root is None:
+                handle: BinaryIO = open(entry.path, "rb")  # noqa: SIM115 - closed below
+            else:
+                handle = open_under(root, entry.path)
         except FileNotFoundError:
             if entry.offset:
                 entry.reset()
