@@ -77,6 +77,14 @@ def test_files_download_and_zip(api: tuple[httpx.Client, dict[str, Any]]) -> Non
     (path,) = detail["files"]
     body = client.get(f"/api/artifacts/vision/resnet-classifier/v1/files/{path}")
     assert body.status_code == 200 and body.content == MODEL_BYTES
+    url = f"/api/artifacts/vision/resnet-classifier/v1/files/{path}"
+    middle = client.get(url, headers={"Range": "bytes=1000-1999"})
+    assert middle.status_code == 206 and middle.content == MODEL_BYTES[1000:2000]
+    assert middle.headers["content-range"] == f"bytes 1000-1999/{len(MODEL_BYTES)}"
+    tail = client.get(url, headers={"Range": "bytes=-6"})
+    assert tail.status_code == 206 and tail.content == "权重".encode()
+    past = client.get(url, headers={"Range": f"bytes={len(MODEL_BYTES) + 10}-"})
+    assert past.status_code == 416
     assert client.get("/api/artifacts/vision/resnet-classifier/v1/files/../x").status_code in (
         400, 404,
     )  # fmt: skip

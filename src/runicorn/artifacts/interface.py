@@ -6,9 +6,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from runicorn.artifacts.models import ArtifactVersion, FileEntry, StageTransition
 from runicorn.storage.artifact_index import EdgeRow, VersionKey
@@ -92,3 +92,19 @@ class ArtifactCatalog(Protocol):
     def blob_for_file(self, version: ArtifactVersion, path: str) -> tuple[Path, FileEntry]: ...
 
     def verified_blob(self, entry: FileEntry) -> Path: ...
+
+
+class BlobRange(Protocol):
+    """Bytes of one stored blob, read from elsewhere than the local disk."""
+
+    def chunks(self, start: int, end: int) -> Iterator[bytes]:
+        """The bytes ``start`` to ``end`` (exclusive), in pieces."""
+        ...
+
+
+@runtime_checkable
+class StreamsBlobs(Protocol):
+    """A catalog whose files are streamed from where they are stored (an object store),
+    rather than served from a local path."""
+
+    def blob_range(self, version: ArtifactVersion, path: str) -> tuple[FileEntry, BlobRange]: ...

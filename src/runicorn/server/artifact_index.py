@@ -15,6 +15,7 @@ import time
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from runicorn.artifacts.models import Stage, validate_stage
 from runicorn.server.database import Connection, Database
 from runicorn.server.project_access import current_user
 from runicorn.storage.artifact_index import EdgeRow, VersionKey
@@ -252,6 +253,17 @@ class PostgresArtifactIndex:
             production = [row["top"] for row in rows if row["stage"] == "production"]
             item["production_version"] = production[0] if production else None
         return items, total
+
+    def stages(self, project: str, name: str) -> dict[int, Stage]:
+        """The stage of each live version not in ``none``."""
+        params: list[Any] = [project, name]
+        scope = _scope("project", params)
+        rows = self._rows(
+            "SELECT version, stage FROM artifact_versions WHERE project = %s AND name = %s "
+            f"AND stage <> 'none' AND {_LIVE}{scope}",
+            params,
+        )
+        return {int(row["version"]): validate_stage(row["stage"]) for row in rows}
 
     def version_row(self, project: str, name: str, version: int) -> dict[str, Any] | None:
         """One version's row, deleted or not, whoever asks (for the push receiver)."""

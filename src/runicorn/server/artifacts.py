@@ -19,13 +19,14 @@ import tempfile
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
 import orjson
 
 from runicorn.artifacts.blobs import check_sha256
+from runicorn.artifacts.interface import BlobRange
 from runicorn.artifacts.models import (
     LATEST,
     ArtifactRef,
@@ -153,6 +154,17 @@ def _lifecycle_bytes(transitions: Iterable[StageTransition]) -> bytes:
     return b"".join(dumps(t.to_dict()) + b"\n" for t in transitions)
 
 
+class _StoredBlob:
+    """Ranges of one blob in the object store."""
+
+    def __init__(self, store: ObjectStore, key: str) -> None:
+        self.store = store
+        self.key = key
+
+    def chunks(self, start: int, end: int) -> Iterator[bytes]:
+        yield from self.store.get_chunks(self.key, _CHUNK, byte_range=(start, end))
+
+
 class ServerArtifactStore:
     """:class:`runicorn.artifacts.interface.ArtifactCatalog` on PostgreSQL + an object store."""
 
@@ -243,7 +255,10 @@ class ServerArtifactStore:
         return _transitions(data) if data else []
 
     def stages(self, project: str, name: str) -> dict[int, Stage]:
-        return _stages_of(self.history(project, name))
+        """The stage of each version that left ``none`` (kept in the index with every change
+        of the lifecycle document)."""
+        check_artifact(project, name)
+        return self._index.stages(project, name)
 
     def run_artifacts(self, run_path: Path, run_project: str | None) -> RunArtifacts:
         """The versions a run's ``artifacts.json`` names that this user may read."""
@@ -347,6 +362,18 @@ class ServerArtifactStore:
             raise ArtifactNotFoundError(f"{version.label} has no file {clean!r}")
         return self.verified_blob(entry), entry
 
+    def blob_range(self, version: ArtifactVersion, path: str) -> tuple[FileEntry, BlobRange]:
+        """One file of a version, streamed from the object store (verified when it arrived)."""
+        clean = check_artifact_path(path)
+        entry = version.files.get(clean)
+        if entry is None:
+            raise ArtifactNotFoundError(f"{version.label} has no file {clean!r}")
+        if self._index.blob_size(entry.sha256) != entry.size:
+            raise ArtifactNotFoundError(
+                f"blob {entry.sha256[:12]}… is missing from the object store; push it again"
+            )
+        return entry, _StoredBlob(self.store, self.blob_key(entry.sha256))
+
     def verified_blob(self, entry: FileEntry) -> Path:
         """A local copy of the blob, streamed from the store and checked against its sha256."""
         target = self.blob_cache / check_sha256(entry.sha256)[:2] / entry.sha256
@@ -387,6 +414,11 @@ class ServerArtifactStore:
     def accept_version(self, project: str, name: str, number: int, data: bytes) -> bool:
         """Take a pushed ``v<N>.json``; False when the same version is already held."""
         version = self._checked_version(project, name, number, data)
+        stored: bool = self._locked(project, name, lambda: self._store_version(version))
+        return stored
+
+    def _store_version(self, version: ArtifactVersion) -> bool:
+        project, name, number = version.project, version.name, version.version
         known = self._index.version_row(project, name, number)
         if known is not None:
             if known.get("deleted_at") is not None:
@@ -405,7 +437,7 @@ class ServerArtifactStore:
             self.document_key(project, name, f"v{number}.json"), dumps(document, indent=True)
         )
         self._index.insert_version(document)
-        self._index.set_stages(project, name, dict(self.stages(project, name)))
+        self._index.set_stages(project, name, dict(_stages_of(self.history(project, name))))
         return True
 
     def _checked_version(

@@ -88,10 +88,14 @@ class ObjectStore:
         except (ClientError, BotoCoreError, S3UploadFailedError) as exc:
             raise self._error(f"cannot write {key}", exc) from exc
 
-    def get_chunks(self, key: str, chunk_size: int = 1 << 20) -> Iterator[bytes]:
-        """The object's bytes in pieces; :class:`KeyError` when there is no such object."""
+    def get_chunks(
+        self, key: str, chunk_size: int = 1 << 20, *, byte_range: tuple[int, int] | None = None
+    ) -> Iterator[bytes]:
+        """The object's bytes (``byte_range``: from start to end, exclusive) in pieces;
+        :class:`KeyError` when there is no such object."""
+        extra = {"Range": f"bytes={byte_range[0]}-{byte_range[1] - 1}"} if byte_range else {}
         try:
-            body = self._client.get_object(Bucket=self.location.bucket, Key=key)["Body"]
+            body = self._client.get_object(Bucket=self.location.bucket, Key=key, **extra)["Body"]
         except ClientError as exc:
             if exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
                 raise KeyError(key) from exc

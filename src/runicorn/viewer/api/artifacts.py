@@ -11,8 +11,9 @@ from pydantic import BaseModel, Field
 
 from runicorn.artifacts import catalog
 from runicorn.artifacts.download import zip_chunks
-from runicorn.artifacts.interface import ArtifactCatalog
+from runicorn.artifacts.interface import ArtifactCatalog, StreamsBlobs
 from runicorn.artifacts.lineage import DEFAULT_DEPTH, MAX_DEPTH
+from runicorn.artifacts.models import FileEntry
 from runicorn.artifacts.storage import ArtifactStore
 from runicorn.viewer.api.deps import (
     Limit,
@@ -23,6 +24,7 @@ from runicorn.viewer.api.deps import (
     in_thread,
     json_response,
 )
+from runicorn.viewer.api.ranged import ranged_response
 
 router = APIRouter(tags=["artifacts"])
 _STORE_LOCK = threading.Lock()
@@ -99,19 +101,23 @@ async def version_detail(project: str, name: str, ver: str, request: Request) ->
     dependencies=[TransferLimit],
     response_class=FileResponse,
 )
-async def version_file(
-    project: str, name: str, ver: str, path: str, request: Request
-) -> FileResponse:
+async def version_file(project: str, name: str, ver: str, path: str, request: Request) -> Response:
     store = artifact_store(request)
     version = await in_thread(store.resolve, project, name, ver)
-    blob, entry = await in_thread(store.blob_for_file, version, path)
     filename = path.rsplit("/", 1)[-1]
+    if isinstance(store, StreamsBlobs):
+        entry, source = await in_thread(store.blob_range, version, path)
+        return ranged_response(
+            source, entry.size, request.headers.get("range"), filename, _file_headers(entry)
+        )
+    blob, entry = await in_thread(store.blob_for_file, version, path)
     return FileResponse(
-        blob,
-        filename=filename,
-        content_disposition_type="attachment",
-        headers={"ETag": f'"{entry.sha256}"', "Cache-Control": "private, max-age=86400"},
+        blob, filename=filename, content_disposition_type="attachment", headers=_file_headers(entry)
     )
+
+
+def _file_headers(entry: FileEntry) -> dict[str, str]:
+    return {"ETag": f'"{entry.sha256}"', "Cache-Control": "private, max-age=86400"}
 
 
 @router.get(
