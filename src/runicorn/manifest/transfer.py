@@ -19,17 +19,20 @@ index is updated once the pass has written its runs.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from runicorn.errors import RunicornError, StorageError, UnsafePathError
 from runicorn.manifest.indexing import INCREMENTAL_FILES, IndexUpdate
 from runicorn.manifest.models import Conflict, FileEntry, Manifest, RunEntry, SyncReport
 from runicorn.manifest.script import TAIL_BYTES, is_append_only, is_sha256
-from runicorn.manifest.transport import Transport, check_relative
+from runicorn.manifest.stream import StreamRefused, StreamRequest, read_frames
+from runicorn.manifest.transport import Transport, check_relative, part_name
 from runicorn.storage.layout import INDEX_DIR_NAME, location_from_path, validate_run_id
 
 ARTIFACTS_PREFIX = f"{INDEX_DIR_NAME}/artifacts/"
@@ -37,6 +40,12 @@ _VERSION_FILE = re.compile(r"^v[0-9]+\.json$")
 _LAST_DOCUMENTS = ("meta.json", "status.json")
 # New runs this large in all are indexed by a helper process while the pass goes on.
 EARLY_INDEX_BYTES = 32 << 20
+# New runs this large in all arrive through one framed stream (manifest/stream.py) instead of
+# SFTP requests per file; a stream holds up to so many runs or bytes.
+STREAM_MIN_BYTES = 1 << 20
+STREAM_BATCH_RUNS = 100
+STREAM_BATCH_BYTES = 256 << 20
+APPEND_PART_KEY = "lines"
 
 
 @dataclass
@@ -87,7 +96,11 @@ class SyncPass:
     progress: ProgressCallback | None = None
     report: SyncReport = field(default_factory=SyncReport)
     state: SyncProgress = field(default_factory=SyncProgress)
+    stream_min_bytes: int | None = None  # None: STREAM_MIN_BYTES
     _index_early: bool = False
+    _streaming: bool = False
+    # New runs whose files wait for the stream: the run and its actions left after copies.
+    _deferred: list[tuple[RunEntry, list[_Action]]] = field(default_factory=list)
 
     async def run(self) -> SyncReport:
         """Do the pass; the report says what moved, what conflicted and what was refused."""
@@ -109,6 +122,12 @@ class SyncPass:
         known = {run.id for run in there.runs}
         new_bytes = sum(run.size for run in here.runs if run.id not in known)
         self._index_early = new_bytes >= EARLY_INDEX_BYTES and not self.dry_run
+        self._streaming = (
+            not self.dry_run
+            and new_bytes
+            >= (STREAM_MIN_BYTES if self.stream_min_bytes is None else self.stream_min_bytes)
+            and self.source.can_stream()
+        )
         touched = await self._sync_runs(here, there)
         if not self.dry_run:
             indexing = time.monotonic()
@@ -133,21 +152,7 @@ class SyncPass:
 
         async def one(run: RunEntry) -> None:
             async with gate:
-                try:
-                    update = await self._sync_run(run, theirs.get(run.id))
-                    if update is not None and not (
-                        self._index_early and await self.destination.index_early(update)
-                    ):
-                        touched.append(update)
-                except (_Refused, UnsafePathError) as exc:
-                    self.report.refused.append(f"run {run.id!r}: {exc}")
-                except _Conflicting as exc:
-                    self.report.conflicts.append(Conflict(f"run {run.id}", str(exc)))
-                except (RunicornError, OSError) as exc:
-                    self.report.errors.append(f"run {run.id}: {exc}")
-                finally:
-                    self.state.runs_done += 1
-                    self._tick()
+                await self._guarded(run, self._sync_run(run, theirs.get(run.id)), touched)
 
         tasks = []
         for run in here.runs:
@@ -159,7 +164,36 @@ class SyncPass:
             seen.add(run.id)
             tasks.append(one(run))
         await asyncio.gather(*tasks)
+        await self._stream_deferred(touched)
         return sorted(touched, key=lambda update: update.path)
+
+    async def _guarded(
+        self,
+        run: RunEntry,
+        work: Coroutine[Any, Any, IndexUpdate | _Deferred | None],
+        touched: list[IndexUpdate],
+    ) -> None:
+        """Do one run's work; its failure is reported by run id and never stops the others."""
+        deferred = False
+        try:
+            update = await work
+            deferred = update is _DEFERRED
+            if isinstance(update, IndexUpdate):
+                await self._index(update, touched)
+        except (_Refused, UnsafePathError, StreamRefused) as exc:
+            self.report.refused.append(f"run {run.id!r}: {exc}")
+        except _Conflicting as exc:
+            self.report.conflicts.append(Conflict(f"run {run.id}", str(exc)))
+        except (RunicornError, OSError) as exc:
+            self.report.errors.append(f"run {run.id}: {exc}")
+        finally:
+            if not deferred:
+                self.state.runs_done += 1
+                self._tick()
+
+    async def _index(self, update: IndexUpdate, touched: list[IndexUpdate]) -> None:
+        if not (self._index_early and await self.destination.index_early(update)):
+            touched.append(update)
 
     def _check_run_paths(self, run: RunEntry) -> None:
         try:
@@ -178,7 +212,9 @@ class SyncPass:
         except (UnsafePathError, ValueError) as exc:
             raise _Refused(str(exc)) from None
 
-    async def _sync_run(self, run: RunEntry, theirs: RunEntry | None) -> IndexUpdate | None:
+    async def _sync_run(
+        self, run: RunEntry, theirs: RunEntry | None
+    ) -> IndexUpdate | _Deferred | None:
         self._check_run_paths(run)
         if theirs is not None:
             if theirs.path != run.path:
@@ -195,6 +231,14 @@ class SyncPass:
             return None
         if self.dry_run:
             self.report.bytes_moved += sum(a.planned_bytes for a in actions)
+        elif theirs is None and self._streaming:
+            # Copies (media, verified by sha256, resumable parts) keep their own path; the
+            # run's lines and documents wait for the stream.
+            for action in actions:
+                if action.kind == "copy":
+                    await self._apply(action)
+            self._deferred.append((run, [a for a in actions if a.kind != "copy"]))
+            return _DEFERRED
         else:
             for action in actions:
                 await self._apply(action)
@@ -244,6 +288,144 @@ class SyncPass:
                 f"source's bytes ({owner} diverged)"
             )
         return _Action("append", rel, entry, have.size)
+
+    # ---- the stream of new runs
+
+    async def _stream_deferred(self, touched: list[IndexUpdate]) -> None:
+        """Bring the deferred new runs over through framed streams, a batch at a time."""
+        deferred, self._deferred = self._deferred, []
+        batch: list[tuple[RunEntry, list[_Action]]] = []
+        size = 0
+        for item in deferred:
+            batch.append(item)
+            size += sum(a.planned_bytes for a in item[1])
+            if len(batch) >= STREAM_BATCH_RUNS or size >= STREAM_BATCH_BYTES:
+                await self._stream_batch(batch, touched)
+                batch, size = [], 0
+        if batch:
+            await self._stream_batch(batch, touched)
+
+    async def _stream_batch(
+        self, batch: list[tuple[RunEntry, list[_Action]]], touched: list[IndexUpdate]
+    ) -> None:
+        requests = [
+            StreamRequest(a.rel, a.entry.size, a.kind == "document", await self._resume_at(a))
+            for _, actions in batch
+            for a in actions
+        ]
+        part_end = {r.rel: r.start for r in requests}
+        owner = {a.rel: (run, a) for run, actions in batch for a in actions}
+        left = {run.id: len(actions) for run, actions in batch}
+        done: set[str] = set()
+        finished: set[str] = set()
+        ended = 0
+        carry = b""
+        document: list[bytes] = []
+        try:
+            async with self.source.open_stream(requests) as reader:
+                async for frame in read_frames(reader, requests):
+                    run, action = owner[frame.rel]
+                    self.report.bytes_read += len(frame.data)
+                    complete = frame.skip is None
+                    if complete and action.kind == "append":
+                        # Into a part file renamed into place at the end: a kill never leaves
+                        # a visible file torn, and the next pass continues the part.
+                        buffer = carry + frame.data
+                        cut = buffer.rfind(b"\n") + 1
+                        if cut:
+                            at = frame.at - len(carry)
+                            await self.destination.write_part(
+                                frame.rel, APPEND_PART_KEY, at, buffer[:cut]
+                            )
+                            part_end[frame.rel] = at + cut
+                            self._moved(cut)
+                        # A live run's file may end mid-line: that part waits for a later pass.
+                        carry = buffer[cut:]
+                        if frame.end:
+                            complete = await self._commit_lines(frame.rel, part_end[frame.rel])
+                    elif complete:
+                        document.append(frame.data)
+                        if frame.end:
+                            complete = await self._write_document(action, b"".join(document))
+                    if not frame.end:
+                        continue
+                    carry, document = b"", []
+                    ended += 1
+                    left[run.id] -= 1
+                    if complete:
+                        done.add(frame.rel)
+                        self.report.files_written += 1
+                    if not left[run.id] and all(a.rel in done for a in _actions_of(batch, run)):
+                        finished.add(run.id)
+                        await self._guarded(run, self._finish_new_run(run, []), touched)
+        except StreamRefused as exc:
+            run = owner[requests[ended].rel][0]
+            finished.add(run.id)
+            self.state.runs_done += 1
+            self.report.refused.append(f"run {run.id!r}: the source's stream sent {exc}")
+        except (RunicornError, OSError, EOFError, asyncio.IncompleteReadError) as exc:
+            self.report.notes.append(f"the stream of new runs stopped ({exc}); sent file by file")
+        # What the stream did not bring (a file skipped or changed, the stream cut) goes by file.
+        for run, actions in batch:
+            if run.id not in finished:
+                rest = [a for a in actions if a.rel not in done]
+                await self._guarded(run, self._finish_new_run(run, rest), touched)
+
+    async def _resume_at(self, action: _Action) -> int:
+        """Where the stream of a new append-only file starts: the end of a part file left by
+        an interrupted pass, when its last bytes are the source's; else 0."""
+        if action.kind != "append":
+            return 0
+        part = part_name(action.rel, APPEND_PART_KEY)
+        have = await self.destination.file_size(part) or 0
+        if not have:
+            return 0
+        start = max(0, have - TAIL_BYTES)
+        if have <= action.entry.size and await self.destination.read_range(
+            part, start, have - start
+        ) == await self.source.read_range(action.rel, start, have - start):
+            return have
+        await self.destination.discard_part(action.rel, APPEND_PART_KEY)
+        return 0
+
+    async def _commit_lines(self, rel: str, size: int) -> bool:
+        """Rename a streamed append-only file into place (False: nothing to commit)."""
+        if not size:
+            return False
+        if await self.destination.file_size(rel) is not None:
+            raise OSError(f"{rel} appeared here during the sync; it is compared next pass")
+        await self.destination.commit_part(rel, APPEND_PART_KEY, durable=False)
+        return True
+
+    async def _finish_new_run(self, run: RunEntry, rest: list[_Action]) -> IndexUpdate:
+        """Send what the stream left of a new run file by file; the run is then complete."""
+        for action in rest:
+            if action.kind == "append":
+                if await self.destination.file_size(action.rel) is None:
+                    # Lines this process streamed into a part end with a whole line.
+                    part = part_name(action.rel, APPEND_PART_KEY)
+                    if await self.destination.file_size(part):
+                        await self.destination.commit_part(
+                            action.rel, APPEND_PART_KEY, durable=False
+                        )
+                have = await self.destination.file_size(action.rel) or 0
+                if have < action.entry.size:
+                    await self._append(action.rel, have)
+                self.report.files_written += 1
+            else:
+                await self._apply(action)
+        self.report.runs_new.append(run.id)
+        return IndexUpdate(run.path)
+
+    async def _write_document(self, action: _Action, data: bytes) -> bool:
+        """Write a streamed document; False when it is not the one the manifest saw (it
+        changed meanwhile: it is then read again file by file)."""
+        sha256 = action.entry.sha256
+        if sha256 is not None and hashlib.sha256(data).hexdigest() != sha256:
+            return False
+        await self.destination.write_atomic(action.rel, data)
+        self._moved(len(data))
+        return True
 
     # ---- moving bytes
 
@@ -367,6 +549,17 @@ def _index_update(run: RunEntry, actions: list[_Action], theirs: RunEntry | None
         return IndexUpdate(run.path, grown.have)
     events = theirs.files.get("events.jsonl")
     return IndexUpdate(run.path, events.size if events is not None else 0)
+
+
+def _actions_of(batch: list[tuple[RunEntry, list[_Action]]], run: RunEntry) -> list[_Action]:
+    return next(actions for entry, actions in batch if entry is run)
+
+
+class _Deferred:
+    """What a run's sync returns when its files wait for the stream of new runs."""
+
+
+_DEFERRED = _Deferred()
 
 
 def _is_version_file(rel: str) -> bool:

@@ -24,6 +24,7 @@ import re
 import stat
 import sys
 from collections.abc import AsyncIterator, Sequence
+from contextlib import AbstractAsyncContextManager
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
@@ -34,6 +35,7 @@ from runicorn.security.path_validation import safe_relative_path
 
 if TYPE_CHECKING:
     from runicorn.manifest.indexing import IndexUpdate
+    from runicorn.manifest.stream import ByteReader, StreamRequest
     from runicorn.remote.connection import SSHConnection
 
 CHUNK_BYTES = 4 << 20
@@ -110,12 +112,22 @@ class Transport(abc.ABC):
         """Write ``data`` at ``offset`` of the part file (created at offset 0)."""
 
     @abc.abstractmethod
-    async def commit_part(self, rel: str, key: str) -> None:
-        """Flush the part file to disk and rename it to ``rel``."""
+    async def commit_part(self, rel: str, key: str, *, durable: bool = True) -> None:
+        """Rename the part file to ``rel``, flushed to disk first when ``durable``."""
 
     @abc.abstractmethod
     async def discard_part(self, rel: str, key: str) -> None:
         """Remove the part file, if any."""
+
+    def can_stream(self) -> bool:
+        """Whether :meth:`open_stream` can send whole files through one channel."""
+        return False
+
+    def open_stream(
+        self, requests: Sequence[StreamRequest]
+    ) -> AbstractAsyncContextManager[ByteReader]:
+        """A reader of the framed stream of ``requests`` (see ``manifest/stream.py``)."""
+        raise NotImplementedError
 
     async def index_early(self, update: IndexUpdate) -> bool:
         """Start indexing a run whose files are all written while the pass goes on; False
@@ -251,13 +263,14 @@ class LocalTransport(Transport):
         finally:
             os.close(fd)
 
-    async def commit_part(self, rel: str, key: str) -> None:
+    async def commit_part(self, rel: str, key: str, *, durable: bool = True) -> None:
         part = self.target(part_name(rel, key))
-        fd = os.open(part, os.O_RDONLY | os.O_NOFOLLOW)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+        if durable:
+            fd = os.open(part, os.O_RDONLY | os.O_NOFOLLOW)
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
         os.replace(part, self.target(rel))
 
     async def discard_part(self, rel: str, key: str) -> None:
@@ -327,6 +340,10 @@ class SSHTransport(Transport):
         self.label = f"{conn.key}:{root}"
         self.manifest_bytes = 0
         self._checked_dirs: set[str] = set()
+        from runicorn.manifest.stream import SEND_SCRIPT_PATH
+
+        # The sender program run on the host (a test may point it at a misbehaving one).
+        self.send_script: Path = SEND_SCRIPT_PATH
 
     async def _probe(self) -> bool:
         if self.has_runicorn is None:
@@ -373,6 +390,34 @@ class SSHTransport(Transport):
 
     async def _sftp(self) -> Any:
         return await self.conn.sftp()
+
+    def can_stream(self) -> bool:
+        return self.abs_root is not None
+
+    @contextlib.asynccontextmanager
+    async def open_stream(self, requests: Sequence[StreamRequest]) -> AsyncIterator[ByteReader]:
+        from runicorn.manifest.stream import encode_requests
+        from runicorn.remote.errors import RemoteCommandError
+
+        if self.abs_root is None:
+            raise RuntimeError("the remote root is known once its manifest has been read")
+        wanted = [r.as_tuple() for r in requests]
+        argv = [
+            self.python, "-", f"--root={self.abs_root}", f"--requests={encode_requests(wanted)}"
+        ]  # fmt: skip
+        process = await self.conn.create_byte_process(argv)
+        try:
+            process.stdin.write(self.send_script.read_bytes())
+            process.stdin.write_eof()
+            yield process.stdout
+            await process.wait_closed()
+            if process.exit_status not in (0, None):
+                stderr = (await process.stderr.read()).decode(errors="replace")
+                raise RemoteCommandError(
+                    f"sending files from {self.label} failed: {stderr.strip()[-300:]}"
+                )
+        finally:
+            process.close()
 
     async def read_range(self, rel: str, offset: int, length: int) -> bytes:
         sftp = await self._sftp()
@@ -479,12 +524,13 @@ class SSHTransport(Transport):
         async with sftp.open(path, "r+b" if offset else "wb") as handle:
             await handle.write(data, offset)
 
-    async def commit_part(self, rel: str, key: str) -> None:
+    async def commit_part(self, rel: str, key: str, *, durable: bool = True) -> None:
         sftp = await self._sftp()
         part = await self.target(part_name(rel, key))
-        async with sftp.open(part, "r+b") as handle:
-            with contextlib.suppress(Exception):
-                await handle.fsync()
+        if durable:
+            async with sftp.open(part, "r+b") as handle:
+                with contextlib.suppress(Exception):
+                    await handle.fsync()
         await sftp.posix_rename(part, await self.target(rel))
 
     async def discard_part(self, rel: str, key: str) -> None:

@@ -314,6 +314,13 @@ class SSHConnection:
         except (asyncssh.Error, OSError) as exc:
             raise SSHConnectError(f"cannot start a process on {self.key}: {exc}") from exc
 
+    async def create_byte_process(self, argv: Sequence[str]) -> asyncssh.SSHClientProcess[bytes]:
+        """Start ``argv`` remotely (every word quoted) with byte streams, without a PTY."""
+        try:
+            return await self._conn.create_process(command_line(argv), encoding=None)
+        except (asyncssh.Error, OSError) as exc:
+            raise SSHConnectError(f"cannot start a process on {self.key}: {exc}") from exc
+
     async def open_tcp(
         self, host: str, port: int
     ) -> tuple[asyncssh.SSHReader[bytes], asyncssh.SSHWriter[bytes]]:

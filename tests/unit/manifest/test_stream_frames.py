@@ -1,0 +1,98 @@
+"""The framed stream of new runs: the sender's frames and the receiver's checks."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import json
+import zlib
+from pathlib import Path
+
+import pytest
+
+from runicorn.manifest.send_script import send
+from runicorn.manifest.stream import Frame, StreamRefused, StreamRequest, read_frames
+
+
+def _frames(payload: bytes, requests: list[StreamRequest]) -> list[Frame]:
+    async def collect() -> list[Frame]:
+        reader = asyncio.StreamReader()
+        reader.feed_data(payload)
+        reader.feed_eof()
+        return [frame async for frame in read_frames(reader, requests)]
+
+    return asyncio.run(collect())
+
+
+def _frame(path: str, data: bytes, *, at: int = 0, end: bool = True, n: int | None = None) -> bytes:
+    packed = zlib.compress(data)
+    header = {"path": path, "at": at, "n": len(data) if n is None else n, "z": len(packed)}
+    return json.dumps({**header, "end": end}).encode() + b"\n" + packed
+
+
+EVENTS = "vision/resnet50/runs/20261201_101500_a1b2c3/events.jsonl"
+META = "vision/resnet50/runs/20261201_101500_a1b2c3/meta.json"
+LINES = b'{"ts": 1.0, "type": "metrics", "data": {"train/loss": 0.5, "global_step": 1}}\n' * 3
+
+
+def test_the_sender_streams_exactly_the_manifest_sizes_in_order(tmp_path: Path) -> None:
+    run = tmp_path / "vision" / "resnet50" / "runs" / "20261201_101500_a1b2c3"
+    run.mkdir(parents=True)
+    (run / "events.jsonl").write_bytes(LINES + b'{"ts": 2.0, "type": "met')  # a line in progress
+    (run / "meta.json").write_text('{"name": "resnet50", "学习率": 0.0003}', encoding="utf-8")
+    meta_size = (run / "meta.json").stat().st_size
+    requests = [StreamRequest(EVENTS, len(LINES), False), StreamRequest(META, meta_size, True)]
+    out = io.BytesIO()
+
+    send(str(tmp_path), [r.as_tuple() for r in requests], out)
+    frames = _frames(out.getvalue(), requests)
+
+    assert [(f.rel, f.data, f.end) for f in frames] == [
+        (EVENTS, LINES, True),
+        (META, (run / "meta.json").read_bytes(), True),
+    ]
+
+
+def test_the_sender_skips_a_document_that_changed_and_a_link(tmp_path: Path) -> None:
+    run = tmp_path / "vision" / "resnet50" / "runs" / "20261201_101500_a1b2c3"
+    run.mkdir(parents=True)
+    (run / "meta.json").write_text('{"name": "resnet50"}')
+    secret = tmp_path / "secret.txt"
+    secret.write_bytes(LINES)
+    (run / "events.jsonl").symlink_to(secret)
+    requests = [StreamRequest(META, 5, True), StreamRequest(EVENTS, len(LINES), False)]
+    out = io.BytesIO()
+
+    send(str(tmp_path), [r.as_tuple() for r in requests], out)
+    frames = _frames(out.getvalue(), requests)
+
+    assert [f.skip is not None for f in frames] == [True, True]
+    assert all(f.data == b"" for f in frames)
+
+
+@pytest.mark.parametrize(
+    ("payload", "reason"),
+    [
+        (_frame("../../../etc/cron.d/x", LINES), "where"),
+        (_frame(EVENTS, LINES + b"more\n"), "manifest says"),
+        (_frame(EVENTS, LINES, at=7), "manifest says"),
+        (_frame(EVENTS, LINES, end=False), "wrong size"),
+        (_frame(EVENTS, LINES, n=len(LINES) - 1), "ends the file at the wrong size"),
+        (_frame(EVENTS, LINES[:-4], end=False, n=len(LINES) - 4) + b"garbage", "broke"),
+        (b'{"path": "%s", "at": 0, "n": 10, "z": 2, "end": false}\nxx' % EVENTS.encode(), "zlib"),
+        (b"not json\n", "not JSON"),
+        (b"", "ended"),
+    ],
+)
+def test_a_frame_that_differs_from_the_request_is_refused(payload: bytes, reason: str) -> None:
+    requests = [StreamRequest(EVENTS, len(LINES), False)]
+    with pytest.raises(StreamRefused, match=reason):
+        _frames(payload, requests)
+
+
+def test_a_body_that_inflates_to_another_size_is_refused() -> None:
+    packed = zlib.compress(LINES * 2)
+    header = {"path": EVENTS, "at": 0, "n": len(LINES), "z": len(packed), "end": True}
+    payload = json.dumps(header).encode() + b"\n" + packed
+    with pytest.raises(StreamRefused, match="another size"):
+        _frames(payload, [StreamRequest(EVENTS, len(LINES), False)])
