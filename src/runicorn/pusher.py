@@ -15,7 +15,12 @@ import time
 import warnings
 from pathlib import Path
 
-from runicorn.manifest.http_push import PushClient, PushConflictError, push_run
+from runicorn.manifest.http_push import (
+    PushClient,
+    PushConflictError,
+    push_run,
+    push_run_artifacts,
+)
 
 MAX_BACKOFF_SECONDS = 10.0
 FINISH_TIMEOUT_SECONDS = 30.0
@@ -65,6 +70,7 @@ class LivePusher:
         self._deadline = float("inf")
         self._warned = False
         self._warned_too_large = False
+        self._artifacts_stamp: tuple[int, int] | None = None
         self._thread = threading.Thread(
             target=self._loop, name=f"runicorn-pusher-{run_id}", daemon=True
         )
@@ -78,6 +84,7 @@ class LivePusher:
         state = self.client.state([(self.run_id, self.run_path)])[self.run_id]
         files = run_folder_files(self.root / self.run_path)
         pushed = push_run(self.client, self.root, self.run_path, self.run_id, state, files)
+        self._push_artifacts()
         self.passes += 1
         self.bytes_sent += pushed.bytes_sent
         if pushed.too_large and not self._warned_too_large:
@@ -89,6 +96,21 @@ class LivePusher:
                 stacklevel=2,
             )
         return pushed.bytes_sent
+
+    def _push_artifacts(self) -> None:
+        """The artifacts the run used and produced, whenever its ``artifacts.json`` changes
+        (blobs the server holds are not sent again)."""
+        try:
+            stat = (self.root / self.run_path / "artifacts.json").stat()
+        except FileNotFoundError:
+            return
+        stamp = (stat.st_size, stat.st_mtime_ns)
+        if stamp == self._artifacts_stamp:
+            return
+        result = push_run_artifacts(self.client, self.root, self.run_path, self.run_id)
+        self._artifacts_stamp = stamp
+        if result.problems:
+            self._warn_once(f"artifacts not accepted: {'; '.join(result.problems[:3])}")
 
     def _loop(self) -> None:
         delay = 0.0

@@ -218,3 +218,32 @@ def test_a_reader_without_the_project_sees_no_artifacts(
             "/api/artifacts/vision/resnet-classifier/v1/aliases", json={"aliases": ["best"]}
         )
         assert changed.status_code == 403
+
+
+def test_the_live_pusher_carries_a_runs_artifacts(
+    team: TeamServer, root: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import runicorn as rn
+
+    writer = team.add_user("trainer", "writer", "vision")
+    monkeypatch.setenv("RUNICORN_TOKEN", writer)
+    monkeypatch.setenv("RUNICORN_SYNC_INTERVAL", "0.3")
+    checkpoint = tmp_path / "epoch_3.pt"
+    checkpoint.write_bytes(MODEL_BYTES)
+    run = rn.init(project="vision", name="resnet", storage=root, sync=team.url,
+                  system_metrics=False, capture_console=False, capture_env=False)  # fmt: skip
+    assert isinstance(run, rn.Run)
+    run.log({"train/loss": 0.25, "val/acc": 0.9})
+    run.log_model(checkpoint, "resnet-live", aliases=["candidate"])
+    run.finish()
+    with client(team, writer) as api:
+        detail = api.get("/api/artifacts/vision/resnet-live/candidate").json()
+        assert detail["producer"]["run_id"] == run.id
+        (path,) = detail["files"]
+        assert api.get(f"/api/artifacts/vision/resnet-live/v1/files/{path}").content == (
+            MODEL_BYTES
+        )
+        produced = api.get(f"/api/experiments/{run.id}/artifacts").json()["produced"]
+        assert [v["name"] for v in produced] == ["resnet-live"]
+        graph = api.get(f"/api/experiments/{run.id}/lineage").json()
+        assert {(e["from"], e["kind"]) for e in graph["edges"]} == {(f"run:{run.id}", "produced")}

@@ -355,16 +355,19 @@ class ArtifactsPushed:
     blob_bytes: int = 0
     versions: int = 0
     documents: int = 0
+    problems: list[str] = field(default_factory=list)
 
 
-def _local_artifacts(root: Path, project: str | None) -> list[tuple[str, str, list[int]]]:
+def _local_artifacts(
+    root: Path, project: str | None, only: set[tuple[str, str]] | None = None
+) -> list[tuple[str, str, list[int]]]:
     from runicorn.artifacts.storage import ArtifactStore
 
     store = ArtifactStore(root)
     return [
         (p, n, store.version_numbers(p, n))
         for p, n in store.iter_artifacts()
-        if project is None or p == project
+        if (project is None or p == project) and (only is None or (p, n) in only)
     ]
 
 
@@ -385,9 +388,11 @@ def push_artifacts(
     report: SyncReport,
     *,
     project: str | None = None,
+    only: set[tuple[str, str]] | None = None,
     on_bytes: Callable[[int], None] | None = None,
 ) -> ArtifactsPushed:
-    """Send the artifact versions, blobs, aliases and lifecycles the server lacks (DESIGN §8).
+    """Send the artifact versions, blobs, aliases and lifecycles the server lacks (DESIGN §8);
+    ``project`` or ``only`` (``(project, name)`` pairs) narrow which artifacts.
 
     Blobs go first and only those the server names as missing; a version only once its blobs
     are there; then each artifact's ``aliases.json`` and ``lifecycle.jsonl`` if they differ.
@@ -395,7 +400,7 @@ def push_artifacts(
     root = root.resolve()
     pushed = ArtifactsPushed()
     base = root / INDEX_DIR_NAME / "artifacts"
-    local = _local_artifacts(root, project)
+    local = _local_artifacts(root, project, only)
     for first in range(0, len(local), STATE_BATCH):
         batch = local[first : first + STATE_BATCH]
         try:
@@ -527,3 +532,38 @@ def _push_run_edges(client: PushClient, root: Path, run: RunEntry, report: SyncR
         client.put_run_edges(run.id, run.path, _read_under(root, path))
     except PushConflictError as exc:
         report.conflicts.append(Conflict(run.id, str(exc)))
+
+
+def push_run_artifacts(
+    client: PushClient, root: Path, run_path: str, run_id: str
+) -> ArtifactsPushed:
+    """Push the artifacts one run used and produced, then its edges (the SDK's pusher);
+    what the server refused is listed in ``problems``."""
+    from runicorn.artifacts.models import ArtifactRef
+    from runicorn.storage.layout import location_from_path
+
+    root = root.resolve()
+    location = location_from_path(root, root / run_path)
+    run_project = location.project if location else None
+    path = root / run_path / RUN_ARTIFACTS_FILE
+    if path.is_symlink() or not path.is_file():
+        return ArtifactsPushed()
+    data = _read_under(root, path)
+    try:
+        document = json.loads(data)
+    except ValueError:
+        return ArtifactsPushed()
+    wanted: set[tuple[str, str]] = set()
+    for kind in ("used", "produced"):
+        for label in document.get(kind) or [] if isinstance(document, dict) else []:
+            try:
+                ref = ArtifactRef.parse(str(label), default_project=run_project)
+            except RunicornError:
+                continue
+            if ref.project:
+                wanted.add((ref.project, ref.name))
+    report = SyncReport()
+    pushed = push_artifacts(client, root, report, only=wanted)
+    client.put_run_edges(run_id, run_path, data)
+    pushed.problems = [*report.refused, *(str(c) for c in report.conflicts)]
+    return pushed
