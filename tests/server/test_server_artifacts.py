@@ -99,8 +99,16 @@ def test_sync_carries_artifacts_and_the_routes_answer(
         history = api.get("/api/model-lifecycle/models/vision/resnet-classifier/history").json()
         assert history["items"][0]["to"] == "production"
 
+    from runicorn.artifacts.storage import ArtifactStore
+
+    with ArtifactStore(root) as local:  # a transition made on the training machine meanwhile
+        local.transition("vision", "resnet-classifier", "1", "archived", reason="retrained")
     second = sync(team, root, writer)
     assert second.returncode == 0, second.stdout + second.stderr
+    with client(team, writer) as api:
+        merged = api.get("/api/model-lifecycle/models/vision/resnet-classifier/history").json()
+        assert [t["to"] for t in merged["items"]] == ["archived", "production"]
+        assert api.get("/api/artifacts/vision/resnet-classifier/v1").json()["stage"] == "archived"
     with PushClient(team.url, writer) as push:
         again = push_artifacts(push, root, SyncReport())
     assert (again.blobs, again.blob_bytes, again.versions) == (0, 0, 0)
@@ -193,6 +201,16 @@ def test_hostile_names_paths_and_missing_blobs_are_refused(team: TeamServer) -> 
             == 403
         )
         assert api.get("/api/artifacts/vision/net/1/files/model.pt").content == blob
+        documents = "/api/push/artifacts/vision/net/documents"
+        for bad in ('{"latest": 1}', '{"v7": 1}', '{"best": "1"}', "[1, 2]", "not json"):
+            assert api.put(f"{documents}/aliases.json", content=bad).status_code == 400, bad
+        assert api.put(f"{documents}/lifecycle.jsonl", content='{"to": "gold"}\n').status_code == (
+            400
+        )
+        assert api.put(f"{documents}/meta.json", content="{}").status_code == 400
+        assert api.put(f"{documents}/..%2F..%2Fx.json", content="{}").status_code == 405
+        assert api.put(f"{documents}/aliases.json", content='{"best": 1}').status_code == 200
+        assert api.get("/api/artifacts/vision/net/best").json()["version"] == 1
 
 
 def test_a_reader_without_the_project_sees_no_artifacts(
