@@ -9,7 +9,9 @@ by path rather than as ``runicorn.remote.scripts.manifest`` keeps the SSH stack 
 from __future__ import annotations
 
 import importlib.util
+import os
 import sys
+import time
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -58,6 +60,86 @@ def generate_data(
     """The script's ``generate``: the manifest of ``root`` as JSON-ready data."""
     data: dict[str, Any] = _script.generate(root, project=project, since=since, use_cache=use_cache)
     return data
+
+
+class FollowedRoot:
+    """A root's manifest kept between the passes of a watching sync.
+
+    The first call scans everything. Later calls list the run folders again (one ``stat`` per
+    folder) and re-scan only the runs this process wrote to (:meth:`wrote`), runs not seen
+    before, and runs whose folder changed (another writer renaming a document into it); every
+    other run keeps its entry from the previous pass. A folder whose mtime was within the racy
+    window when recorded is re-scanned once more, as the hash cache does for files.
+    """
+
+    def __init__(self, root: str) -> None:
+        self.root = root
+        self._runs: dict[str, tuple[int, float, dict[str, Any]]] | None = None
+        self._dirty: set[str] = set()
+
+    def wrote(self, rel: str) -> None:
+        """Note that ``rel`` (a file under the root) was written: its run is re-scanned."""
+        parts = rel.split("/")
+        for end in range(1, len(parts)):
+            self._dirty.add("/".join(parts[:end]))
+
+    def forget(self) -> None:
+        """Scan everything next time (after a failed pass)."""
+        self._runs = None
+
+    def manifest(self) -> dict[str, Any]:
+        """The manifest, re-scanning only what may have changed since the last call."""
+        if self._runs is None:
+            data: dict[str, Any] = _script.generate(self.root, use_cache=True)
+            scanner = _script.Scanner(self.root, use_cache=False)
+            self._runs = {}
+            for run in data["runs"]:
+                self._remember(scanner, run)
+            self._dirty.clear()
+            return data
+        scanner = _script.Scanner(self.root, use_cache=False)
+        old, self._runs = self._runs, {}
+        runs = []
+        for rel_dir in scanner.run_dirs():
+            kept = old.get(rel_dir)
+            try:
+                mtime_ns = os.stat(os.path.join(scanner.root, rel_dir)).st_mtime_ns
+            except OSError:
+                continue
+            if (
+                kept is None
+                or rel_dir in self._dirty
+                or kept[0] != mtime_ns
+                or mtime_ns / 1e9 >= kept[1] - _script.RACY_SECONDS
+            ):
+                entry = scanner.run_entry(rel_dir, None, None)
+                if entry is None:
+                    continue
+                self._remember(scanner, entry)
+            else:
+                entry = kept[2]
+                self._runs[rel_dir] = kept
+            runs.append(entry)
+        self._dirty.clear()
+        artifacts = scanner.artifact_files(None)
+        return {
+            "format": FORMAT,
+            "version": FORMAT_VERSION,
+            "root": scanner.root,
+            "exists": os.path.isdir(scanner.root),
+            "generated_at": time.time(),
+            "runs": runs,
+            "artifact_files": artifacts,
+            "blobs": scanner.blobs(None),
+        }
+
+    def _remember(self, scanner: Any, entry: dict[str, Any]) -> None:
+        assert self._runs is not None
+        try:
+            mtime_ns = os.stat(os.path.join(scanner.root, entry["path"])).st_mtime_ns
+        except OSError:
+            return
+        self._runs[entry["path"]] = (mtime_ns, time.time(), entry)
 
 
 def encode(data: dict[str, Any], *, compress: bool = False) -> str:

@@ -116,8 +116,11 @@ class _Side:
         options: SSHOptions,
         pool: SSHConnectionPool | None,
         connect: Connector,
+        *,
+        follow: bool = False,
     ) -> None:
         self.location = Location(str(text))
+        self.follow = follow
         self.options = options
         self.pool = pool
         self.connect = connect
@@ -130,10 +133,15 @@ class _Side:
             self._config, saved_root = ssh_config_for(self.location.ssh_target, options)
             self._root = self._root or saved_root or ""
 
+    def forget_state(self) -> None:
+        """After a failed pass: the next one scans this side whole."""
+        if self._transport is not None:
+            self._transport.forget_state()
+
     async def transport(self) -> Transport:
         if self._config is None:
             if self._transport is None:
-                self._transport = LocalTransport(self.location.path)
+                self._transport = LocalTransport(self.location.path, follow=self.follow)
             return self._transport
         current = self._transport
         if isinstance(current, SSHTransport) and not current.conn.closed:
@@ -173,7 +181,9 @@ async def sync_async(
     stopping = stop or threading.Event()
     try:
         src = _Side(source, options, pool, link)
-        dst = _Side(destination, options, pool, link)
+        # A watched destination keeps its manifest between passes (only the sync writes
+        # there, mostly): each pass re-scans what it wrote and folders that changed.
+        dst = _Side(destination, options, pool, link, follow=bool(watch))
         while True:
             started = time.monotonic()
             try:
@@ -193,6 +203,7 @@ async def sync_async(
                 if not watch or report.passes == 0:
                     raise error from exc
                 result = SyncReport(passes=1, errors=[f"pass failed: {error}"])
+                dst.forget_state()
             report.merge(result)
             report.source, report.destination = result.source, result.destination
             report.dry_run = dry_run

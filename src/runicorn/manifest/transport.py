@@ -141,6 +141,9 @@ class Transport(abc.ABC):
         """Bring the run folders and artifacts (project, name) a pass wrote into the root's
         index; notes for the report."""
 
+    def forget_state(self) -> None:  # noqa: B027 - only a followed root keeps state
+        """Drop what is kept between watch passes (a pass failed midway)."""
+
     async def close(self) -> None:  # noqa: B027 - most transports hold nothing to release
         """Release what the transport holds (the SSH connection is its owner's)."""
 
@@ -153,17 +156,26 @@ def check_relative(rel: str) -> PurePosixPath:
 class LocalTransport(Transport):
     """A storage root on this machine."""
 
-    def __init__(self, root: Path | str) -> None:
+    def __init__(self, root: Path | str, *, follow: bool = False) -> None:
         self.root = Path(root).expanduser().absolute()
         self.label = str(self.root)
         self._indexer: asyncio.subprocess.Process | None = None
         self._early: list[IndexUpdate] = []
+        # Watching: the root's manifest is kept between passes, re-scanning only what changed.
+        self._followed = script.FollowedRoot(str(self.root)) if follow else None
 
     async def manifest(self, *, project: str | None = None, since: float | None = None) -> Manifest:
+        if self._followed is not None and project is None and since is None:
+            return Manifest.from_dict(await asyncio.to_thread(self._followed.manifest))
         data = await asyncio.to_thread(
             script.generate_data, str(self.root), project=project, since=since, use_cache=True
         )
         return Manifest.from_dict(data)
+
+    def forget_state(self) -> None:
+        """Scan the whole root at the next manifest (a pass failed midway)."""
+        if self._followed is not None:
+            self._followed.forget()
 
     def _source(self, rel: str) -> Path:
         clean = check_relative(rel)
@@ -175,6 +187,8 @@ class LocalTransport(Transport):
     def target(self, rel: str) -> Path:
         """The destination path of ``rel``; no symlink may lie between the root and it."""
         clean = check_relative(rel)
+        if self._followed is not None:
+            self._followed.wrote(clean.as_posix())
         self.root.mkdir(parents=True, exist_ok=True)
         folder = self.root
         for part in clean.parts[:-1]:
@@ -327,8 +341,10 @@ class SSHTransport(Transport):
     """A storage root on an SSH host: the manifest by a remote command, bytes over SFTP.
 
     The connection belongs to the caller (a CLI session or the viewer's pool). The manifest is
-    computed remotely by ``python -m runicorn.manifest`` when the remote Python has a Runicorn
-    of the same manifest format, otherwise by the stdlib-only script sent on stdin.
+    computed remotely by the stdlib-only script sent on stdin (the same file as
+    ``python -m runicorn.manifest``, without Runicorn's import time); files of new runs come
+    through the framed stream of ``send_script.py``. Updating the host's index needs Runicorn
+    there.
     """
 
     def __init__(self, conn: SSHConnection, root: str, *, python: str = "python3") -> None:
@@ -365,10 +381,9 @@ class SSHTransport(Transport):
             args.append(f"--project={project}")
         if since is not None:
             args.append(f"--since={since!r}")
-        if await self._probe():
-            argv, stdin = [self.python, "-m", "runicorn.manifest", *args], None
-        else:
-            argv, stdin = [self.python, "-", *args], script.script_source()
+        # Always the stdlib program on stdin, even where Runicorn is installed: importing
+        # Runicorn there costs most of a second, and the program is the same file.
+        argv, stdin = [self.python, "-", *args], script.script_source()
         self._checked_dirs.clear()
         result = await self.conn.run(argv, input=stdin, timeout=600)
         lines = result.stdout.strip().splitlines()
