@@ -8,13 +8,18 @@ their runs, then send only the bytes past it, whole changed files, and a commit.
   changes nothing, a gap or an overlap is a 409 that says where to resume.
 - ``PUT /api/push/runs/{id}/files/{name}?path=`` stores a whole file (JSON documents, media).
 - ``POST /api/push/runs/{id}/commit?path=`` re-reads the run from what is stored and updates
-  its index row, so lists, summaries and the live metric WebSocket see the new data.
+  its index row, so lists, summaries and the live metric WebSocket see the new data. Its
+  ``events.jsonl`` is read incrementally: each process keeps, per run, the statistics of the
+  bytes it has read, so a commit costs what was appended, not the run's length.
 
 Only writers and admins push, and only into projects they may write.
 """
 
 from __future__ import annotations
 
+import threading
+import weakref
+from collections import OrderedDict
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, HTTPException, Query, Request
@@ -25,12 +30,13 @@ from runicorn.server.backend import ServerStorageBackend
 from runicorn.server.ingest import SegmentConflictError, ingest_segment, store_document
 from runicorn.server.objects import APPEND_ONLY_FILES
 from runicorn.server.project_access import ProjectScopedStorage, current_user
-from runicorn.storage.run_files import read_record
+from runicorn.storage.run_files import EventsDigest, read_record
 from runicorn.viewer.api.deps import in_thread
 
 router = APIRouter(tags=["push"])
 MAX_PUSH_BYTES = 32 << 20
 MAX_RUNS_PER_STATE = 1000
+MAX_DIGESTS = 4096  # runs whose events a process remembers (a few KB each)
 RunPath = Annotated[str, Query(max_length=1024, description="project/name/runs/<id>")]
 
 
@@ -59,14 +65,15 @@ def run_folder_of(run_id: str, run_path: str) -> tuple[str, str]:
 def _check_run(backend: ServerStorageBackend, run_id: str, run_path: str) -> str:
     """The run's folder on the server, once the user may write it and the path agrees."""
     clean, project = run_folder_of(run_id, run_path)
-    known = backend.index.get(run_id)
+    known = backend.index.location(run_id)
     if known is not None:
-        if known.path and known.path != clean:
+        known_path, known_project = known
+        if known_path and known_path != clean:
             raise HTTPException(
                 409,
-                f"conflict: run {run_id} is stored at {known.path}, not at {clean}; not pushed",
+                f"conflict: run {run_id} is stored at {known_path}, not at {clean}; not pushed",
             )
-        project = known.project or project
+        project = known_project or project
     user = current_user.get()
     if user is not None and not user.can_write(project):
         raise HTTPException(403, f"user {user.name!r} ({user.role}) cannot push to {project!r}")
@@ -142,9 +149,54 @@ async def push_file(request: Request, run_id: str, name: str, path: RunPath) -> 
     return {"stored": changed}
 
 
+class EventDigests:
+    """Per run, what this process has folded in of its ``events.jsonl``, with a lock so two
+    commits of one run never fold the same bytes twice nor write the index out of order."""
+
+    def __init__(self, limit: int = MAX_DIGESTS) -> None:
+        self.limit = limit
+        self._held: OrderedDict[tuple[str, str], tuple[threading.Lock, EventsDigest]] = (
+            OrderedDict()
+        )
+        self._guard = threading.Lock()
+
+    def of(self, run_id: str, run_path: str) -> tuple[threading.Lock, EventsDigest]:
+        key = (run_id, run_path)
+        with self._guard:
+            held = self._held.get(key)
+            if held is None:
+                held = self._held[key] = (threading.Lock(), EventsDigest())
+                while len(self._held) > self.limit:
+                    self._held.popitem(last=False)
+            self._held.move_to_end(key)
+            return held
+
+
+_DIGESTS: weakref.WeakKeyDictionary[ServerStorageBackend, EventDigests] = (
+    weakref.WeakKeyDictionary()
+)
+_DIGESTS_GUARD = threading.Lock()
+
+
+def event_digests(backend: ServerStorageBackend) -> EventDigests:
+    with _DIGESTS_GUARD:
+        digests = _DIGESTS.get(backend)
+        if digests is None:
+            digests = _DIGESTS[backend] = EventDigests()
+        return digests
+
+
 def _commit(backend: ServerStorageBackend, run_id: str, run_path: str) -> dict[str, Any]:
+    lock, digest = event_digests(backend).of(run_id, run_path)
+    with lock:
+        return _commit_locked(backend, run_id, run_path, digest)
+
+
+def _commit_locked(
+    backend: ServerStorageBackend, run_id: str, run_path: str, digest: EventsDigest
+) -> dict[str, Any]:
     folder = backend.cache.refresh(run_id, run_path)
-    record = read_record(backend.root, folder)
+    record = read_record(backend.root, folder, events=digest)
     if record.id != run_id:
         raise HTTPException(409, f"conflict: the files at {run_path} describe run {record.id}")
     user = current_user.get()
