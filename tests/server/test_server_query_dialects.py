@@ -48,6 +48,20 @@ EXPRESSIONS = [
     'config."weight decay" = 0.01 and config.学习率 > 0',
     "config.batch_size in (32, 64) or tag:special",
     "summary.acc > 0.5 and metrics.loss.min < 0.5",
+    # Equality compiles to containment on PostgreSQL: a list holding the value, a number
+    # written as text or in another notation, booleans, a nested null beside a flat key.
+    "config.lr = 0.0001",
+    "config.lr = 1e-3",
+    "config.lr = 4.2e1",
+    "config.optimizer = adam",
+    'config."optimizer.name" = adam',
+    "config.amp = true",
+    "config.amp != false",
+    "config.flags.amp = true",
+    "summary.acc = 0.75 and config.batch_size = 64",
+    "tag:baseline and config.batch_size = 32",
+    "tags in (ablation, special)",
+    "tags != baseline",
 ]
 
 
@@ -72,6 +86,9 @@ def both(server_backend: Any, root: Path) -> tuple[HybridStorageBackend, Any]:
     make({"optimizer": {"name": None}, "optimizer.name": "adam"})
     make({"optimizer": {"name": "sgd"}, "optimizer.name": "adam"})
     make({"optimizer": ["adam"], "optimizer.name": "sgd", "name": "Adam"})
+    make({"amp": True, "flags": {"amp": None}, "flags.amp": True}, tags=["baseline"])
+    make({"lr": 0.3, "batch_size": 32}, tags=["baseline", "ablation"])
+    make({"amp": [False], "flags": {"amp": False}})
     ingest_root(server_backend, root)
     return HybridStorageBackend(root), server_backend
 
@@ -93,4 +110,17 @@ def test_both_dialects_sort_numbers_alike(both: tuple[HybridStorageBackend, Any]
         local_ids = [r.id for r in local.list_runs(sort=sort, limit=None)[0]]
         server_ids = [r.id for r in server.list_runs(sort=sort, limit=None)[0]]
         assert server_ids == local_ids, sort
+    local.close()
+
+
+def test_tag_filters_follow_tags_edited_on_the_server(
+    both: tuple[HybridStorageBackend, Any],
+) -> None:
+    local, server = both
+    special = server.list_runs(filter="tag:special", limit=None)[0]
+    assert len(special) == 1
+    server.update_run(special[0].id, tags=["baseline", "学习"])
+    assert server.list_runs(filter="tag:special", limit=None)[1] == 0
+    found = server.list_runs(filter="tag:学习 and tag:baseline", limit=None)[0]
+    assert [r.id for r in found] == [special[0].id]
     local.close()
