@@ -46,6 +46,8 @@ STREAM_MIN_BYTES = 1 << 20
 STREAM_BATCH_RUNS = 100
 STREAM_BATCH_BYTES = 256 << 20
 APPEND_PART_KEY = "lines"
+# Growth of an append-only file up to this size is read in the same request as its tail check.
+PREFETCH_BYTES = 8 << 20
 
 
 @dataclass
@@ -69,6 +71,8 @@ class _Action:
     rel: str
     entry: FileEntry
     have: int = 0
+    # The new bytes of an append, when the tail check read them along (small growth).
+    data: bytes | None = None
 
     @property
     def planned_bytes(self) -> int:
@@ -279,15 +283,18 @@ class SyncPass:
         if have.size > entry.size:
             raise _Conflicting(f"{rel} is longer in the destination than in the source")
         start = max(0, have.size - TAIL_BYTES)
-        theirs = await self.destination.read_range(rel, start, have.size - start)
-        ours = await self.source.read_range(rel, start, have.size - start)
+        span = have.size - start
+        # A small growth is read with the tail, in one request instead of a second one later.
+        growth = entry.size - have.size if entry.size - have.size <= PREFETCH_BYTES else 0
+        theirs = await self.destination.read_range(rel, start, span)
+        ours = await self.source.read_range(rel, start, span + growth)
         self.report.bytes_read += len(ours)
-        if theirs != ours:
+        if theirs != ours[:span]:
             raise _Conflicting(
                 f"{rel} does not end, at the destination's {have.size} bytes, with the "
                 f"source's bytes ({owner} diverged)"
             )
-        return _Action("append", rel, entry, have.size)
+        return _Action("append", rel, entry, have.size, ours[span:] if growth else None)
 
     # ---- the stream of new runs
 
@@ -430,7 +437,12 @@ class SyncPass:
     # ---- moving bytes
 
     async def _apply(self, action: _Action) -> None:
-        if action.kind == "append":
+        if action.kind == "append" and action.data is not None:
+            cut = action.data.rfind(b"\n") + 1
+            if cut:
+                await self.destination.append(action.rel, action.data[:cut], action.have)
+                self._moved(cut)
+        elif action.kind == "append":
             await self._append(action.rel, action.have)
         elif action.kind == "document":
             data = b"".join([chunk async for chunk in self.source.iter_chunks(action.rel, 0)])
