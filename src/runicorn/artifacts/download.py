@@ -7,11 +7,12 @@ import os
 import shutil
 import tempfile
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from functools import partial
 from pathlib import Path
 
 from runicorn.artifacts.blobs import CHUNK_SIZE
-from runicorn.artifacts.interface import ArtifactCatalog
+from runicorn.artifacts.interface import ArtifactCatalog, StreamsBlobs
 from runicorn.artifacts.models import ArtifactVersion
 from runicorn.security.path_validation import resolve_under
 
@@ -74,14 +75,14 @@ def zip_chunks(store: ArtifactCatalog, version: ArtifactVersion) -> Iterator[byt
     Every blob is verified before its bytes are sent, so a corrupt blob ends the download
     with an error instead of a zip holding wrong contents.
     """
-    blobs = {path: store.verified_blob(entry) for path, entry in sorted(version.files.items())}
+    sources = _file_sources(store, version)
     sink = _ChunkSink()
     with zipfile.ZipFile(sink, "w", compression=zipfile.ZIP_STORED, allowZip64=True) as archive:
-        for rel_path, blob in blobs.items():
+        for rel_path, chunks in sources.items():
             info = zipfile.ZipInfo(rel_path, date_time=(1980, 1, 1, 0, 0, 0))
             info.file_size = version.files[rel_path].size
-            with open(blob, "rb") as reader, archive.open(info, "w", force_zip64=True) as member:
-                while chunk := reader.read(CHUNK_SIZE):
+            with archive.open(info, "w", force_zip64=True) as member:
+                for chunk in chunks():
                     member.write(chunk)
                     if sink.pending >= ZIP_FLUSH_BYTES:
                         yield sink.take()
@@ -89,3 +90,24 @@ def zip_chunks(store: ArtifactCatalog, version: ArtifactVersion) -> Iterator[byt
                 yield sink.take()
     if sink.pending:
         yield sink.take()
+
+
+def _file_sources(
+    store: ArtifactCatalog, version: ArtifactVersion
+) -> dict[str, Callable[[], Iterator[bytes]]]:
+    """Per file of ``version``, a reader of its bytes: a verified local blob, or (a team
+    server's catalog) a stream from the object store, which checked the bytes on arrival."""
+    sources: dict[str, Callable[[], Iterator[bytes]]] = {}
+    for rel_path, entry in sorted(version.files.items()):
+        if isinstance(store, StreamsBlobs):
+            _, remote = store.blob_range(version, rel_path)
+            sources[rel_path] = partial(remote.chunks, 0, entry.size)
+        else:
+            sources[rel_path] = partial(_read_chunks, store.verified_blob(entry))
+    return sources
+
+
+def _read_chunks(path: Path) -> Iterator[bytes]:
+    with open(path, "rb") as reader:
+        while chunk := reader.read(CHUNK_SIZE):
+            yield chunk

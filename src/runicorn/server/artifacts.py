@@ -5,9 +5,10 @@ Keys: ``<prefix>/blobs/<sha256>`` for file contents and
 ``<prefix>/.runicorn/artifacts/<project>/<name>/{v<N>.json, aliases.json, lifecycle.jsonl}``
 for the documents, as in a local root. Everything a push brings is untrusted: names, numbers,
 paths and hashes are checked here before anything becomes visible, a blob only once its bytes
-hash to its name, a version only once every blob it names is held. Blobs read through the API
-are streamed from the store into a verified copy in the cache folder (the server's disk only
-caches), from which Range requests and zips are served.
+hash to its name, a version only once every blob it names is held. File downloads, Range
+requests and zips stream from the store (:meth:`ServerArtifactStore.blob_range`); only a caller
+that needs a local path (:meth:`ServerArtifactStore.verified_blob`) gets a verified copy in
+the cache folder.
 """
 
 from __future__ import annotations
@@ -407,9 +408,6 @@ class ServerArtifactStore:
         size = source.stat().st_size
         self.store.put_file(self.blob_key(sha256), source)
         self._index.add_blob(sha256, size)
-        target = self.blob_cache / sha256[:2] / sha256
-        target.parent.mkdir(parents=True, exist_ok=True)
-        os.replace(source, target)
 
     def accept_version(self, project: str, name: str, number: int, data: bytes) -> bool:
         """Take a pushed ``v<N>.json``; False when the same version is already held."""

@@ -128,9 +128,13 @@ def _file_headers(entry: FileEntry) -> dict[str, str]:
 async def version_zip(project: str, name: str, ver: str, request: Request) -> StreamingResponse:
     store = artifact_store(request)
     version = await in_thread(store.resolve, project, name, ver)
-    # Verify before the status line is sent, so a corrupt blob is an error, not a bad zip.
-    for entry in version.files.values():
-        await in_thread(store.verified_blob, entry)
+    # Check before the status line is sent, so a corrupt or missing blob is an error, not a
+    # bad zip (a team server's blobs were verified when they arrived: only presence here).
+    for path, entry in version.files.items():
+        if isinstance(store, StreamsBlobs):
+            await in_thread(store.blob_range, version, path)
+        else:
+            await in_thread(store.verified_blob, entry)
     filename = f"{version.name}-v{version.version}.zip"
     return StreamingResponse(
         zip_chunks(store, version),
