@@ -11,7 +11,7 @@ import { useUrlState } from "../../hooks/useUrlState";
 import { useI18n } from "../../i18n/context";
 import { composeFilter, quoteValue } from "../../lib/filterSyntax";
 import { colorAt } from "../../lib/palette";
-import { decodeExperiments, encodeExperiments, runHref } from "../../lib/urlState";
+import { runHref } from "../../lib/urlState";
 import { ColumnPicker } from "./ColumnPicker";
 import { baseColumns, fieldColumn, FIXED_COLUMNS } from "./columns";
 import { columnSpecs, encodeSort, nextSort, parseSort, resolveColumn } from "./fields";
@@ -25,6 +25,8 @@ import { loadAllRuns, tableCsv } from "./tableExport";
 import { TransferControls } from "./TransferControls";
 import { brushConditions, brushRunFilter, decodeBrushes, encodeBrushes } from "./sweep/sweepMath";
 import { browserFilteredFetcher } from "./browserFilter";
+import { decodeExperimentsPage, encodeExperimentsPage } from "./chartsPanelState";
+import { RunChartsPanel, TOP_RUNS } from "./RunChartsPanel";
 import { SweepPanel } from "./sweep/SweepPanel";
 import { Icon } from "../../components/Icon";
 
@@ -39,7 +41,7 @@ interface Notice {
 export function ExperimentsPage() {
   const { t } = useI18n();
   const navigate = useNavigate();
-  const [state, update] = useUrlState(decodeExperiments, encodeExperiments);
+  const [state, update] = useUrlState(decodeExperimentsPage, encodeExperimentsPage);
   const bin = state.view === "bin";
   const projects = useAsync("projects", (signal) => api.projects(signal));
   const fields = useAsync("fields", (signal) => api.fields(signal));
@@ -102,6 +104,10 @@ export function ExperimentsPage() {
   const sortKeys = useMemo(() => parseSort(state.sort), [state.sort]);
   const selected = useMemo(() => new Set(state.selected), [state.selected]);
   const loaded = pages.loadedRows();
+  const rows = pages.rows();
+  const topRuns = useMemo(() => rows.slice(0, TOP_RUNS).filter((r): r is RunItem => r !== null), [rows]);
+  // The charts colour a selected run as its swatch; the table's top runs by their place.
+  const chartColorOf = useCallback((_id: string, index: number) => colorAt(index), []);
   const knownTags = useMemo(
     () => [...new Set([...(fields.data?.tags ?? []), ...loaded.flatMap((r) => r.tags)])].sort(),
     [fields.data, loaded],
@@ -297,6 +303,15 @@ export function ExperimentsPage() {
             <>
               <button
                 type="button"
+                className={`btn${state.charts ? " active" : ""}`}
+                aria-pressed={state.charts}
+                onClick={() => update({ charts: !state.charts })}
+                data-testid="charts-toggle"
+              >
+                {t("experiments.charts")}
+              </button>
+              <button
+                type="button"
                 className={`btn${state.sweep ? " active" : ""}`}
                 aria-pressed={state.sweep !== ""}
                 onClick={() => update({ sweep: state.sweep ? "" : "parallel", brush: "" })}
@@ -355,6 +370,17 @@ export function ExperimentsPage() {
             brushes={brushes}
             onBrushes={(next) => update({ brush: encodeBrushes(next) })}
             onOpen={(id) => void navigate(runHref(id))}
+          />
+        )}
+        {!bin && state.charts && (
+          <RunChartsPanel
+            selected={state.selected}
+            topRuns={topRuns}
+            colorOf={chartColorOf}
+            groupBy={state.groupBy}
+            band={state.band}
+            onGroupBy={(groupBy) => update({ groupBy })}
+            onBand={(band) => update({ band })}
           />
         )}
         <SelectionBar
