@@ -37,8 +37,10 @@ def sync_kwargs(
 
 @pytest.fixture
 def always_stream(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    """Stream new runs however small, and count the streams opened."""
+    """Stream new runs however small (indexed by the helper processes as they land), and
+    count the streams opened."""
     monkeypatch.setattr(transfer, "STREAM_MIN_BYTES", 0)
+    monkeypatch.setattr(transfer, "EARLY_INDEX_BYTES", 0)
     opened: list[int] = []
     real = SSHTransport.open_stream
 

@@ -39,6 +39,8 @@ if TYPE_CHECKING:
     from runicorn.remote.connection import SSHConnection
 
 CHUNK_BYTES = 4 << 20
+# Helper processes indexing new runs during a large pass (each reads whole runs: CPU-bound).
+INDEX_HELPERS = max(1, min(2, os.cpu_count() or 1))
 PART_SUFFIX = ".rnsync-part"
 
 
@@ -159,8 +161,8 @@ class LocalTransport(Transport):
     def __init__(self, root: Path | str, *, follow: bool = False) -> None:
         self.root = Path(root).expanduser().absolute()
         self.label = str(self.root)
-        self._indexer: asyncio.subprocess.Process | None = None
-        self._early: list[IndexUpdate] = []
+        self._indexers: list[asyncio.subprocess.Process] = []
+        self._early: list[tuple[int, IndexUpdate]] = []  # (helper, run) pairs
         # Watching: the root's manifest is kept between passes, re-scanning only what changed.
         self._followed = script.FollowedRoot(str(self.root)) if follow else None
 
@@ -292,23 +294,34 @@ class LocalTransport(Transport):
             self.target(part_name(rel, key)).unlink()
 
     async def index_early(self, update: IndexUpdate) -> bool:
-        # A new run is read whole to be indexed (CPU-bound): a helper process does it on
-        # another core while this one keeps transferring.
+        # A new run is read whole to be indexed (CPU-bound): helper processes do it on the
+        # other cores while this one keeps transferring, and share the backlog at the end.
         if update.events_from is not None:
             return False
-        if self._indexer is None:
+        slot = len(self._early) % INDEX_HELPERS
+        if slot == len(self._indexers):
             try:
-                self._indexer = await asyncio.create_subprocess_exec(
-                    sys.executable, "-m", "runicorn.manifest", f"--root={self.root}", "--index",
-                    stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
-                    stderr=asyncio.subprocess.PIPE,
-                )  # fmt: skip
+                self._indexers.append(
+                    await asyncio.create_subprocess_exec(
+                        sys.executable,
+                        "-m",
+                        "runicorn.manifest",
+                        f"--root={self.root}",
+                        "--index",
+                        stdin=asyncio.subprocess.PIPE,
+                        stdout=asyncio.subprocess.PIPE,
+                        stderr=asyncio.subprocess.PIPE,
+                    )
+                )
             except OSError:
-                return False
-        assert self._indexer.stdin is not None
-        self._early.append(update)
-        self._indexer.stdin.write(update.path.encode() + b"\n")
-        await self._indexer.stdin.drain()
+                if not self._indexers:
+                    return False
+                slot = 0
+        indexer = self._indexers[slot]
+        assert indexer.stdin is not None
+        self._early.append((slot, update))
+        indexer.stdin.write(update.path.encode() + b"\n")
+        await indexer.stdin.drain()
         return True
 
     async def update_index(
@@ -318,18 +331,19 @@ class LocalTransport(Transport):
 
         notes: list[str] = []
         todo = list(updates)
-        indexer, early = self._indexer, self._early
-        self._indexer, self._early = None, []
-        if indexer is not None:
+        indexers, early = self._indexers, self._early
+        self._indexers, self._early = [], []
+        for indexer in indexers:
             assert indexer.stdin is not None
             indexer.stdin.close()  # communicate() closes stdin only when it sends input
+        for slot, indexer in enumerate(indexers):
             out, err = await indexer.communicate()
             if indexer.returncode == 0:
                 notes += out.decode(errors="replace").splitlines()
             else:  # the helper failed: index its runs here
                 reason = err.decode(errors="replace").strip()[-300:]
                 notes.append(f"the index helper failed ({reason}); indexed in this process")
-                todo += early
+                todo += [update for owner, update in early if owner == slot]
         if artifacts:
             notes += await asyncio.to_thread(index_artifacts, self.root, artifacts)
         if not todo:
