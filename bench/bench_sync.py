@@ -183,6 +183,7 @@ def main() -> None:
             accept_host_key(server.host, server.port, server.host_public_key)
             options = {"user_known_hosts": str(known), "ssh_config_files": (), "use_agent": False}
 
+            print(f"load before the first sync: {os.getloadavg()[0]:.1f}", file=sys.stderr)
             rsync_first, _ = rsync(server, server_root, folder / "rsync-copy")
             ours = run_sync(server, options, server_root, folder / "laptop")
             rows.append(
@@ -195,6 +196,17 @@ def main() -> None:
             rows.append(
                 ("second sync, nothing new", f"{again.bytes_moved} bytes, {again.seconds:.2f} s",
                  "0 bytes")
+            )  # fmt: skip
+
+            passes: list[float] = []
+            runicorn.sync(
+                f"{server.user}@{server.host}:{server_root}", folder / "laptop",
+                port=server.port, identity=str(server.client_key_path), ssh_options=options,
+                watch=0.01, max_passes=4, on_pass=lambda r: passes.append(r.seconds),
+            )  # fmt: skip
+            rows.append(
+                ("--watch pass, nothing new (passes 2–4)",
+                 f"{statistics.median(passes[1:]):.2f} s (first pass {passes[0]:.2f} s)", "")
             )  # fmt: skip
 
             appended = sum(append_steps(f, args.append_steps) for f in folders[: args.append_runs])
@@ -210,6 +222,8 @@ def main() -> None:
                  "≤ 1.1×, ≤ 2 s")
             )  # fmt: skip
 
+    load = Path("/proc/loadavg").read_text().split()[:3] if Path("/proc/loadavg").exists() else []
+    print(f"\nload average at the end: {' '.join(load)}")
     machine = f"{platform.machine()}, {os.cpu_count()} cores"
     print(f"\nmachine: {machine}, Python {platform.python_version()}")
     width = max(len(r[0]) for r in rows)
