@@ -3,6 +3,7 @@ import type uPlot from "uplot";
 import type { XMode } from "../api/types";
 import { useI18n } from "../i18n/context";
 import { formatExact } from "../lib/format";
+import type { GroupBand } from "../lib/groupStats";
 import { colorAt } from "../lib/palette";
 import type { Zoom } from "../lib/urlState";
 import { baseOptions, xFormatter, type ChartColors } from "./axes";
@@ -13,18 +14,50 @@ import { UPlotChart } from "./UPlotChart";
 
 export interface PanelChartProps {
   store: MetricsStore;
-  runId: string;
+  /** The page's lines: one run (run page), the compared runs, or their groups. */
+  lines: CompareLine[];
+  mode: "runs" | "groups";
   panelId: string;
   keys: string[];
   x: XMode;
   smoothing: number;
   smoothWindow: number;
+  band?: GroupBand;
   logY: boolean;
   zoom: Zoom;
   onZoom: (zoom: Zoom) => void;
   maxPoints: number;
   colors: ChartColors;
+  /** Charts with the same key move their cursors together. */
+  syncKey: string;
   onRemove: () => void;
+}
+
+/** Dash patterns telling keys apart when colours tell runs apart (the first key is solid). */
+const DASHES: (number[] | undefined)[] = [undefined, [6, 4], [2, 3], [10, 3, 2, 3]];
+
+/** A member id per (key, run): several keys' series go through one compare table. */
+function memberOf(key: string, runId: string): string {
+  return `${key}\u0000${runId}`;
+}
+
+/**
+ * The panel's lines: with one page line (a single run) a colour per key; with several, each run
+ * (or group) keeps its colour and each key its dash.
+ */
+function panelLines(lines: readonly CompareLine[], keys: readonly string[]): { line: CompareLine; dash: number[] | undefined }[] {
+  const single = lines.length === 1;
+  return keys.flatMap((key, k) =>
+    lines.map((line) => ({
+      line: {
+        id: memberOf(key, line.id),
+        label: single ? key : `${line.label} · ${key}`,
+        color: single ? colorAt(k) : line.color,
+        members: line.members.map((id) => memberOf(key, id)),
+      },
+      dash: single ? undefined : DASHES[k % DASHES.length],
+    })),
+  );
 }
 
 const HEIGHT = 230;
@@ -51,9 +84,9 @@ function useSeriesEntries(store: MetricsStore, keys: readonly string[]): SeriesE
   return useSyncExternalStore(subscribe, snapshot);
 }
 
-/** A custom panel: several metrics of one run on one chart, one colour each. */
+/** A custom panel: several metrics on one chart, of one run (a colour each) or of compared runs. */
 export function PanelChart(props: PanelChartProps) {
-  const { store, runId, panelId, keys, x, logY, zoom, colors, maxPoints } = props;
+  const { store, panelId, keys, x, logY, zoom, colors, maxPoints, mode, syncKey } = props;
   const { t } = useI18n();
   useEffect(() => {
     for (const key of keys) store.want(key);
@@ -61,41 +94,47 @@ export function PanelChart(props: PanelChartProps) {
   const entries = useSeriesEntries(store, keys);
   const spec = useMemo(() => ({ strength: props.smoothing, window: props.smoothWindow }), [props.smoothing, props.smoothWindow]);
   const smooth = smoothingOn(spec);
-  const lines: CompareLine[] = useMemo(() => keys.map((k, i) => ({ id: k, label: k, color: colorAt(i), members: [k] })), [keys]);
-  const byKey = useMemo(() => {
+  const styled = useMemo(() => panelLines(props.lines, keys), [props.lines, keys]);
+  const lines = useMemo(() => styled.map((s) => s.line), [styled]);
+  const byMember = useMemo(() => {
     const out: Record<string, SeriesData> = {};
     keys.forEach((k, i) => {
-      const data = entries[i].runs[runId] as SeriesData | undefined;
-      if (data) out[k] = data;
+      for (const [runId, data] of Object.entries(entries[i].runs)) out[memberOf(k, runId)] = data;
     });
     return out;
-  }, [entries, keys, runId]);
+  }, [entries, keys]);
 
   const options = useMemo(() => {
-    const { series, bands, main } = compareSeries(lines, "runs", smooth);
+    const { series, bands, main } = compareSeries(lines, mode, smooth);
+    styled.forEach(({ dash }, l) => {
+      if (!dash) return;
+      for (let s = l === 0 ? 1 : main[l - 1] + 1; s <= main[l]; s++) series[s] = { ...series[s], dash };
+    });
     const xFormat = xFormatter(x);
     const rows = (u: uPlot, i: number): TooltipRow[] =>
       lines.flatMap((line, l) => {
         const v = u.data[main[l]][i];
-        return v === undefined ? [] : [{ label: line.label, color: line.color, value: formatExact(v ?? NaN) }];
+        if (v === undefined) return [];
+        const label = mode === "groups" ? `${line.label} (n=${line.members.length})` : line.label;
+        return [{ label, color: line.color, value: formatExact(v ?? NaN) }];
       });
     return {
-      ...baseOptions({ xMode: x, logY, zoom, colors, syncKey: `run-${runId}-${x}` }),
+      ...baseOptions({ xMode: x, logY, zoom, colors, syncKey }),
       series,
       bands,
       plugins: [tooltipPlugin({ title: (u, i) => xFormat.title(u.data[0][i]), rows })],
     };
-  }, [lines, smooth, x, logY, zoom, colors, runId]);
+  }, [lines, styled, mode, smooth, x, logY, zoom, colors, syncKey]);
 
-  const data = useMemo(() => compareColumns(lines, byKey, "runs", spec, logY, maxPoints), [lines, byKey, spec, logY, maxPoints]);
-  const ready = Object.keys(byKey).length > 0 && data[0].length > 0;
+  const data = useMemo(() => compareColumns(lines, byMember, mode, spec, logY, maxPoints, props.band), [lines, byMember, mode, spec, logY, maxPoints, props.band]);
+  const ready = Object.keys(byMember).length > 0 && data[0].length > 0;
 
   return (
     <div className="chart-card" data-testid="panel-card" data-panel={panelId} data-state={ready ? "ready" : "loading"}>
       <div className="chart-head">
         <span className="chart-title" title={keys.join(", ")}>
           {keys.map((k, i) => (
-            <span key={k} className="panel-key" style={{ color: colorAt(i) }}>
+            <span key={k} className="panel-key" style={props.lines.length === 1 ? { color: colorAt(i) } : undefined}>
               {k}
             </span>
           ))}

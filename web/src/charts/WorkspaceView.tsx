@@ -3,8 +3,10 @@ import type { JsonValue } from "../api/types";
 import { usePreference } from "../hooks/usePreference";
 import { useI18n } from "../i18n/context";
 import {
+  addKeyVsKeyPanel,
   addPanel,
   arrange,
+  COMPARE_SCOPE,
   removePanel,
   type CustomPanel,
   DEFAULT_VIEW,
@@ -16,14 +18,18 @@ import {
   toggleHidden,
   togglePin,
   toggleWide,
+  withView,
   type Workspace,
+  type WorkspaceScope,
 } from "../lib/workspace";
 import { ChartSections } from "./ChartSections";
+import { PanelForm } from "./PanelForm";
 import { WorkspaceItem } from "./WorkspaceItem";
 
 export interface WorkspaceViewProps {
-  project: string;
-  /** The named view from the URL (null: the project's default). */
+  /** Where the views are kept: the run's project, or the compare page's own scope. */
+  scope: WorkspaceScope;
+  /** The named view from the URL (null: the scope's default). */
   view: string | null;
   onView: (view: string | null) => void;
   keys: string[];
@@ -31,32 +37,31 @@ export interface WorkspaceViewProps {
   collapsedByDefault?: string[];
   /** Without it the charts are drawn in plain sections (the System tab). */
   enabled: boolean;
-  /** A custom panel's chart (several keys on one chart). */
+  /** A custom panel's chart (several keys on one chart, or one key against another). */
   renderPanel?: (panel: CustomPanel, onRemove: () => void) => ReactNode;
 }
 
 /**
- * Chart sections arranged by the project's workspace view (`workspace.views` UI preference):
- * pinned charts first, the dragged order, hidden and wide charts. Every change is saved to the
- * view at once, so it holds after a reload and on every run of the project.
+ * Chart sections arranged by a workspace view kept as a UI preference (the run page's per
+ * project, the compare page's own): pinned charts first, the dragged order, hidden and wide
+ * charts, custom panels. Every change is saved to the view at once, so it holds after a reload
+ * and on every run (or comparison) the scope covers.
  */
-export function WorkspaceView({ project, view, onView, keys, renderChart, collapsedByDefault, enabled, renderPanel }: WorkspaceViewProps) {
+export function WorkspaceView({ scope, view, onView, keys, renderChart, collapsedByDefault, enabled, renderPanel }: WorkspaceViewProps) {
   const { t } = useI18n();
-  const [stored, save] = usePreference<JsonValue>("workspace.views", {});
+  const [stored, save] = usePreference<JsonValue>(scope.preference, {});
   const views = useMemo(() => parseViews(stored), [stored]);
   const [newName, setNewName] = useState("");
-  const [panelKeys, setPanelKeys] = useState<string[]>([]);
   const name = view ?? DEFAULT_VIEW;
-  const projectViews = views[project] ?? {};
-  const ws: Workspace = projectViews[name] ?? EMPTY_WORKSPACE;
-  const names = [...new Set([DEFAULT_VIEW, ...Object.keys(projectViews), name])];
+  const scopeViews = views[scope.scope] ?? {};
+  const ws: Workspace = scopeViews[name] ?? EMPTY_WORKSPACE;
+  const names = [...new Set([DEFAULT_VIEW, ...Object.keys(scopeViews), name])];
   const arranged = useMemo(() => arrange(ws, keys), [ws, keys]);
   const shown = useMemo(() => [...arranged.pinned, ...arranged.rest], [arranged]);
 
   if (!enabled) return <ChartSections keys={keys} renderChart={renderChart} collapsedByDefault={collapsedByDefault} />;
 
-  const store = (next: Workspace, as: string = name) =>
-    save({ ...views, [project]: { ...projectViews, [as]: next } } as unknown as JsonValue);
+  const store = (next: Workspace, as: string = name) => save(withView(views, scope.scope, as, next) as unknown as JsonValue);
 
   const item = (key: string) => (
     <WorkspaceItem
@@ -75,8 +80,8 @@ export function WorkspaceView({ project, view, onView, keys, renderChart, collap
 
   return (
     <>
-      <div className="row gap-m wrap workspace-bar" data-testid="workspace-bar" data-view={name}>
-        <label className="field" title={t("workspace.viewHint")}>
+      <div className="row gap-m wrap workspace-bar" data-testid="workspace-bar" data-view={name} data-scope={scope.scope}>
+        <label className="field" title={scope.preference === COMPARE_SCOPE.preference ? t("workspace.compareViewHint") : t("workspace.viewHint")}>
           <span>{t("workspace.view")}</span>
           <select className="input" value={name} onChange={(e) => onView(e.target.value === DEFAULT_VIEW ? null : e.target.value)} data-testid="workspace-view-select">
             {names.map((n) => (
@@ -103,34 +108,7 @@ export function WorkspaceView({ project, view, onView, keys, renderChart, collap
           </button>
         </form>
         {renderPanel && (
-          <form
-            className="row gap-s"
-            onSubmit={(e) => {
-              e.preventDefault();
-              if (panelKeys.length === 0) return;
-              store(addPanel(ws, panelKeys));
-              setPanelKeys([]);
-            }}
-          >
-            <select
-              multiple
-              className="input panel-keys"
-              value={panelKeys}
-              onChange={(e) => setPanelKeys([...e.target.selectedOptions].map((o) => o.value))}
-              title={t("workspace.panelKeys")}
-              aria-label={t("workspace.panelKeys")}
-              data-testid="panel-keys"
-            >
-              {keys.map((k) => (
-                <option key={k} value={k}>
-                  {k}
-                </option>
-              ))}
-            </select>
-            <button type="submit" className="btn btn-small" disabled={panelKeys.length === 0} data-testid="panel-add">
-              {t("workspace.addPanel")}
-            </button>
-          </form>
+          <PanelForm keys={keys} onAddKeys={(list) => store(addPanel(ws, list))} onAddKeyVsKey={(x, y) => store(addKeyVsKeyPanel(ws, x, y))} />
         )}
         {arranged.hidden.length > 0 && (
           <button type="button" className="btn btn-small" onClick={() => store(showAll(ws))} data-testid="workspace-show-hidden">
@@ -146,7 +124,7 @@ export function WorkspaceView({ project, view, onView, keys, renderChart, collap
           </div>
           <div className="chart-grid">
             {ws.panels.map((panel) => (
-              <div key={panel.id} className="ws-item">
+              <div key={panel.id} className={`ws-item${panel.kind === "xy" ? " ws-xy" : ""}`}>
                 {renderPanel(panel, () => store(removePanel(ws, panel.id)))}
               </div>
             ))}

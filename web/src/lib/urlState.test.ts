@@ -97,8 +97,17 @@ describe("compare state", () => {
       logY: false,
       zoom: null,
       search: "",
+      view: "loss first",
+      mediaKey: "samples/pred 学习率",
+      mediaStep: 30,
     };
     expect(decodeCompare(encodeCompare(state))).toEqual(state);
+  });
+
+  it("leaves the workspace view and media choice out of the URL by default", () => {
+    const state = decodeCompare(params("runs=a,b&smooth=0.9&x=train%2Floss"));
+    expect(state).toMatchObject({ view: null, mediaKey: null, mediaStep: null, smoothing: 0.9, x: "train/loss" });
+    expect(encodeCompare(state).toString()).toBe("runs=a%2Cb&x=train%2Floss&smooth=0.9");
   });
 
   it("drops duplicate run ids", () => {

@@ -175,6 +175,11 @@ export interface CompareState extends ChartState {
   /** The groups' band (`band` in the URL; min–max when absent). */
   band: GroupBand;
   allMetrics: boolean;
+  /** A named compare workspace (`view`; absent = the default). */
+  view: string | null;
+  /** The image key shown side by side (`media`), and the chosen step (`mstep`; null = the last). */
+  mediaKey: string | null;
+  mediaStep: number | null;
 }
 
 export function decodeCompare(params: URLSearchParams): CompareState {
@@ -185,7 +190,15 @@ export function decodeCompare(params: URLSearchParams): CompareState {
     groupBy: params.get("group") || null,
     band: (GROUP_BANDS as readonly string[]).includes(params.get("band") ?? "") ? (params.get("band") as GroupBand) : "minmax",
     allMetrics: params.get("all") === "1",
+    view: params.get("view") || null,
+    mediaKey: params.get("media") || null,
+    mediaStep: parseStep(params.get("mstep")),
   };
+}
+
+function parseStep(value: string | null): number | null {
+  const n = Number(value);
+  return value && Number.isFinite(n) ? n : null;
 }
 
 export function encodeCompare(state: CompareState): URLSearchParams {
@@ -196,6 +209,9 @@ export function encodeCompare(state: CompareState): URLSearchParams {
     ["group", state.groupBy],
     ["band", state.groupBy && state.band !== "minmax" ? state.band : null],
     ["all", state.allMetrics ? "1" : null],
+    ["view", state.view],
+    ["media", state.mediaKey],
+    ["mstep", state.mediaStep === null ? null : String(state.mediaStep)],
   ]);
 }
 

@@ -1,5 +1,20 @@
 import { describe, expect, it } from "vitest";
-import { addPanel, arrange, EMPTY_WORKSPACE, removePanel, moveBefore, parseViews, parseWorkspace, togglePin, toggleHidden, toggleWide } from "./workspace";
+import {
+  addKeyVsKeyPanel,
+  addPanel,
+  arrange,
+  EMPTY_WORKSPACE,
+  panelKeys,
+  removePanel,
+  moveBefore,
+  parseViews,
+  parseWorkspace,
+  STEP_AXIS,
+  togglePin,
+  toggleHidden,
+  toggleWide,
+  withView,
+} from "./workspace";
 
 const keys = ["train/loss", "train/acc", "val/loss", "val/acc"];
 
@@ -57,11 +72,48 @@ describe("workspace", () => {
     let ws = addPanel(EMPTY_WORKSPACE, ["train/loss", "val/loss", "train/loss"]);
     ws = addPanel(ws, ["train/loss", "val/loss"]);
     expect(ws.panels).toEqual([
-      { id: "train/loss+val/loss", keys: ["train/loss", "val/loss"] },
-      { id: "train/loss+val/loss#2", keys: ["train/loss", "val/loss"] },
+      { id: "train/loss+val/loss", kind: "keys", keys: ["train/loss", "val/loss"] },
+      { id: "train/loss+val/loss#2", kind: "keys", keys: ["train/loss", "val/loss"] },
     ]);
     expect(addPanel(ws, [])).toBe(ws);
     expect(removePanel(ws, "train/loss+val/loss").panels.map((p) => p.id)).toEqual(["train/loss+val/loss#2"]);
     expect(parseWorkspace(JSON.parse(JSON.stringify(ws)))).toEqual(ws);
+  });
+
+  it("adds key-vs-key panels, against another key or the step, and lists the keys they read", () => {
+    let ws = addKeyVsKeyPanel(EMPTY_WORKSPACE, "train/loss", "val/acc");
+    ws = addKeyVsKeyPanel(ws, STEP_AXIS, "学习率");
+    ws = addKeyVsKeyPanel(ws, "train/loss", "val/acc");
+    expect(ws.panels).toEqual([
+      { id: "val/acc@train/loss", kind: "xy", x: "train/loss", y: "val/acc" },
+      { id: "学习率@_step", kind: "xy", x: "_step", y: "学习率" },
+      { id: "val/acc@train/loss#2", kind: "xy", x: "train/loss", y: "val/acc" },
+    ]);
+    expect(addKeyVsKeyPanel(ws, "val/acc", "val/acc")).toBe(ws);
+    expect(ws.panels.map(panelKeys)).toEqual([["train/loss", "val/acc"], ["学习率"], ["train/loss", "val/acc"]]);
+  });
+
+  it("serializes every panel kind and reads panels saved before kinds existed", () => {
+    let ws = addPanel(togglePin(EMPTY_WORKSPACE, "val/acc"), ["train/loss", "val/loss"]);
+    ws = toggleWide(addKeyVsKeyPanel(ws, "train/loss", "val/acc"), "train/loss");
+    expect(parseWorkspace(JSON.parse(JSON.stringify(ws)))).toEqual(ws);
+    expect(
+      parseWorkspace({
+        panels: [
+          { id: "old", keys: ["train/loss", "val/loss"] },
+          { id: "xy", kind: "xy", x: "train/loss" },
+          { id: "future", kind: "heatmap", keys: ["a"] },
+        ],
+      }).panels,
+    ).toEqual([{ id: "old", kind: "keys", keys: ["train/loss", "val/loss"] }]);
+  });
+
+  it("saves a view in its scope and leaves other scopes and views alone", () => {
+    const views = parseViews({ vision: { default: { pinned: ["val/acc"] } }, compare: { default: {}, "loss first": { pinned: ["train/loss"] } } });
+    const next = withView(views, "compare", "default", togglePin(EMPTY_WORKSPACE, "val/loss"));
+    expect(next.vision).toBe(views.vision);
+    expect(next.compare["loss first"].pinned).toEqual(["train/loss"]);
+    expect(next.compare.default.pinned).toEqual(["val/loss"]);
+    expect(withView({}, "compare", "a b.c", EMPTY_WORKSPACE)).toEqual({ compare: { "a b.c": EMPTY_WORKSPACE } });
   });
 });

@@ -8,10 +8,27 @@
 export type ChartSize = "wide";
 
 /** A chart of the user's own: several metrics on one chart (`train/loss` with `val/loss`). */
-export interface CustomPanel {
+export interface KeysPanel {
   id: string;
+  kind: "keys";
   keys: string[];
 }
+
+/**
+ * One metric against another (`val/acc` against `train/loss`), or against {@link STEP_AXIS}:
+ * points where both were logged at the same step.
+ */
+export interface KeyVsKeyPanel {
+  id: string;
+  kind: "xy";
+  x: string;
+  y: string;
+}
+
+export type CustomPanel = KeysPanel | KeyVsKeyPanel;
+
+/** The x of a key-vs-key panel that means the training step itself. */
+export const STEP_AXIS = "_step";
 
 export interface Workspace {
   /** Custom panels, drawn first. */
@@ -26,8 +43,23 @@ export interface Workspace {
 export const EMPTY_WORKSPACE: Workspace = { panels: [], pinned: [], order: [], hidden: [], sizes: {} };
 export const DEFAULT_VIEW = "default";
 
-/** Views per project: `{project: {viewName: Workspace}}`. */
+/** Views per scope: `{scope: {viewName: Workspace}}` (a scope is a project on the run page). */
 export type WorkspaceViews = Record<string, Record<string, Workspace>>;
+
+/**
+ * Where a page keeps its views: the UI preference and the scope inside it. Run pages share one
+ * per project; the compare page has its own, one for every comparison whatever its projects.
+ */
+export interface WorkspaceScope {
+  preference: string;
+  scope: string;
+}
+
+export function runScope(project: string): WorkspaceScope {
+  return { preference: "workspace.views", scope: project };
+}
+
+export const COMPARE_SCOPE: WorkspaceScope = { preference: "workspace.compareViews", scope: "compare" };
 
 function strings(value: unknown): string[] {
   return Array.isArray(value) ? [...new Set(value.filter((v): v is string => typeof v === "string"))] : [];
@@ -41,16 +73,19 @@ export function parseWorkspace(value: unknown): Workspace {
   if (typeof v.sizes === "object" && v.sizes !== null) {
     for (const [k, s] of Object.entries(v.sizes as Record<string, unknown>)) if (s === "wide") sizes[k] = "wide";
   }
-  const panels: CustomPanel[] = [];
-  if (Array.isArray(v.panels)) {
-    for (const p of v.panels as unknown[]) {
-      if (typeof p !== "object" || p === null) continue;
-      const { id, keys } = p as Record<string, unknown>;
-      const list = strings(keys);
-      if (typeof id === "string" && list.length > 0) panels.push({ id, keys: list });
-    }
-  }
+  const panels = Array.isArray(v.panels) ? (v.panels as unknown[]).flatMap(parsePanel) : [];
   return { panels, pinned: strings(v.pinned), order: strings(v.order), hidden: strings(v.hidden), sizes };
+}
+
+/** One stored panel, or none if malformed; panels saved before `kind` existed are `keys`. */
+function parsePanel(value: unknown): CustomPanel[] {
+  if (typeof value !== "object" || value === null) return [];
+  const { id, kind, keys, x, y } = value as Record<string, unknown>;
+  if (typeof id !== "string") return [];
+  if (kind === "xy") return typeof x === "string" && typeof y === "string" && x && y ? [{ id, kind, x, y }] : [];
+  if (kind !== undefined && kind !== "keys") return [];
+  const list = strings(keys);
+  return list.length > 0 ? [{ id, kind: "keys", keys: list }] : [];
 }
 
 export function parseViews(value: unknown): WorkspaceViews {
@@ -130,10 +165,30 @@ export function orderIndex(ws: Workspace): (key: string) => number {
 export function addPanel(ws: Workspace, keys: readonly string[]): Workspace {
   const list = [...new Set(keys)];
   if (list.length === 0) return ws;
-  const base = list.join("+");
+  return { ...ws, panels: [...ws.panels, { id: uniqueId(ws, list.join("+")), kind: "keys", keys: list }] };
+}
+
+/** A new panel of `y` against `x` (a key or {@link STEP_AXIS}); its id reads `y@x`. */
+export function addKeyVsKeyPanel(ws: Workspace, x: string, y: string): Workspace {
+  if (!x || !y || x === y) return ws;
+  return { ...ws, panels: [...ws.panels, { id: uniqueId(ws, `${y}@${x}`), kind: "xy", x, y }] };
+}
+
+function uniqueId(ws: Workspace, base: string): string {
   let id = base;
   for (let n = 2; ws.panels.some((p) => p.id === id); n++) id = `${base}#${n}`;
-  return { ...ws, panels: [...ws.panels, { id, keys: list }] };
+  return id;
+}
+
+/** The metric keys a panel reads. */
+export function panelKeys(panel: CustomPanel): string[] {
+  if (panel.kind === "keys") return panel.keys;
+  return panel.x === STEP_AXIS ? [panel.y] : [panel.x, panel.y];
+}
+
+/** `views` with `ws` saved as `name` in `scope`, the other scopes and views untouched. */
+export function withView(views: WorkspaceViews, scope: string, name: string, ws: Workspace): WorkspaceViews {
+  return { ...views, [scope]: { ...(views[scope] ?? {}), [name]: ws } };
 }
 
 export function removePanel(ws: Workspace, id: string): Workspace {

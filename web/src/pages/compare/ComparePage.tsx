@@ -4,10 +4,11 @@ import { api } from "../../api/client";
 import type { RunItem } from "../../api/types";
 import { chartColors } from "../../charts/axes";
 import { chartX, type CompareLine } from "../../charts/build";
-import { ChartSections } from "../../charts/ChartSections";
 import { ChartToolbar } from "../../charts/ChartToolbar";
 import { CompareChart } from "../../charts/CompareChart";
 import { MetricsStore } from "../../charts/metricsStore";
+import { WorkspacePanel, type PanelContext } from "../../charts/WorkspacePanel";
+import { WorkspaceView } from "../../charts/WorkspaceView";
 import { StatusBadge } from "../../components/StatusBadge";
 import { EmptyState, ErrorState, LoadingState } from "../../components/States";
 import { useAsync } from "../../hooks/useAsync";
@@ -21,8 +22,10 @@ import { groupColorAt, RUN_GROUP_FIELDS } from "../../lib/groupPalette";
 import { GROUP_BANDS, type GroupBand } from "../../lib/groupStats";
 import { colorAt } from "../../lib/palette";
 import { decodeCompare, encodeCompare, runHref, type CompareState } from "../../lib/urlState";
+import { COMPARE_SCOPE } from "../../lib/workspace";
 import { useSettings } from "../../settings/context";
 import { useTheme } from "../../theme/context";
+import { CompareMedia } from "./CompareMedia";
 import { CompareSweep } from "./CompareSweep";
 import { ConfigDiffTable } from "./ConfigDiffTable";
 import { Icon } from "../../components/Icon";
@@ -156,6 +159,25 @@ function CompareView({ runs, state, update }: { runs: RunItem[]; state: CompareS
     };
   }, [visible, state.groupBy, colorOf]);
 
+  const runKeys = useMemo(() => Object.fromEntries(runs.map((r) => [r.id, Object.keys(r.metrics)])), [runs]);
+  const panelContext: PanelContext = {
+    store,
+    lines,
+    mode,
+    runKeys,
+    x: state.x,
+    smoothing,
+    smoothWindow: state.smoothWindow,
+    band: state.band,
+    logY: state.logY,
+    zoom: state.zoom,
+    onZoom: (zoom) => update({ zoom }, { push: true }),
+    maxPoints: chartDefaults.max_points,
+    colors,
+    syncKey: `compare-${state.x}`,
+    running: runs.some((r) => r.status === "running"),
+  };
+
   const toggle = (id: string) =>
     update((s) => ({ hidden: s.hidden.includes(id) ? s.hidden.filter((h) => h !== id) : [...s.hidden, id] }));
 
@@ -230,9 +252,14 @@ function CompareView({ runs, state, update }: { runs: RunItem[]; state: CompareS
       ) : shownKeys.length === 0 ? (
         <EmptyState testId="charts-no-match" title={t("charts.noMatch", { q: state.search })} />
       ) : (
-        <ChartSections
+        <WorkspaceView
+          scope={COMPARE_SCOPE}
+          view={state.view}
+          onView={(view) => update({ view }, { push: true })}
           keys={shownKeys}
           collapsedByDefault={["system"]}
+          enabled
+          renderPanel={(panel, onRemove) => <WorkspacePanel panel={panel} onRemove={onRemove} context={panelContext} />}
           renderChart={(key) => {
             const system = isSystemKey(key);
             const x = system ? systemX : state.x;
@@ -258,6 +285,14 @@ function CompareView({ runs, state, update }: { runs: RunItem[]; state: CompareS
           }}
         />
       )}
+      <CompareMedia
+        runs={visible}
+        allIds={ids}
+        colorOf={colorOf}
+        mediaKey={state.mediaKey}
+        step={state.mediaStep}
+        onChange={(change) => update(change)}
+      />
       <ConfigDiffTable runs={runs} colorOf={colorOf} />
     </>
   );

@@ -3,7 +3,7 @@ import type { JsonValue, RunDetail } from "../../api/types";
 import { chartColors } from "../../charts/axes";
 import { ChartToolbar } from "../../charts/ChartToolbar";
 import { HistogramPanel } from "../../charts/HistogramPanel";
-import { PanelChart } from "../../charts/PanelChart";
+import { WorkspacePanel, type PanelContext } from "../../charts/WorkspacePanel";
 import { WorkspaceView } from "../../charts/WorkspaceView";
 import type { MetricsStore } from "../../charts/metricsStore";
 import { RunChart } from "../../charts/RunChart";
@@ -14,7 +14,9 @@ import { usePreference } from "../../hooks/usePreference";
 import { useI18n } from "../../i18n/context";
 import { parseOverrides, withOverride } from "../../lib/chartOverrides";
 import { isSystemKey, matchKeys } from "../../lib/metricKeys";
+import { colorAt } from "../../lib/palette";
 import type { RunPageState } from "../../lib/urlState";
+import { runScope } from "../../lib/workspace";
 import { useSettings } from "../../settings/context";
 import { useTheme } from "../../theme/context";
 import { Icon } from "../../components/Icon";
@@ -93,6 +95,25 @@ export function ChartsTab({ run, store, state, update, system, running }: Charts
     />
   );
 
+  const panelLines = useMemo(() => [{ id: run.id, label: run.name, color: colorAt(0), members: [run.id] }], [run.id, run.name]);
+  const runKeys = useMemo(() => ({ [run.id]: allKeys }), [run.id, allKeys]);
+  const panelContext: PanelContext = {
+    store,
+    lines: panelLines,
+    mode: "runs",
+    runKeys,
+    x: state.x,
+    smoothing,
+    smoothWindow: state.smoothWindow,
+    logY: state.logY,
+    zoom: state.zoom,
+    onZoom: (zoom) => update({ zoom }, { push: true }),
+    maxPoints: chartDefaults.max_points,
+    colors,
+    syncKey: `run-${run.id}-${state.x}`,
+    running,
+  };
+
   const noKeysAtAll = system ? !allKeys.some(isSystemKey) : allKeys.length === 0;
   return (
     <div className="charts-tab" data-testid={system ? "system-charts" : "charts"}>
@@ -131,30 +152,14 @@ export function ChartsTab({ run, store, state, update, system, running }: Charts
         <EmptyState testId="charts-no-match" title={t("charts.noMatch", { q: state.search })} />
       ) : (
         <WorkspaceView
-          project={run.project}
+          scope={runScope(run.project)}
           view={system ? null : state.view}
           onView={(view) => update({ view }, { push: true })}
           keys={chartKeys}
           renderChart={renderChart}
           collapsedByDefault={system ? [] : ["system"]}
           enabled={!system}
-          renderPanel={(panel, onRemove) => (
-            <PanelChart
-              store={store}
-              runId={run.id}
-              panelId={panel.id}
-              keys={panel.keys}
-              x={state.x}
-              smoothing={smoothing}
-              smoothWindow={state.smoothWindow}
-              logY={state.logY}
-              zoom={state.zoom}
-              onZoom={(zoom) => update({ zoom }, { push: true })}
-              maxPoints={chartDefaults.max_points}
-              colors={colors}
-              onRemove={onRemove}
-            />
-          )}
+          renderPanel={(panel, onRemove) => <WorkspacePanel panel={panel} onRemove={onRemove} context={panelContext} />}
         />
       )}
       {!system && <HistogramPanel runId={run.id} running={running} colors={colors} />}

@@ -5,8 +5,7 @@ import { EmptyState } from "../../components/States";
 import { useI18n } from "../../i18n/context";
 import { Icon } from "../../components/Icon";
 import { Lightbox } from "../../components/Lightbox";
-
-const IMAGE = /\.(png|jpe?g|gif|webp|bmp|svg)$/i;
+import { isImagePath } from "../../lib/mediaSteps";
 
 function MediaCard({ runId, mediaKey, items }: { runId: string; mediaKey: string; items: MediaItem[] }) {
   const { t } = useI18n();
@@ -16,9 +15,9 @@ function MediaCard({ runId, mediaKey, items }: { runId: string; mediaKey: string
   const [allSteps, setAllSteps] = useState(false);
   const item = items[Math.min(index, items.length - 1)];
   const url = api.mediaUrl(runId, item.path);
-  const isImage = IMAGE.test(item.path);
+  const isImage = isImagePath(item.path);
   const images = useMemo(
-    () => items.filter((i) => IMAGE.test(i.path)).map((i) => ({ url: api.mediaUrl(runId, i.path), step: i.step ?? null, caption: i.caption })),
+    () => items.filter((i) => isImagePath(i.path)).map((i) => ({ url: api.mediaUrl(runId, i.path), step: i.step ?? null, caption: i.caption })),
     [items, runId],
   );
   const openAt = (at: number) => {
