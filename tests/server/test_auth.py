@@ -158,6 +158,24 @@ def test_revoked_token_is_refused_at_once(team: TeamServer, populated: dict[str,
     assert team.users("revoke", "rita").returncode == 1
 
 
+def test_a_user_added_again_gets_a_new_token_and_the_old_one_stays_refused(
+    team: TeamServer,
+) -> None:
+    """Tokens are remembered a few seconds per server process; revoking (from the CLI, another
+    process) and adding the user again must not let the old token back in."""
+    old = team.add_user("rita", "writer", "vision")
+    url = f"{team.url}/api/experiments"
+    for _ in range(3):  # verified once, then answered from the process's memory
+        assert httpx.get(url, headers=bearer(old)).status_code == 200
+    assert team.users("revoke", "rita").returncode == 0
+    assert httpx.get(url, headers=bearer(old)).status_code == 401
+    new = team.add_user("rita", "reader")
+    assert httpx.get(url, headers=bearer(old)).status_code == 401
+    assert httpx.get(url, headers=bearer(new)).status_code == 200
+    me = httpx.get(f"{team.url}/api/auth/me", headers=bearer(new)).json()["user"]
+    assert (me["role"], me["projects"]) == ("reader", [])
+
+
 def test_lists_show_only_the_users_projects(team: TeamServer, populated: dict[str, Any]) -> None:
     headers = bearer(populated["vision_reader"])
     runs = httpx.get(f"{team.url}/api/experiments", headers=headers).json()

@@ -161,3 +161,43 @@ def test_a_file_over_the_request_limit_is_reported_and_the_rest_pushed(
     assert report.runs_new == [run.id]
     assert any("media/huge.bin" in note and "32 MiB" in note for note in report.notes)
     assert series(team, token, run.id, "val/acc")["x"] == list(range(1, 21))
+
+
+def test_a_run_pushed_pass_by_pass_has_the_same_statistics_as_read_whole(
+    team: TeamServer, root: Path
+) -> None:
+    """Commits fold only the appended events in: after many passes (the server restarted
+    between two, so a fresh process takes over a run half pushed) the run's metric
+    statistics, last step and alerts equal a reading of the whole file."""
+    from runicorn.storage.jsonio import dumps, loads
+    from runicorn.storage.run_files import read_record
+
+    token = team.add_user("ci", "writer", "vision")
+    headers = {"Authorization": f"Bearer {token}"}
+    run = start_run(root)
+    values = [0.5, float("nan"), 0.1, 2.0, float("inf"), 0.3]
+    for index, value in enumerate(values, start=1):
+        data = {"train/loss": value, "学习率": 1e-3 / index}
+        if index == 3:
+            data["val/acc"] = 0.75  # a key seen in one pass only
+        run.log(data, step=index * 10)
+        if index == 4:
+            run.alert("loss spiked", f"train/loss = {value}", level="warning")
+        run._writer.flush()
+        assert push_root(root, team.url, token=token).ok
+        if index == 3:
+            team.kill()
+            team.start()
+    run.finish()
+    assert push_root(root, team.url, token=token).ok
+    whole = read_record(root, run.path)
+    answer = httpx.get(f"{team.url}/api/runs/{run.id}", headers=headers, timeout=30)
+    answer.raise_for_status()
+    served = answer.json()
+    assert served["last_step"] == whole.last_step == 60
+    assert served["metrics"] == loads(dumps({k: m.to_dict() for k, m in whole.metrics.items()}))
+    assert served["metrics"]["train/loss"]["count"] == len(values)
+    alerts = httpx.get(f"{team.url}/api/alerts", headers=headers, params={"run_id": run.id})
+    titles = sorted(a["title"] for a in alerts.json()["items"])
+    assert titles == sorted(a.title for a in whole.alert_events or [])
+    assert "loss spiked" in titles and "train/loss is NaN" in titles

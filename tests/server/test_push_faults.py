@@ -1,9 +1,10 @@
 """Live push through faults, with real components: the server process killed mid-push,
 PostgreSQL stopped and started again, the bucket unreachable (a cut TCP link to moto).
 
-Each outage lasts 10 s here (the issue's 30 s, scaled down to keep the suite short; the
-pusher's backoff tops out at 10 s, so a longer outage behaves the same). Training logs 10
-metrics at about 100 Hz throughout; afterwards the server holds every step exactly once.
+The bucket is unreachable for 30 s, as the issue states; the server's and PostgreSQL's
+outages last 10 s to keep the suite short (the pusher's backoff tops out at 10 s, so a longer
+one behaves the same). Training logs 10 metrics at about 100 Hz throughout; afterwards the
+server holds every step exactly once.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ import runicorn as rn
 
 KEYS = [f"train/loss_{i}" for i in range(8)] + ["val/acc", "学习率"]
 OUTAGE_SECONDS = 10.0
+BUCKET_OUTAGE_SECONDS = 30.0
 TRAIN_SECONDS = 20.0
 
 
@@ -50,6 +52,7 @@ def train_through(
     monkeypatch: pytest.MonkeyPatch,
     fault: Callable[[], None],
     recover: Callable[[], None],
+    outage_seconds: float = OUTAGE_SECONDS,
 ) -> None:
     token = team.add_user("trainer", "writer", "vision")
     monkeypatch.setenv("RUNICORN_TOKEN", token)
@@ -65,7 +68,7 @@ def train_through(
     def outage() -> None:
         time.sleep(4)
         fault()
-        time.sleep(OUTAGE_SECONDS)
+        time.sleep(outage_seconds)
         recover()
 
     breaker = threading.Thread(target=outage)
@@ -115,4 +118,4 @@ def test_postgres_restarted_while_pushing(
 def test_bucket_unreachable_while_pushing(
     team: TeamServer, proxy: TcpProxy, root: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    train_through(team, root, monkeypatch, proxy.cut, proxy.restore)
+    train_through(team, root, monkeypatch, proxy.cut, proxy.restore, BUCKET_OUTAGE_SECONDS)
