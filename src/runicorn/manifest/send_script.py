@@ -7,11 +7,12 @@ program runs on a sync's source host, with or without Runicorn (it is sent over 
 so that the files of runs new to the destination arrive through one channel instead of a round
 trip per file. Per file, in the order asked, it writes frames: a JSON header line
 ``{"path", "at", "n", "z", "end"}`` followed by ``z`` bytes, the zlib-compressed ``n`` bytes of
-the file at offset ``at``; or one header ``{"path", "skip": reason}`` and no bytes when the file
-cannot be sent as asked (gone, shorter than asked, or a ``whole`` document whose size changed).
-Bytes ``start`` to ``size`` are sent, ``size`` being what the manifest saw (what grew since is
-for the next pass; ``start`` is where a resumed transfer picks up). The receiver checks every
-header against what it asked for.
+the file at offset ``at`` (without ``z`` at ``--level 0``: the ``n`` bytes as they are); or one
+header ``{"path", "skip": reason}`` and no bytes when the file cannot be sent as asked (gone,
+shorter than asked, or a ``whole`` document whose size changed). Bytes ``start`` to ``size``
+are sent, ``size`` being what the manifest saw (what grew since is for the next pass; ``start``
+is where a resumed transfer picks up). The receiver checks every header against what it asked
+for.
 """
 
 from __future__ import annotations
@@ -64,8 +65,8 @@ def _header(out: IO[bytes], header: dict[str, Any]) -> None:
     out.write(json.dumps(header, separators=(",", ":")).encode("utf-8") + b"\n")
 
 
-def send(root: str, requests: list[Request], out: IO[bytes]) -> None:
-    """Write the frames of every requested file to ``out``."""
+def send(root: str, requests: list[Request], out: IO[bytes], level: int = LEVEL) -> None:
+    """Write the frames of every requested file to ``out`` (zlib ``level``; 0: as they are)."""
     for rel, start, size, whole in requests:
         try:
             fd = open_under(root, rel)
@@ -85,10 +86,14 @@ def send(root: str, requests: list[Request], out: IO[bytes]) -> None:
                 if len(data) != count:
                     _header(out, {"path": rel, "skip": "changed while it was read"})
                     break
-                packed = zlib.compress(data, LEVEL)
                 end = at + count == size
-                _header(out, {"path": rel, "at": at, "n": count, "z": len(packed), "end": end})
-                out.write(packed)
+                if level:
+                    packed = zlib.compress(data, level)
+                    _header(out, {"path": rel, "at": at, "n": count, "z": len(packed), "end": end})
+                    out.write(packed)
+                else:
+                    _header(out, {"path": rel, "at": at, "n": count, "end": end})
+                    out.write(data)
                 at += count
                 if end:
                     break
@@ -99,8 +104,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="runicorn-send", description=__doc__)
     parser.add_argument("--root", required=True)
     parser.add_argument("--requests", required=True)
+    parser.add_argument("--level", type=int, default=LEVEL, choices=range(10))
     args = parser.parse_args(argv)
-    send(os.path.expanduser(args.root), decode_requests(args.requests), sys.stdout.buffer)
+    root = os.path.expanduser(args.root)
+    send(root, decode_requests(args.requests), sys.stdout.buffer, args.level)
     return 0
 
 

@@ -90,7 +90,7 @@ async def read_frames(
             if "skip" in header:
                 yield Frame(request.rel, at, b"", True, str(header["skip"])[:200])
                 break
-            start, count, packed_size = _int(header, "at"), _int(header, "n"), _int(header, "z")
+            start, count = _int(header, "at"), _int(header, "n")
             if start != at or at + count > request.size:
                 raise StreamRefused(
                     f"{request.rel}: a frame of bytes {start}..{start + count} where the "
@@ -99,6 +99,13 @@ async def read_frames(
             end = at + count == request.size
             if header.get("end") is not end:
                 raise StreamRefused(f"{request.rel}: a frame that ends the file at the wrong size")
+            if "z" not in header:  # sent as it is
+                yield Frame(request.rel, at, await reader.readexactly(count), end)
+                at += count
+                if end:
+                    break
+                continue
+            packed_size = _int(header, "z")
             if packed_size > count + (count >> 6) + 1024:
                 raise StreamRefused(f"{request.rel}: a frame body larger than zlib ever makes")
             packed = await reader.readexactly(packed_size)

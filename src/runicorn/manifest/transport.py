@@ -39,6 +39,9 @@ if TYPE_CHECKING:
     from runicorn.remote.connection import SSHConnection
 
 CHUNK_BYTES = 4 << 20
+# zlib level of the stream of new runs (0: as they are). Level 1 shrinks JSON lines ~5x at
+# ~200 MB/s a core: a win on any real link; over loopback the two are about even.
+STREAM_LEVEL = 1
 # Helper processes indexing new runs during a large pass (each reads whole runs: CPU-bound).
 INDEX_HELPERS = max(1, min(2, os.cpu_count() or 1))
 PART_SUFFIX = ".rnsync-part"
@@ -374,6 +377,7 @@ class SSHTransport(Transport):
 
         # The sender program run on the host (a test may point it at a misbehaving one).
         self.send_script: Path = SEND_SCRIPT_PATH
+        self.stream_level = STREAM_LEVEL
 
     async def _probe(self) -> bool:
         if self.has_runicorn is None:
@@ -432,7 +436,8 @@ class SSHTransport(Transport):
             raise RuntimeError("the remote root is known once its manifest has been read")
         wanted = [r.as_tuple() for r in requests]
         argv = [
-            self.python, "-", f"--root={self.abs_root}", f"--requests={encode_requests(wanted)}"
+            self.python, "-", f"--root={self.abs_root}", f"--requests={encode_requests(wanted)}",
+            f"--level={self.stream_level}",
         ]  # fmt: skip
         process = await self.conn.create_byte_process(argv)
         try:

@@ -96,3 +96,18 @@ def test_a_body_that_inflates_to_another_size_is_refused() -> None:
     payload = json.dumps(header).encode() + b"\n" + packed
     with pytest.raises(StreamRefused, match="another size"):
         _frames(payload, [StreamRequest(EVENTS, len(LINES), False)])
+
+
+def test_frames_sent_as_they_are_at_level_zero_are_checked_alike(tmp_path: Path) -> None:
+    run = tmp_path / "vision" / "resnet50" / "runs" / "20261201_101500_a1b2c3"
+    run.mkdir(parents=True)
+    (run / "events.jsonl").write_bytes(LINES * 2)
+    requests = [StreamRequest(EVENTS, len(LINES) * 2, False, start=len(LINES))]
+    out = io.BytesIO()
+
+    send(str(tmp_path), [r.as_tuple() for r in requests], out, level=0)
+
+    assert [f.data for f in _frames(out.getvalue(), requests)] == [LINES]
+    short = [StreamRequest(EVENTS, len(LINES) * 2 - 1, False, start=len(LINES))]
+    with pytest.raises(StreamRefused, match="manifest says"):
+        _frames(out.getvalue(), short)
