@@ -2,17 +2,25 @@
 ``rn.init(sync=URL)``, against one ``runicorn server`` on PostgreSQL + moto's S3.
 
     .venv/bin/python bench/bench_push.py [--pushers 8 16 32] [--seconds 20] [--interval 2]
+        [--trainer-nice 19]
+    .venv/bin/python bench/bench_push.py --server-pass [--passes 100]
 
 For each N: the time from ``run.log`` of a step to the moment the server's run list shows that
 step (``last_step``), p50/p95/max over every 10th step of every run, polled every 0.1 s; and
 the server process's CPU time per 1,000 points taken in (a point is one metric at one step).
 Starts its own PostgreSQL and moto (``tests/fixtures/``); the training processes, the server,
-PostgreSQL and moto all share this machine. Prints a table.
+PostgreSQL and moto all share this machine. ``--trainer-nice`` runs the trainers at a lower CPU
+priority, closer to the usual layout where they run on other machines. Prints a table.
+
+``--server-pass`` times the server's side of push passes in-process, phase by phase (token
+check, state, append, document, commit), for one run growing by 200 steps of 10 metrics per
+pass, to show where a pass's time goes and whether it grows with the run.
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import statistics
@@ -77,7 +85,16 @@ def measure(
     for index in range(pushers):
         out = work / f"trainer-{pushers}-{index}.json"
         argv = [sys.executable, "-c", TRAINER, str(root), str(seconds), str(index), str(out)]
-        procs.append((subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, text=True), out))
+        nice = ARGS.trainer_nice
+        procs.append(
+            (
+                subprocess.Popen(
+                    argv, env=env, stdout=subprocess.PIPE, text=True,
+                    preexec_fn=functools.partial(os.nice, nice) if nice else None,
+                ),
+                out,
+            )
+        )  # fmt: skip
     ids = [p.stdout.readline().strip() for p, _ in procs if p.stdout is not None]
     server_proc = psutil.Process(server.proc.pid if server.proc else 0)
     cpu_before = sum(server_proc.cpu_times()[:2])
@@ -139,6 +156,75 @@ def _poll(
     return seen
 
 
+def server_pass(passes: int) -> None:
+    """Where a push pass's time goes on the server, called in-process without HTTP."""
+    from runicorn.server import push
+    from runicorn.server.app import prepare
+    from runicorn.server.backend import ServerStorageBackend
+    from runicorn.server.config import ServerConfig, StoreLocation
+    from runicorn.server.database import Database
+    from runicorn.server.ingest import ingest_segment, store_document
+    from runicorn.server.users import UserStore
+    from runicorn.storage.jsonio import dumps
+
+    os.environ.update(CREDENTIALS)
+    postgres, moto = start_postgres(), start_moto()
+    try:
+        config = ServerConfig(
+            database_url=postgres.create_database(),
+            store=StoreLocation(moto.new_bucket(), "team"),
+            s3_endpoint=moto.endpoint,
+            cache_dir=Path(tempfile.mkdtemp(prefix="bench-pass-")),
+        )
+        prepare(config)
+        backend = ServerStorageBackend(config)
+        users = UserStore(Database(config.database_url))
+        token = users.add("bench", "writer")
+        run_id, path = "20261201_000000_bench1", "bench/pass/runs/20261201_000000_bench1"
+        meta = {"id": run_id, "project": "bench", "name": "pass", "created_at": time.time()}
+        store_document(backend, run_id, path, "meta.json", dumps(meta))
+        phases = ("token checks (5)", "state", "append", "status.json", "commit")
+        totals = dict.fromkeys(phases, 0.0)
+        end, step = 0, 0
+        print("| run size | " + " | ".join(phases) + " |\n|" + " --- |" * (len(phases) + 1))
+        for done in range(1, passes + 1):
+            lines = []
+            for _ in range(200):
+                step += 1
+                data = {"global_step": step, **{f"train/m{k}": step * 1e-3 + k for k in range(10)}}
+                lines.append(dumps({"type": "metrics", "ts": time.time(), "data": data}))
+            segment = b"\n".join(lines) + b"\n"
+            status = dumps({"status": "running", "heartbeat_at": time.time()})
+            marks = [time.perf_counter()]
+            for _ in range(5):
+                users.authenticate(token)
+            marks.append(time.perf_counter())
+            push._state(backend, [{"id": run_id, "path": path}])
+            marks.append(time.perf_counter())
+            push._check_run(backend, run_id, path)
+            ingest_segment(backend, run_id, path, "events.jsonl", end, segment)
+            marks.append(time.perf_counter())
+            push._check_run(backend, run_id, path)
+            store_document(backend, run_id, path, "status.json", status)
+            marks.append(time.perf_counter())
+            push._check_run(backend, run_id, path)
+            push._commit(backend, run_id, path)
+            marks.append(time.perf_counter())
+            took = {phase: marks[i + 1] - marks[i] for i, phase in enumerate(phases)}
+            for phase in phases:
+                totals[phase] += took[phase]
+            end += len(segment)
+            if done in (1, passes // 2, passes):
+                cells = " | ".join(f"{took[p] * 1000:.1f} ms" for p in phases)
+                print(f"| {end / 1e6:.1f} MB (pass {done}) | {cells} |")
+        cells = " | ".join(f"{totals[p] / passes * 1000:.1f} ms" for p in phases)
+        print(f"| mean over {passes} passes | {cells} |")
+        backend.close()
+    finally:
+        stop_moto(moto)
+        stop_postgres(postgres)
+
+
 def main() -> None:
     os.environ.update(CREDENTIALS)
     work = Path(tempfile.mkdtemp(prefix="bench-push-"))
@@ -162,7 +248,8 @@ def main() -> None:
         stop_moto(moto)
         stop_postgres(postgres)
     print(f"\n{ARGS.seconds:.0f} s of training per pusher, push interval {ARGS.interval} s, "
-          f"{os.cpu_count()} CPUs shared by everything\n")  # fmt: skip
+          f"trainers at nice {ARGS.trainer_nice}, {os.cpu_count()} CPUs shared by everything, "
+          f"load average {os.getloadavg()[0]:.1f} at the end\n")  # fmt: skip
     print(
         "| pushers | points | log → visible p50 / p95 / max | server CPU per 1,000 points "
         "| machine CPU busy |"
@@ -180,5 +267,11 @@ if __name__ == "__main__":
     parser.add_argument("--pushers", type=int, nargs="+", default=[8])
     parser.add_argument("--seconds", type=float, default=20.0)
     parser.add_argument("--interval", type=float, default=2.0)
+    parser.add_argument("--trainer-nice", type=int, default=0, help="os.nice of the trainers")
+    parser.add_argument("--server-pass", action="store_true", help="time a pass in-process")
+    parser.add_argument("--passes", type=int, default=100)
     ARGS = parser.parse_args()
-    main()
+    if ARGS.server_pass:
+        server_pass(ARGS.passes)
+    else:
+        main()
