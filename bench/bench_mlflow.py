@@ -29,7 +29,8 @@ worker count. Every MLflow call runs in the MLflow venv as a subprocess script.
   ``mlflow.log_metrics(..., synchronous=False)`` (MLflow's async logging, its advice for
   frequent logging) and ``MLFLOW_ASYNC_LOGGING_BUFFERING_SECONDS=2`` (its batching window, the
   same 2 s as our push interval; without it every call is one request); log → visible is
-  polled every 0.1 s on ``runs/search`` (the latest step of ``train/m0``); CPU of the server's whole process tree and of PostgreSQL per 1,000 points.
+  polled every 0.1 s on ``runs/search`` (the latest step of ``train/m0``); CPU of the server's
+  whole process tree and of PostgreSQL per 1,000 points.
 - 1M points of one metric: the first 50,000 logged (and timed) with ``MlflowClient.log_batch``,
   1,000 per call; the rest COPYed into ``metrics`` as ``log_batch`` writes them (logging all
   of it through the client takes ~10 min here). Read back with
