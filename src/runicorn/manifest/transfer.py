@@ -112,12 +112,15 @@ class SyncPass:
         report = self.report
         report.source, report.destination = self.source.label, self.destination.label
         report.dry_run, report.passes = self.dry_run, 1
-        here = await self.source.manifest(project=self.project, since=self.since)
+        # Both sides scan at once (a remote scan runs on its host, a local one in a thread).
+        here, there = await asyncio.gather(
+            self.source.manifest(project=self.project, since=self.since),
+            self.destination.manifest(),
+        )
         if not here.exists:
             raise StorageError(
                 f"the source root {self.source.label} does not exist; check the path"
             )
-        there = await self.destination.manifest()
         report.runs_seen = len(here.runs)
         self.state.runs_total = len(here.runs)
         self._tick()
