@@ -97,7 +97,7 @@ def test_sync_carries_artifacts_and_the_routes_answer(
         models = api.get("/api/model-lifecycle/models").json()
         assert models["items"][0]["production_version"] == 1
         history = api.get("/api/model-lifecycle/models/vision/resnet-classifier/history").json()
-        assert history["items"][0]["to"] == "production"
+        assert (history["items"][0]["to"], history["items"][0]["by"]) == ("production", "walt")
 
     from runicorn.artifacts.storage import ArtifactStore
 

@@ -40,6 +40,7 @@ RUN_ARTIFACTS_FILE = "artifacts.json"
 ALIASES_FILE = "aliases.json"
 LIFECYCLE_FILE = "lifecycle.jsonl"
 DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=5.0)
+SLOWEST_STORE_BYTES_PER_SECOND = 2 << 20  # server to bucket, for a blob upload's answer
 
 
 class PushError(RunicornError):
@@ -156,8 +157,11 @@ class PushClient:
         ]
         return set(missing)
 
-    def put_blob(self, sha256: str, chunks: Iterable[bytes]) -> None:
-        self._call("PUT", f"/api/push/blobs/{sha256}", content=chunks)
+    def put_blob(self, sha256: str, size: int, chunks: Iterable[bytes]) -> None:
+        # The server answers once the blob is in the bucket: allow time for its upload.
+        wait = max(DEFAULT_TIMEOUT.read or 30.0, size / SLOWEST_STORE_BYTES_PER_SECOND)
+        timeout = httpx.Timeout(DEFAULT_TIMEOUT.write, connect=5.0, read=wait)
+        self._call("PUT", f"/api/push/blobs/{sha256}", content=chunks, timeout=timeout)
 
     def put_version(self, project: str, name: str, number: int, data: bytes) -> None:
         path = f"/api/push/artifacts/{_quoted(project)}/{_quoted(name)}/versions/{number}"
@@ -481,12 +485,12 @@ def _push_versions(
         blob = root / INDEX_DIR_NAME / "blobs" / sha256[:2] / sha256
         if blob.is_symlink() or not blob.is_file():
             continue  # the versions naming it are refused below, with the reason
+        size = blob.stat().st_size
         try:
-            client.put_blob(sha256, _blob_chunks(root, blob))
+            client.put_blob(sha256, size, _blob_chunks(root, blob))
         except PushRefusedError as exc:
             report.refused.append(f"blob {sha256[:12]}…: {exc}")
             continue
-        size = blob.stat().st_size
         pushed.blobs += 1
         pushed.blob_bytes += size
         report.bytes_moved += size

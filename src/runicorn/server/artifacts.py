@@ -56,6 +56,7 @@ from runicorn.server.artifact_index import PostgresArtifactIndex
 from runicorn.server.config import ServerConfig
 from runicorn.server.database import Connection, Database
 from runicorn.server.objects import ObjectStore
+from runicorn.server.project_access import current_user
 from runicorn.storage.artifact_index import EdgeRow
 from runicorn.storage.jsonio import dumps
 from runicorn.storage.layout import INDEX_DIR_NAME, validate_name
@@ -338,8 +339,12 @@ class ServerArtifactStore:
         by: str | None = None,
         archive_previous: bool = True,
     ) -> list[StageTransition]:
-        """Move one version to ``stage``; promoting to production archives the previous one."""
+        """Move one version to ``stage``; promoting to production archives the previous one.
+
+        On the server the history names the user who asked, whatever ``by`` says."""
         target = validate_stage(stage)
+        user = current_user.get()
+        by = user.name if user is not None else by
         version = self.resolve(project, name, selector)
 
         def move() -> list[StageTransition]:

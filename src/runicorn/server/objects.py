@@ -15,12 +15,17 @@ from typing import Any
 
 import boto3
 from boto3.exceptions import S3UploadFailedError
+from boto3.s3.transfer import TransferConfig
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
 from runicorn.errors import StorageError
 from runicorn.server.config import StoreLocation
 
+# Large blobs go up in 64 MiB parts, four at a time: bounded memory, few requests.
+_TRANSFER = TransferConfig(
+    multipart_threshold=64 << 20, multipart_chunksize=64 << 20, max_concurrency=4
+)
 APPEND_ONLY_FILES = {"events.jsonl": ("events", ".jsonl"), "logs.txt": ("logs", ".txt")}
 
 
@@ -84,7 +89,7 @@ class ObjectStore:
     def put_file(self, key: str, path: Path) -> None:
         """Upload a local file (in parts when large: memory stays bounded)."""
         try:
-            self._client.upload_file(str(path), self.location.bucket, key)
+            self._client.upload_file(str(path), self.location.bucket, key, Config=_TRANSFER)
         except (ClientError, BotoCoreError, S3UploadFailedError) as exc:
             raise self._error(f"cannot write {key}", exc) from exc
 
