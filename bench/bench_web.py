@@ -75,7 +75,16 @@ console = Console(width=140)
 rows: list[tuple[str, str, str, str, str]] = []
 
 
+def load_average() -> str:
+    """The 1-minute load average now: on a shared machine a figure means little without it."""
+    try:
+        return Path("/proc/loadavg").read_text().split()[0]
+    except OSError:
+        return "?"
+
+
 def record(workload: str, what: str, value: str, target: str = "", note: str = "") -> None:
+    note = f"{note}; load {load_average()}" if note else f"load {load_average()}"
     rows.append((workload, what, value, target, note))
     console.log(f"{workload:4} {what:52} {value:>12}  {target:>8}  {note}")
 
