@@ -51,6 +51,13 @@ def test_run_header_shows_the_alias(page: Page, legacy_run: str) -> None:
     expect(page.get_by_test_id("run-alias")).to_have_text("最佳-v2")
 
 
+def test_runs_table_shows_the_alias_next_to_the_name(page: Page, legacy_run: str) -> None:
+    page.goto("/?project=cv")
+    row = page.locator(f'[data-testid="run-row"][data-run-id="{legacy_run}"]')
+    expect(row.get_by_test_id("run-link")).to_have_text("yolo/ablation")
+    expect(row.get_by_test_id("run-alias")).to_have_text("最佳-v2")
+
+
 def test_charts_draw_train_and_val_stage_bands(page: Page, legacy_run: str) -> None:
     page.goto(f"/runs/{legacy_run}")
     card = page.locator('[data-testid="chart-card"][data-key="train/loss"]')

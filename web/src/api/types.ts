@@ -47,6 +47,8 @@ export interface RunItem {
   /** How many alerts the run raised, and the newest one. */
   alerts?: number;
   last_alert?: AlertItem | null;
+  /** The original Runicorn SDK's `init(alias=...)`, kept in meta.json. */
+  alias?: string | null;
 }
 
 export type AlertLevel = "info" | "warn" | "error";
@@ -78,8 +80,6 @@ export interface MediaItem {
 
 export interface RunDetail extends RunItem {
   meta?: JsonObject | null;
-  /** The original Runicorn SDK's `init(alias=...)`, kept in meta.json. */
-  alias?: string | null;
   environment?: JsonObject | null;
   media?: MediaItem[];
   files?: Record<string, number>;

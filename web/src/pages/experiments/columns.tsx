@@ -62,6 +62,11 @@ export function baseColumns({ t, onTagClick, colorOf }: ColumnContext, bin: bool
             <Link to={runHref(run.id)} onClick={(e) => e.stopPropagation()} data-testid="run-link">
               {run.name}
             </Link>
+            {run.alias && (
+              <span className="chip chip-small run-alias" data-testid="run-alias" title={t("run.alias")}>
+                {run.alias}
+              </span>
+            )}
           </span>
         );
       },
