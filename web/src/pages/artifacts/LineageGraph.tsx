@@ -1,6 +1,6 @@
 /**
- * The interactive lineage graph (loaded on demand: React Flow and dagre are only fetched when a
- * lineage is shown). Runs and versions are nodes; drag to pan, scroll or the buttons to zoom,
+ * The interactive lineage graph, drawn where the layout worker placed it (loaded on demand:
+ * React Flow is only fetched when a lineage is shown). Runs and versions are nodes; drag to pan, scroll or the buttons to zoom,
  * click a node to open its page.
  */
 import {
@@ -22,6 +22,7 @@ import type { LineageGraph as Graph } from "../../api/artifacts";
 import { useI18n } from "../../i18n/context";
 import { useTheme } from "../../theme/context";
 import { lineageElements, smoothPath, type LineageFlowEdge, type LineageFlowNode } from "./lineageLayout";
+import type { LineagePlacement } from "./lineagePlacement";
 
 function LineageNodeCard({ data }: NodeProps<LineageFlowNode>) {
   const { t } = useI18n();
@@ -57,7 +58,7 @@ function LineageNodeCard({ data }: NodeProps<LineageFlowNode>) {
   );
 }
 
-/** An edge along the route dagre chose, so a long edge goes around the nodes it passes. */
+/** An edge along the route the layout chose, so a long edge goes around the nodes it passes. */
 function LineageEdgeLine({ id, sourceX, sourceY, targetX, targetY, data, markerEnd, style }: EdgeProps<LineageFlowEdge>) {
   const path = smoothPath([{ x: sourceX, y: sourceY }, ...(data?.bends ?? []), { x: targetX, y: targetY }]);
   return <BaseEdge id={id} path={path} markerEnd={markerEnd} style={style} />;
@@ -66,12 +67,24 @@ function LineageEdgeLine({ id, sourceX, sourceY, targetX, targetY, data, markerE
 const NODE_TYPES = { lineage: LineageNodeCard };
 const EDGE_TYPES = { lineage: LineageEdgeLine };
 const EDGE_OPTIONS = { markerEnd: { type: MarkerType.ArrowClosed, width: 16, height: 16 } };
+const MIN_ZOOM = 0.05;
+const MAX_FIT_PX = 1600;
 
-export default function LineageGraph({ graph }: { graph: Graph }) {
+/** The larger side of the box around every node, in layout pixels. */
+function spread(nodes: readonly LineageFlowNode[]): number {
+  if (!nodes.length) return 0;
+  const xs = nodes.map((n) => n.position.x);
+  const ys = nodes.map((n) => n.position.y);
+  return Math.max(Math.max(...xs) - Math.min(...xs), Math.max(...ys) - Math.min(...ys));
+}
+
+export default function LineageGraph({ graph, placement }: { graph: Graph; placement: LineagePlacement }) {
   const { t } = useI18n();
   const { theme } = useTheme();
   const navigate = useNavigate();
-  const { nodes, edges } = useMemo(() => lineageElements(graph), [graph]);
+  const { nodes, edges } = useMemo(() => lineageElements(graph, placement), [graph, placement]);
+  // A graph too wide to read even at the smallest zoom opens on its root; the minimap shows the rest.
+  const fitNodes = useMemo(() => (spread(nodes) * MIN_ZOOM > MAX_FIT_PX ? [{ id: graph.root }] : undefined), [nodes, graph.root]);
   return (
     <div className="lineage-graph" data-testid="lineage-graph" data-nodes={nodes.length} data-edges={edges.length}>
       <ReactFlow
@@ -85,8 +98,8 @@ export default function LineageGraph({ graph }: { graph: Graph }) {
         nodesConnectable={false}
         elementsSelectable
         fitView
-        fitViewOptions={{ padding: 0.15, maxZoom: 1.1 }}
-        minZoom={0.05}
+        fitViewOptions={{ padding: 0.15, maxZoom: 1.1, nodes: fitNodes }}
+        minZoom={MIN_ZOOM}
         maxZoom={2.5}
         onlyRenderVisibleElements={nodes.length > 300}
         onNodeClick={(_event, node) => {

@@ -1,11 +1,11 @@
-import { lazy, Suspense, useMemo } from "react";
+import { lazy, Suspense } from "react";
 import { Link } from "react-router";
 import type { LineageGraph } from "../../api/artifacts";
 import { EmptyState, ErrorState, LoadingState } from "../../components/States";
 import { useAsync } from "../../hooks/useAsync";
 import { useI18n } from "../../i18n/context";
 import { nodeHref, nodeSubtitle, nodeTitle } from "./lineageNodes";
-import { layoutCost, MAX_LAYOUT_COST } from "./lineageSize";
+import { useLineagePlacement } from "./useLineagePlacement";
 import { MAX_DEPTH } from "./urlState";
 
 const Graph = lazy(() => import("./LineageGraph"));
@@ -28,7 +28,8 @@ export function LineagePanel({
   const { t } = useI18n();
   const graph = useAsync(`${cacheKey}:${depth}`, (signal) => load(depth, signal));
   const data = graph.data;
-  const tooLarge = useMemo(() => (data ? layoutCost(data) > MAX_LAYOUT_COST : false), [data]);
+  const layout = useLineagePlacement(data ?? null);
+  const tooLarge = layout.status === "too-large";
   return (
     <div className="lineage-panel" data-testid="lineage-panel">
       <div className="lineage-toolbar">
@@ -69,14 +70,18 @@ export function LineagePanel({
         <EmptyState testId="lineage-empty" icon="○" title={t("lineage.empty")} hint={t("lineage.emptyHint")} />
       ) : (
         <>
-          {tooLarge ? (
+          {layout.status === "ready" ? (
+            <Suspense fallback={<LoadingState testId="lineage-loading" />}>
+              <Graph graph={data} placement={layout.placement} />
+            </Suspense>
+          ) : layout.status === "running" ? (
+            <LoadingState testId="lineage-layout" label={t("lineage.layingOut", { n: data.nodes.length })} />
+          ) : layout.status === "failed" ? (
+            <ErrorState error={new Error(layout.error)} testId="lineage-layout-error" />
+          ) : (
             <div className="notice" data-testid="lineage-too-large" role="status">
               {t("lineage.tooLarge", { n: data.nodes.length })}
             </div>
-          ) : (
-            <Suspense fallback={<LoadingState testId="lineage-loading" />}>
-              <Graph graph={data} />
-            </Suspense>
           )}
           <details className="lineage-list" open={tooLarge || undefined}>
             <summary>{t("lineage.asList")}</summary>

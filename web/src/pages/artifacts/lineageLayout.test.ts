@@ -1,6 +1,8 @@
+import ELK from "elkjs/lib/elk.bundled.js";
 import { describe, expect, it } from "vitest";
 import type { LineageGraph } from "../../api/artifacts";
 import { lineageElements, NODE_HEIGHT, NODE_WIDTH, smoothPath } from "./lineageLayout";
+import { placeLineage, routedEdges } from "./lineagePlacement";
 import { nodeHref, nodeSubtitle } from "./lineageNodes";
 
 const run = (id: string, name: string) => ({
@@ -44,9 +46,12 @@ const chain: LineageGraph = {
   truncated: false,
 };
 
+const elk = new ELK();
+const laidOut = async (graph: LineageGraph) => lineageElements(graph, await placeLineage(graph, elk));
+
 describe("lineageElements", () => {
-  it("places each node right of everything it came from", () => {
-    const { nodes } = lineageElements(chain);
+  it("places each node right of everything it came from", async () => {
+    const { nodes } = await laidOut(chain);
     const x = Object.fromEntries(nodes.map((n) => [n.id, n.position.x]));
     const dataset = x["artifact:vision/cifar10:v1"] ?? NaN;
     const train = x["run:20261201_090000_train1"] ?? NaN;
@@ -57,8 +62,8 @@ describe("lineageElements", () => {
     expect(evaluation - model).toBeGreaterThanOrEqual(NODE_WIDTH);
   });
 
-  it("never overlaps two nodes", () => {
-    const { nodes } = lineageElements(chain);
+  it("never overlaps two nodes", async () => {
+    const { nodes } = await laidOut(chain);
     for (const a of nodes) {
       for (const b of nodes) {
         if (a === b) continue;
@@ -68,20 +73,20 @@ describe("lineageElements", () => {
     }
   });
 
-  it("marks the root and gives every node the page it opens", () => {
-    const { nodes } = lineageElements(chain);
+  it("marks the root and gives every node the page it opens", async () => {
+    const { nodes } = await laidOut(chain);
     const byId = Object.fromEntries(nodes.map((n) => [n.id, n.data]));
     expect(byId["artifact:vision/resnet18:v2"]).toMatchObject({ root: true, href: "/artifacts/vision/resnet18/v2", title: "resnet18:v2" });
     expect(byId["run:20261201_090000_train1"]).toMatchObject({ root: false, href: "/runs/20261201_090000_train1", title: "train-resnet18" });
     expect(new Set(nodes.map((n) => n.type))).toEqual(new Set(["lineage"]));
   });
 
-  it("keeps the edges with their kind, dropping duplicates and edges to unknown nodes", () => {
+  it("keeps the edges with their kind, dropping duplicates and edges to unknown nodes", async () => {
     const graph: LineageGraph = {
       ...chain,
       edges: [...chain.edges, ...chain.edges.slice(0, 1), { from: "run:gone", to: "artifact:vision/cifar10:v1", kind: "produced" }],
     };
-    const { edges } = lineageElements(graph);
+    const { edges } = await laidOut(graph);
     expect(edges).toHaveLength(4);
     expect(edges.find((e) => e.source === "run:20261201_090000_train1")).toMatchObject({
       target: "artifact:vision/resnet18:v2",
@@ -89,8 +94,8 @@ describe("lineageElements", () => {
     });
   });
 
-  it("routes an edge that skips ranks around the nodes it passes", () => {
-    const { nodes, edges } = lineageElements(chain);
+  it("routes an edge that skips ranks around the nodes it passes", async () => {
+    const { nodes, edges } = await laidOut(chain);
     const long = edges.find((e) => e.source === "artifact:vision/cifar10:v1" && e.target === "run:20261201_100000_eval01");
     const bends = long?.data?.bends ?? [];
     expect(bends.length).toBeGreaterThanOrEqual(2);
@@ -108,10 +113,39 @@ describe("lineageElements", () => {
     expect(edges.every((e) => e.type === "lineage" && Array.isArray(e.data?.bends))).toBe(true);
   });
 
-  it("lays out a single node and an empty graph", () => {
-    expect(lineageElements({ root: "run:x", nodes: [run("x", "solo")], edges: [], truncated: false }).nodes).toHaveLength(1);
-    expect(lineageElements({ root: "run:x", nodes: [], edges: [], truncated: false })).toEqual({ nodes: [], edges: [] });
+  it("lays out a single node and an empty graph", async () => {
+    expect((await laidOut({ root: "run:x", nodes: [run("x", "solo")], edges: [], truncated: false })).nodes).toHaveLength(1);
+    expect(await laidOut({ root: "run:x", nodes: [], edges: [], truncated: false })).toEqual({ nodes: [], edges: [] });
   });
+
+  // A fine-tuning chain: each run uses the previous checkpoint and the one dataset, and
+  // produces the next checkpoint.
+  const fineTuning = (runs: number): LineageGraph => {
+    const nodes: LineageGraph["nodes"] = [version("imagenet", 1, "dataset")];
+    const edges: LineageGraph["edges"] = [];
+    for (let i = 1; i <= runs; i++) {
+      const id = `20261201_${String(i).padStart(6, "0")}_ft`;
+      nodes.push(run(id, `finetune-${i}`), version("vit-b16", i, "model"));
+      edges.push({ from: "artifact:vision/imagenet:v1", to: `run:${id}`, kind: "used" });
+      edges.push({ from: `run:${id}`, to: `artifact:vision/vit-b16:v${i}`, kind: "produced" });
+      if (i > 1) edges.push({ from: `artifact:vision/vit-b16:v${i - 1}`, to: `run:${id}`, kind: "used" });
+    }
+    return { root: "artifact:vision/vit-b16:v1", nodes, edges, truncated: false };
+  };
+
+  it("lays out a 500-node chain left to right, long edges drawn straight", async () => {
+    const graph = fineTuning(250);
+    expect(routedEdges(graph).length).toBeLessThan(graph.edges.length);
+    const { nodes, edges } = await laidOut(graph);
+    expect(nodes).toHaveLength(501);
+    expect(edges).toHaveLength(graph.edges.length);
+    const x = new Map(nodes.map((n) => [n.id, n.position.x]));
+    for (const edge of graph.edges) expect(x.get(edge.to) ?? NaN).toBeGreaterThan(x.get(edge.from) ?? NaN);
+    const straight = edges.find((e) => e.source === "artifact:vision/imagenet:v1" && e.target.endsWith("_ft") && e.target !== "run:20261201_000001_ft");
+    expect(straight?.data?.bends).toEqual([]);
+    const cells = new Set(nodes.map((n) => `${Math.floor(n.position.x / NODE_WIDTH)},${Math.floor(n.position.y / NODE_HEIGHT)}`));
+    expect(cells.size).toBe(nodes.length);
+  }, 60_000);
 });
 
 describe("lineage nodes", () => {

@@ -1,15 +1,14 @@
 /**
- * A lineage graph from the API as positioned graph elements: dagre ranks the nodes left to right
- * in the direction the data flows (dataset → training run → model → evaluation run), and each
- * node knows the page it opens.
+ * A lineage graph from the API and its placement (see lineagePlacement) as React Flow elements:
+ * each node knows the page it opens, each edge the bends it was routed through.
  */
-import { Graph, layout, type EdgeLabel, type GraphLabel, type NodeLabel } from "@dagrejs/dagre";
 import type { Edge, Node } from "@xyflow/react";
 import type { LineageEdge, LineageGraph, LineageNode } from "../../api/artifacts";
 import { nodeHref, nodeSubtitle, nodeTitle } from "./lineageNodes";
+import { NODE_HEIGHT, NODE_WIDTH, type LineagePlacement, type Point } from "./lineagePlacement";
+import { edgeId, lineageEdges } from "./lineageSize";
 
-export const NODE_WIDTH = 220;
-export const NODE_HEIGHT = 60;
+export { NODE_HEIGHT, NODE_WIDTH, type Point };
 
 export type LineageNodeData = {
   item: LineageNode;
@@ -21,12 +20,8 @@ export type LineageNodeData = {
 };
 
 export type LineageFlowNode = Node<LineageNodeData, "lineage">;
-export interface Point {
-  x: number;
-  y: number;
-}
 
-/** An edge's kind and the bends dagre routed it through (around the nodes between its ends). */
+/** An edge's kind and the bends the layout routed it through (none: drawn straight). */
 export type LineageEdgeData = { kind: LineageEdge["kind"]; bends: Point[] };
 export type LineageFlowEdge = Edge<LineageEdgeData, "lineage">;
 
@@ -35,54 +30,33 @@ export interface LineageElements {
   edges: LineageFlowEdge[];
 }
 
-export function lineageElements(graph: LineageGraph): LineageElements {
-  const known = new Set(graph.nodes.map((n) => n.id));
-  const edges = graph.edges.filter((e) => known.has(e.from) && known.has(e.to) && e.from !== e.to);
-
-  const g = new Graph<GraphLabel, NodeLabel, EdgeLabel>({ multigraph: false });
-  g.setGraph({ rankdir: "LR", nodesep: 22, ranksep: 80, marginx: 16, marginy: 16 });
-  g.setDefaultEdgeLabel(() => ({}));
-  for (const node of graph.nodes) g.setNode(node.id, { width: NODE_WIDTH, height: NODE_HEIGHT });
-  for (const edge of edges) g.setEdge(edge.from, edge.to);
-  layout(g);
-
-  const nodes: LineageFlowNode[] = graph.nodes.map((item) => {
-    const placed = g.node(item.id);
+export function lineageElements(graph: LineageGraph, placement: LineagePlacement): LineageElements {
+  const nodes: LineageFlowNode[] = graph.nodes.map((item) => ({
+    id: item.id,
+    type: "lineage",
+    position: placement.nodes[item.id] ?? { x: 0, y: 0 },
+    data: {
+      item,
+      root: item.id === graph.root,
+      href: nodeHref(item),
+      title: nodeTitle(item),
+      subtitle: nodeSubtitle(item),
+    },
+    width: NODE_WIDTH,
+    height: NODE_HEIGHT,
+  }));
+  const edges: LineageFlowEdge[] = lineageEdges(graph).map((edge) => {
+    const id = edgeId(edge);
     return {
-      id: item.id,
-      type: "lineage",
-      position: { x: (placed.x ?? 0) - NODE_WIDTH / 2, y: (placed.y ?? 0) - NODE_HEIGHT / 2 },
-      data: {
-        item,
-        root: item.id === graph.root,
-        href: nodeHref(item),
-        title: nodeTitle(item),
-        subtitle: nodeSubtitle(item),
-      },
-      width: NODE_WIDTH,
-      height: NODE_HEIGHT,
-    };
-  });
-  const seen = new Set<string>();
-  const flowEdges: LineageFlowEdge[] = [];
-  for (const edge of edges) {
-    const id = `${edge.from}->${edge.to}`;
-    if (seen.has(id)) continue;
-    seen.add(id);
-    // dagre's first and last points sit on the node borders; the drawn edge starts and ends at
-    // the handles instead, so only the bends in between are kept.
-    const points = g.edge(edge.from, edge.to).points ?? [];
-    const bends = points.slice(1, -1).map((p) => ({ x: p.x, y: p.y }));
-    flowEdges.push({
       id,
       type: "lineage",
       source: edge.from,
       target: edge.to,
-      data: { kind: edge.kind, bends },
+      data: { kind: edge.kind, bends: placement.bends[id] ?? [] },
       className: `lineage-edge lineage-edge-${edge.kind}`,
-    });
-  }
-  return { nodes, edges: flowEdges };
+    };
+  });
+  return { nodes, edges };
 }
 
 /**
