@@ -23,7 +23,14 @@ import runicorn as rn
 pytest.importorskip("playwright.sync_api", reason="browser tests need the playwright package")
 from playwright.sync_api import Browser, Page, expect
 
-from .conftest import ConsoleErrors, Viewer, open_page, running_viewer
+from .conftest import (
+    SCREENSHOTS,
+    ConsoleErrors,
+    Viewer,
+    open_page,
+    running_viewer,
+    screenshot_path,
+)
 from .test_workspace import drag
 
 pytestmark = pytest.mark.e2e
@@ -92,9 +99,17 @@ def recorded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Recorded]:
 
 
 @pytest.fixture
-def page(browser: Browser, recorded: Recorded, console_errors: ConsoleErrors) -> Iterator[Page]:
+def page(
+    browser: Browser,
+    recorded: Recorded,
+    console_errors: ConsoleErrors,
+    request: pytest.FixtureRequest,
+) -> Iterator[Page]:
     with open_page(browser, recorded.viewer.url, console_errors) as tab:
         yield tab
+        if not tab.is_closed():
+            SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+            tab.screenshot(path=str(screenshot_path(request.node)), full_page=True)
     assert not console_errors.unexpected(), console_errors.unexpected()
 
 
@@ -295,10 +310,9 @@ def test_a_key_vs_key_panel_draws_the_points_aligned_by_step(
     assert_same_points(pairs(drawn, 0), expected_pairs(0))
     assert_same_points(pairs(drawn, 1), expected_pairs(1))
     assert len(pairs(drawn, 0)) == 7 and len(pairs(drawn, 1)) == 8
-    expect(card.get_by_test_id("panel-xy-note")).to_contain_text(
-        "steps where both keys were logged"
-    )
-    expect(card.get_by_test_id("panel-xy-note")).to_contain_text("1 NaN or infinite left out")
+    note = card.get_by_test_id("panel-xy-note")
+    expect(note).to_contain_text("15 points: steps where both keys were logged")
+    expect(note).to_contain_text("1 NaN or infinite left out")
 
     # Against the step: every logged point of train/loss, one per step.
     add_key_vs_key(page, "train/loss", "_step")

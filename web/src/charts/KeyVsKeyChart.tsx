@@ -76,7 +76,7 @@ function KeyVsKeyBody({ panelId, xKey, yKey, lines, logY, colors, running, onRem
   const shownLines = useMemo(() => lines.map((l) => ({ ...l, members: l.members.filter((id) => eligible.includes(id)) })), [lines, eligible]);
   const table = useMemo(() => scatterColumns(shownLines, entry.runs as Record<string, SeriesData | undefined>, logY), [shownLines, entry.runs, logY]);
   const downsampled = Object.values(entry.runs).some((d) => d.downsampled);
-  const aligned = Object.values(entry.runs).reduce((n, d) => n + d.count, 0);
+  const drawn = table.points.reduce((n, p) => n + p, 0);
 
   const options = useMemo(() => {
     const series: uPlot.Series[] = [
@@ -119,7 +119,7 @@ function KeyVsKeyBody({ panelId, xKey, yKey, lines, logY, colors, running, onRem
         </button>
       </div>
       <div className="xy-note muted small" data-testid="panel-xy-note">
-        {axis === "step" ? t("workspace.xyStepNote", { n: aligned }) : t("workspace.xyAlignedNote", { n: aligned })}
+        {axis === "step" ? t("workspace.xyStepNote", { n: drawn }) : t("workspace.xyAlignedNote", { n: drawn })}
         {table.dropped > 0 && ` · ${t("workspace.xyDropped", { n: table.dropped })}`}
         {missing > 0 && ` · ${t("workspace.xyMissing", { n: missing })}`}
       </div>
