@@ -67,8 +67,13 @@ sys.path.insert(0, str(REPO / "bench"))
 
 from postgres import PostgresServer, free_port, start_postgres, stop_postgres  # noqa: E402
 from s3 import CREDENTIALS, start_moto, stop_moto  # noqa: E402
+from team_server import TeamServer  # noqa: E402
 
-from bench_server import make_runs  # noqa: E402
+from bench_server import make_runs, write_events  # noqa: E402
+from runicorn.server.app import prepare  # noqa: E402
+from runicorn.server.backend import ServerStorageBackend  # noqa: E402
+from runicorn.server.config import ServerConfig, StoreLocation  # noqa: E402
+from runicorn.server.ingest import ingest_root  # noqa: E402
 
 MLFLOW_VERSION = "3.17.2"
 KEYS_PER_STEP = 10
@@ -512,6 +517,83 @@ def bench_points(
     return lines
 
 
+def bench_runicorn_http(
+    postgres: PostgresServer, endpoint: str, args: argparse.Namespace, work: Path
+) -> list[str]:
+    """Our side over HTTP, the way MLflow's client reaches its server: one ``runicorn server``
+    process, the same runs and the same 1M-point series, read through ``/api/v2/experiments``
+    and ``/api/metrics/{id}`` (every point, no downsampling)."""
+    config = ServerConfig(
+        postgres.create_database(), StoreLocation("rn-bench-http", "team"), endpoint,
+        work / "ingest-cache",
+    )  # fmt: skip
+    prepare(config)
+    backend = ServerStorageBackend(config)
+    run_id = "20260101_000000_bench1"
+    try:
+        if args.runs:
+            runs = make_runs(args.runs)
+            for offset in range(0, args.runs, 20_000):
+                backend.index.bulk_insert_runs(runs[offset : offset + 20_000])
+            with psycopg.connect(config.database_url, autocommit=True) as conn:
+                conn.execute("VACUUM ANALYZE")
+        if args.points:
+            root = work / "local"
+            write_events(root / "bench" / "read" / "runs" / run_id / "events.jsonl", args.points)
+            ingest_root(backend, root)
+    finally:
+        backend.close()
+    server = TeamServer(
+        config.database_url, "s3://rn-bench-http/team", endpoint, work / "server-cache",
+        dict(os.environ),
+    )  # fmt: skip
+    server.start()
+    lines = []
+    try:
+        token = server.add_user("bench", "admin")
+        headers = {"Authorization": f"Bearer {token}"}
+        with httpx.Client(base_url=server.url, headers=headers, timeout=300) as client:
+            if args.runs:
+                queries = {
+                    "page of 50, newest first": {"limit": 50},
+                    "page of 50 sorted by -summary.acc": {"sort": "-summary.acc", "limit": 50},
+                    "count `config.lr < 1e-3 and summary.acc > 0.5`": {
+                        "filter": "config.lr < 1e-3 and summary.acc > 0.5", "limit": 1},
+                    "count `tag:baseline and config.optimizer.name = adam`": {
+                        "filter": "tag:baseline and config.optimizer.name = adam", "limit": 1},
+                }  # fmt: skip
+                for label, query in queries.items():
+                    samples = []
+                    for _ in range(args.repeat + 1):
+                        start = time.perf_counter()
+                        reply = client.get("/api/v2/experiments", params=query)
+                        reply.raise_for_status()
+                        samples.append(time.perf_counter() - start)
+                    lines.append(
+                        f"| runicorn HTTP, {args.runs:,} runs: {label} | "
+                        f"{statistics.median(samples[1:]) * 1000:,.1f} ms "
+                        f"({reply.json()['total']:,} runs) | {load()} |"
+                    )
+                    print(lines[-1], flush=True)
+            if args.points:
+                params = {"keys": "loss", "max_points": args.points}
+                reads = []
+                for _ in range(2):
+                    start = time.perf_counter()
+                    reply = client.get(f"/api/metrics/{run_id}", params=params)
+                    reply.raise_for_status()
+                    reads.append(time.perf_counter() - start)
+                count = len(reply.json()["series"]["loss"]["y"])
+                lines.append(
+                    f"| runicorn HTTP, {count:,} points, `/api/metrics` cold (empty server "
+                    f"cache) / warm | {reads[0]:,.2f} s / {reads[1]:,.2f} s | {load()} |"
+                )
+                print(lines[-1], flush=True)
+    finally:
+        server.stop()
+    return lines
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=100_000, help="0 skips the search workload")
@@ -519,6 +601,13 @@ def main() -> None:
     parser.add_argument("--pushers", type=int, nargs="*", default=[8, 16, 32])
     parser.add_argument("--seconds", type=float, default=20.0)
     parser.add_argument("--repeat", type=int, default=7)
+    parser.add_argument(
+        "--systems",
+        nargs="+",
+        choices=["mlflow", "runicorn"],
+        default=["mlflow", "runicorn"],
+        help="runicorn: the same searches and read over our server's HTTP API",
+    )
     parser.add_argument(
         "--logged-points",
         type=int,
@@ -549,20 +638,24 @@ def main() -> None:
     lines: list[str] = []
     live = []
     try:
-        server.start()
-        if args.runs:
-            lines += bench_runs(server, args, database_url)
-        for pushers in args.pushers:
-            live.append(bench_live(server, postgres, args, pushers, work, database_url))
-            print(live[-1], flush=True)
-        if args.points:
-            lines += bench_points(server, postgres, args, database_url)
+        if "mlflow" in args.systems:
+            server.start()
+            if args.runs:
+                lines += bench_runs(server, args, database_url)
+            for pushers in args.pushers:
+                live.append(bench_live(server, postgres, args, pushers, work, database_url))
+                print(live[-1], flush=True)
+            if args.points:
+                lines += bench_points(server, postgres, args, database_url)
+            server.stop()
+        if "runicorn" in args.systems:
+            lines += bench_runicorn_http(postgres, moto.endpoint, args, work)
     finally:
         server.stop()
         stop_moto(moto)
         stop_postgres(postgres)
     print(f"\nmlflow {MLFLOW_VERSION}, {os.cpu_count()} CPUs shared by everything\n")
-    print("| workload | MLflow | load average |\n| --- | --- | --- |")
+    print("| workload | result | load average |\n| --- | --- | --- |")
     print("\n".join(lines))
     print(
         "\n| pushers (points/s) | log → visible p50 / p95 / max | server CPU per 1,000 points "
