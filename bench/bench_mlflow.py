@@ -37,6 +37,9 @@ worker count. Every MLflow call runs in the MLflow venv as a subprocess script.
   ``MlflowClient.get_metric_history``: cold after restarting PostgreSQL and the server (each
   server worker answers a small search first, so "cold" is the data, not process start-up),
   then warm once.
+- Ours over HTTP (``--systems runicorn``): the same runs and series in one ``runicorn server``
+  on the same cluster and moto, through ``/api/v2/experiments`` and ``/api/metrics/{id}``
+  (every point), since ``bench_server.py`` times ours in-process.
 """
 
 from __future__ import annotations
