@@ -3,9 +3,10 @@ import { Link } from "react-router";
 import { api } from "../../api/client";
 import type { RunItem } from "../../api/types";
 import { chartColors } from "../../charts/axes";
-import { chartX, type CompareLine } from "../../charts/build";
+import { chartX } from "../../charts/build";
 import { ChartToolbar } from "../../charts/ChartToolbar";
 import { CompareChart } from "../../charts/CompareChart";
+import { GroupControls } from "../../charts/GroupControls";
 import { MetricsStore } from "../../charts/metricsStore";
 import { WorkspacePanel, type PanelContext } from "../../charts/WorkspacePanel";
 import { WorkspaceView } from "../../charts/WorkspaceView";
@@ -15,12 +16,9 @@ import { useAsync } from "../../hooks/useAsync";
 import { usePolling } from "../../hooks/usePolling";
 import { useUrlState, type UrlStateUpdate } from "../../hooks/useUrlState";
 import { useI18n } from "../../i18n/context";
-import { diffConfigs, flatten, getPath } from "../../lib/configDiff";
-import { formatValue } from "../../lib/format";
 import { isSystemKey, matchKeys } from "../../lib/metricKeys";
-import { groupColorAt, RUN_GROUP_FIELDS } from "../../lib/groupPalette";
-import { GROUP_BANDS, type GroupBand } from "../../lib/groupStats";
 import { colorAt } from "../../lib/palette";
+import { chartLines, groupableConfigKeys } from "../../lib/runGroups";
 import { decodeCompare, encodeCompare, runHref, type CompareState } from "../../lib/urlState";
 import { COMPARE_SCOPE } from "../../lib/workspace";
 import { useSettings } from "../../settings/context";
@@ -128,36 +126,10 @@ function CompareView({ runs, state, update }: { runs: RunItem[]; state: CompareS
   const shownKeys = useMemo(() => matchKeys(keys, state.search), [keys, state.search]);
   const xKeys = useMemo(() => keys.filter((k) => !k.startsWith("system/")), [keys]);
 
-  const groupKeysList = useMemo(() => {
-    const differing = diffConfigs(runs.map((r) => r.config)).map((r) => r.key);
-    const all = Object.keys(Object.assign({}, ...runs.map((r) => flatten(r.config))) as Record<string, unknown>).sort();
-    return [...differing, ...all.filter((k) => !differing.includes(k))];
-  }, [runs]);
+  const groupKeysList = useMemo(() => groupableConfigKeys(runs), [runs]);
 
   const visible = useMemo(() => runs.filter((r) => !hidden.has(r.id)), [runs, hidden]);
-  const { lines, mode } = useMemo((): { lines: CompareLine[]; mode: "runs" | "groups" } => {
-    if (!state.groupBy) {
-      return { mode: "runs", lines: visible.map((r) => ({ id: r.id, label: r.name, color: colorOf(r.id), members: [r.id] })) };
-    }
-    const field = state.groupBy;
-    const groups = new Map<string, string[]>();
-    for (const run of visible) {
-      const value = groupValue(run, field);
-      groups.set(value, [...(groups.get(value) ?? []), run.id]);
-    }
-    const name = field.startsWith("@") ? field.slice(1) : field;
-    return {
-      mode: "groups",
-      lines: [...groups.entries()]
-        .sort(([a], [b]) => a.localeCompare(b))
-        .map(([value, members], i) => ({
-          id: `group:${value}`,
-          label: `${name}=${value}`,
-          color: groupColorAt(i),
-          members,
-        })),
-    };
-  }, [visible, state.groupBy, colorOf]);
+  const { lines, mode } = useMemo(() => chartLines(visible, state.groupBy, colorOf), [visible, state.groupBy, colorOf]);
 
   const runKeys = useMemo(() => Object.fromEntries(runs.map((r) => [r.id, Object.keys(r.metrics)])), [runs]);
   const panelContext: PanelContext = {
@@ -186,54 +158,19 @@ function CompareView({ runs, state, update }: { runs: RunItem[]; state: CompareS
       <div className="compare-controls">
         <Legend runs={runs} hidden={hidden} colorOf={colorOf} onToggle={toggle} onRemove={(id) => update((s) => ({ runs: s.runs.filter((r) => r !== id) }), { push: true })} />
         <div className="row gap-m wrap">
-          <label className="field">
-            <span>{t("compare.groupBy")}</span>
-            <select
-              className="input"
-              value={state.groupBy ?? ""}
-              onChange={(e) => update({ groupBy: e.target.value || null })}
-              data-testid="group-by-select"
-            >
-              <option value="">{t("compare.noGrouping")}</option>
-              {RUN_GROUP_FIELDS.map((f) => (
-                <option key={f} value={f}>
-                  {f.slice(1)}
-                </option>
-              ))}
-              {groupKeysList.map((k) => (
-                <option key={k} value={k}>
-                  config.{k}
-                </option>
-              ))}
-            </select>
-          </label>
-          {mode === "groups" && (
-            <label className="field">
-              <span>{t("compare.band")}</span>
-              <select className="input" value={state.band} onChange={(e) => update({ band: e.target.value as GroupBand })} data-testid="group-band-select">
-                {GROUP_BANDS.map((b) => (
-                  <option key={b} value={b}>
-                    {t(`compare.band.${b}`)}
-                  </option>
-                ))}
-              </select>
-            </label>
-          )}
+          <GroupControls
+            groupBy={state.groupBy}
+            band={state.band}
+            configKeys={groupKeysList}
+            lines={lines}
+            grouped={mode === "groups"}
+            onGroupBy={(groupBy) => update({ groupBy })}
+            onBand={(band) => update({ band })}
+          />
           <label className="field checkbox">
             <input type="checkbox" checked={state.allMetrics} onChange={(e) => update({ allMetrics: e.target.checked })} data-testid="all-metrics-toggle" />
             <span>{t("compare.allMetrics")}</span>
           </label>
-          {mode === "groups" && (
-            <ul className="legend legend-groups" data-testid="group-legend">
-              {lines.map((line) => (
-                <li key={line.id} className="legend-item" data-testid="group-item">
-                  <span className="swatch" style={{ background: line.color }} />
-                  <span className="mono">{line.label}</span>
-                  <span className="muted small">n={line.members.length}</span>
-                </li>
-              ))}
-            </ul>
-          )}
         </div>
       </div>
       <CompareSweep runs={runs} onHidden={(ids) => update({ hidden: ids })} />
@@ -344,13 +281,4 @@ export default function ComparePage() {
       {body}
     </div>
   );
-}
-
-/** What a run is grouped by: `@tags` (its tags, sorted), `@status`, `@name`, `@project`, or a config key. */
-function groupValue(run: RunItem, field: string): string {
-  if (field === "@tags") return run.tags.length ? [...run.tags].sort().join(", ") : "—";
-  if (field === "@status") return run.status;
-  if (field === "@name") return run.name;
-  if (field === "@project") return run.project;
-  return formatValue(getPath(run.config, field));
 }
