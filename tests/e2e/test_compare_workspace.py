@@ -404,3 +404,9 @@ def test_media_side_by_side_one_image_per_run_at_the_chosen_step(
     page.reload()
     page.get_by_test_id("compare-media").scroll_into_view_if_needed()
     expect(page.get_by_test_id("compare-media-step")).to_have_attribute("data-step", "15")
+
+    # A comparison whose runs logged no images has no media section.
+    page.goto(compare_url(recorded, RUNS[3:]))
+    page.get_by_test_id("compare-media").scroll_into_view_if_needed()
+    expect(page.get_by_test_id("compare-media-empty")).to_be_attached()
+    expect(page.get_by_test_id("compare-media")).to_have_count(0)

@@ -53,7 +53,7 @@ export function CompareMedia({ runs, allIds, colorOf, mediaKey, step, onChange }
 
   const body = () => {
     if (!media.data) return <div className="muted small">{media.error ? errorMessage(media.error) : t("compare.mediaLoading")}</div>;
-    if (key === null || chosen === null) return <div className="muted small" data-testid="compare-media-empty">{t("compare.mediaNone")}</div>;
+    if (key === null || chosen === null) return <div className="muted small">{t("compare.mediaNone")}</div>;
     return (
       <>
         <div className="row gap-m wrap">
@@ -123,6 +123,9 @@ export function CompareMedia({ runs, allIds, colorOf, mediaKey, step, onChange }
       </>
     );
   };
+
+  // Runs without images get no section at all; the empty element still tells when it is in view.
+  if (media.data && keys.length === 0) return <section ref={ref} className="compare-media-none" data-testid="compare-media-empty" />;
 
   const openItems = open ? ((perRun[open.runId] as MediaItem[] | undefined) ?? []) : [];
   const openRun = open ? runs.find((r) => r.id === open.runId) : undefined;
