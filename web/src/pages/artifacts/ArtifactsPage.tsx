@@ -107,65 +107,57 @@ export default function ArtifactsPage() {
             />
           )
         }
-      >
-        {(items) => (
-          <table className="kv-table artifacts-table" data-testid="artifacts-table">
-            <thead>
-              <tr>
-                <th>{t("artifacts.name")}</th>
-                <th>{t("artifacts.type")}</th>
-                <th>{t("artifacts.project")}</th>
-                <th>{t("artifacts.latest")}</th>
-                <th className="num">{t("artifacts.versions")}</th>
-                <th>{t("artifacts.aliases")}</th>
-                <th className="num">{t("artifacts.size")}</th>
-                <th>{t("artifacts.updated")}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {items.map((item) => (
-                <tr
-                  key={`${item.project}/${item.name}`}
-                  data-testid="artifact-row"
-                  data-project={item.project}
-                  data-name={item.name}
-                  data-type={item.type}
-                >
-                  <td>
-                    <Link to={artifactHref(item.project, item.name)} className="strong" data-testid="artifact-link">
-                      {item.name}
-                    </Link>
-                    {item.description && <div className="muted small ellipsis">{item.description}</div>}
-                  </td>
-                  <td>
-                    <span className={`type-badge type-${item.type}`}>{item.type}</span>
-                  </td>
-                  <td className="muted">{item.project}</td>
-                  <td>
-                    <Link to={versionHref(item.project, item.name, item.latest_version)} className="mono" data-testid="artifact-latest-link">
-                      v{item.latest_version}
-                    </Link>
-                  </td>
-                  <td className="num">{item.version_count}</td>
-                  <td>
-                    <span className="tags">
-                      {aliasPairs(item.aliases).map(([alias, version]) => (
-                        <Link key={alias} to={versionHref(item.project, item.name, version)} className="tag alias-tag">
-                          {alias} → v{version}
-                        </Link>
-                      ))}
-                    </span>
-                  </td>
-                  <td className="num">{formatBytes(item.size)}</td>
-                  <td className="muted">
-                    <RelativeTime ts={item.updated_at} />
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+        columns={[
+          { label: t("artifacts.name") },
+          { label: t("artifacts.type") },
+          { label: t("artifacts.project") },
+          { label: t("artifacts.latest") },
+          { label: t("artifacts.versions"), numeric: true },
+          { label: t("artifacts.aliases") },
+          { label: t("artifacts.size"), numeric: true },
+          { label: t("artifacts.updated") },
+        ]}
+        tableClassName="kv-table artifacts-table"
+        row={(item) => (
+          <tr
+            key={`${item.project}/${item.name}`}
+            data-testid="artifact-row"
+            data-project={item.project}
+            data-name={item.name}
+            data-type={item.type}
+          >
+            <td>
+              <Link to={artifactHref(item.project, item.name)} className="strong" data-testid="artifact-link">
+                {item.name}
+              </Link>
+              {item.description && <div className="muted small ellipsis">{item.description}</div>}
+            </td>
+            <td>
+              <span className={`type-badge type-${item.type}`}>{item.type}</span>
+            </td>
+            <td className="muted">{item.project}</td>
+            <td>
+              <Link to={versionHref(item.project, item.name, item.latest_version)} className="mono" data-testid="artifact-latest-link">
+                v{item.latest_version}
+              </Link>
+            </td>
+            <td className="num">{item.version_count}</td>
+            <td>
+              <span className="tags">
+                {aliasPairs(item.aliases).map(([alias, version]) => (
+                  <Link key={alias} to={versionHref(item.project, item.name, version)} className="tag alias-tag">
+                    {alias} → v{version}
+                  </Link>
+                ))}
+              </span>
+            </td>
+            <td className="num">{formatBytes(item.size)}</td>
+            <td className="muted">
+              <RelativeTime ts={item.updated_at} />
+            </td>
+          </tr>
         )}
-      </CatalogBody>
+      />
     </div>
   );
 }

@@ -34,28 +34,50 @@ export function FilterSelect({
   );
 }
 
-/** The list's states: `empty` when the page has no item, else the table and the pager. */
+export interface CatalogColumn {
+  label: string;
+  numeric?: boolean;
+}
+
+/** The list's states: `empty` when the page has no item, else the table (a row per item) and the pager. */
 export function CatalogBody<T>({
   list,
   page,
   onPage,
   testIdPrefix,
   empty,
-  children,
+  columns,
+  tableClassName = "kv-table",
+  row,
 }: {
   list: AsyncState<ListResponse<T>>;
   page: number;
   onPage: (page: number) => void;
   testIdPrefix: string;
   empty: ReactNode;
-  children: (items: T[]) => ReactNode;
+  columns: readonly CatalogColumn[];
+  tableClassName?: string;
+  row: (item: T) => ReactNode;
 }) {
   if (list.error && !list.data) return <ErrorState error={list.error} onRetry={list.reload} testId={`${testIdPrefix}-error`} />;
   if (!list.data) return <LoadingState testId={`${testIdPrefix}-loading`} />;
   if (list.data.items.length === 0) return <>{empty}</>;
   return (
     <>
-      <div className="table-card">{children(list.data.items)}</div>
+      <div className="table-card">
+        <table className={tableClassName} data-testid={`${testIdPrefix}-table`}>
+          <thead>
+            <tr>
+              {columns.map((column) => (
+                <th key={column.label} className={column.numeric ? "num" : undefined}>
+                  {column.label}
+                </th>
+              ))}
+            </tr>
+          </thead>
+          <tbody>{list.data.items.map(row)}</tbody>
+        </table>
+      </div>
       <Pager page={page} pageSize={PAGE_SIZE} shown={list.data.items.length} total={list.data.total} onPage={onPage} />
     </>
   );

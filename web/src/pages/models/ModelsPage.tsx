@@ -58,63 +58,54 @@ export default function ModelsPage() {
             }
           />
         }
-      >
-        {(items) => (
-          <table className="kv-table" data-testid="models-table">
-            <thead>
-              <tr>
-                <th>{t("models.model")}</th>
-                <th>{t("artifacts.project")}</th>
-                <th>{t("models.production")}</th>
-                <th>{t("models.stages")}</th>
-                <th>{t("artifacts.latest")}</th>
-                <th className="num">{t("artifacts.versions")}</th>
-                <th>{t("artifacts.updated")}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {items.map((m) => (
-                <tr key={`${m.project}/${m.name}`} data-testid="model-row" data-project={m.project} data-name={m.name}>
-                  <td>
-                    <Link className="strong" to={modelHref(m.project, m.name)} data-testid="model-link">
-                      {m.name}
-                    </Link>
-                    {m.description && <div className="muted small ellipsis">{m.description}</div>}
-                  </td>
-                  <td className="muted">{m.project}</td>
-                  <td data-testid="model-production" data-version={m.production_version ?? ""}>
-                    {m.production_version !== null ? (
-                      <Link className="mono" to={versionHref(m.project, m.name, m.production_version)}>
-                        v{m.production_version}
-                      </Link>
-                    ) : (
-                      <span className="muted">—</span>
-                    )}
-                  </td>
-                  <td>
-                    <span className="tags">
-                      {STAGES.filter((s) => (m.stages[s] ?? 0) > 0).map((s) => (
-                        <span key={s} className="stage-count">
-                          <StageBadge stage={s} /> {m.stages[s]}
-                        </span>
-                      ))}
-                    </span>
-                  </td>
-                  <td>
-                    <Link className="mono" to={versionHref(m.project, m.name, m.latest_version)}>
-                      v{m.latest_version}
-                    </Link>
-                  </td>
-                  <td className="num">{m.version_count}</td>
-                  <td className="muted">
-                    <RelativeTime ts={m.updated_at} />
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+        columns={[
+          { label: t("models.model") },
+          { label: t("artifacts.project") },
+          { label: t("models.production") },
+          { label: t("models.stages") },
+          { label: t("artifacts.latest") },
+          { label: t("artifacts.versions"), numeric: true },
+          { label: t("artifacts.updated") },
+        ]}
+        row={(m) => (
+          <tr key={`${m.project}/${m.name}`} data-testid="model-row" data-project={m.project} data-name={m.name}>
+            <td>
+              <Link className="strong" to={modelHref(m.project, m.name)} data-testid="model-link">
+                {m.name}
+              </Link>
+              {m.description && <div className="muted small ellipsis">{m.description}</div>}
+            </td>
+            <td className="muted">{m.project}</td>
+            <td data-testid="model-production" data-version={m.production_version ?? ""}>
+              {m.production_version !== null ? (
+                <Link className="mono" to={versionHref(m.project, m.name, m.production_version)}>
+                  v{m.production_version}
+                </Link>
+              ) : (
+                <span className="muted">—</span>
+              )}
+            </td>
+            <td>
+              <span className="tags">
+                {STAGES.filter((s) => (m.stages[s] ?? 0) > 0).map((s) => (
+                  <span key={s} className="stage-count">
+                    <StageBadge stage={s} /> {m.stages[s]}
+                  </span>
+                ))}
+              </span>
+            </td>
+            <td>
+              <Link className="mono" to={versionHref(m.project, m.name, m.latest_version)}>
+                v{m.latest_version}
+              </Link>
+            </td>
+            <td className="num">{m.version_count}</td>
+            <td className="muted">
+              <RelativeTime ts={m.updated_at} />
+            </td>
+          </tr>
         )}
-      </CatalogBody>
+      />
     </div>
   );
 }
