@@ -139,6 +139,34 @@ async def test_symlink_out_of_media_is_refused(
         assert "TOPSECRET" not in response.text
 
 
+async def test_media_swapped_for_a_link_after_the_check_is_refused(
+    client: httpx.AsyncClient, run_factory, root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from runicorn.security import path_validation
+
+    run = run_factory()
+    media = Path(run.path) / "media"
+    media.mkdir(exist_ok=True)
+    image = media / "val_预测.png"
+    image.write_bytes(b"\x89PNG fine")
+    outside = root.parent / "id_rsa"
+    outside.write_text("TOPSECRET")
+    assert (await client.get(f"/api/runs/{run.id}/media/val_预测.png")).content == b"\x89PNG fine"
+    checked_for_real = path_validation.file_under
+
+    def check_then_swap(base: Path, path: Path) -> Path:
+        checked = checked_for_real(base, path)
+        if path.name == image.name:
+            image.unlink()
+            image.symlink_to(outside)
+        return checked
+
+    monkeypatch.setattr(path_validation, "file_under", check_then_swap)
+    response = await client.get(f"/api/runs/{run.id}/media/val_预测.png")
+    assert response.status_code == 403
+    assert "TOPSECRET" not in response.text
+
+
 async def test_non_loopback_bind_needs_a_token(root: Path) -> None:
     with pytest.raises(ValueError, match="token is required"):
         create_app(root, host="0.0.0.0", static_dir=None)

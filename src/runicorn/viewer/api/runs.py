@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import mimetypes
 from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query, Response, WebSocket
-from fastapi.responses import FileResponse, StreamingResponse
+from fastapi.responses import StreamingResponse
 
 from runicorn.viewer.api.deps import Context, MutateLimit, ReadLimit, in_thread, json_response
 from runicorn.viewer.api.models import RunIds, RunPatch
@@ -74,11 +75,16 @@ async def delete_runs(body: RunIds, context: Context) -> dict[str, Any]:
     "/api/runs/{run_id}/media/{path:path}",
     summary="A file under the run's media/ folder",
     dependencies=[ReadLimit],
-    response_class=FileResponse,
+    response_class=StreamingResponse,
 )
-async def media_file(run_id: str, path: str, context: Context) -> FileResponse:
-    file_path = await in_thread(context.runs.media_file, run_id, path)
-    return FileResponse(file_path, headers={"Cache-Control": "private, max-age=3600"})
+async def media_file(run_id: str, path: str, context: Context) -> StreamingResponse:
+    # Streamed from the handle opened under media/: a link swapped in later is never read.
+    handle, size, name = await in_thread(context.runs.open_media, run_id, path)
+    return StreamingResponse(
+        iter_file(handle, size),
+        media_type=mimetypes.guess_type(name)[0] or "application/octet-stream",
+        headers={"Content-Length": str(size), "Cache-Control": "private, max-age=3600"},
+    )
 
 
 @router.get(

@@ -6,12 +6,14 @@ JSON-ready values in the shapes of docs/api.md.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from runicorn.errors import RunicornError, RunNotFoundError, UnsafePathError
 from runicorn.security.path_validation import (
+    open_under,
     read_json_under,
     resolve_under,
     safe_run_id,
@@ -138,13 +140,22 @@ class RunService:
             self.cache.forget(rid)
         return {"purged": purged}
 
-    def media_file(self, run_id: str, relative: str) -> Path:
-        """A file under the run's ``media/`` folder (links leading outside are refused)."""
+    def open_media(self, run_id: str, relative: str) -> tuple[BinaryIO, int, str]:
+        """A file under the run's ``media/`` folder, opened, with its size and name.
+
+        Opened by descriptor under ``media/`` (links leading out of it are refused, also one
+        swapped in after the path was checked), so what is served is what was checked.
+        """
         media_dir = self.run_path(run_id) / MEDIA_DIR
         path = resolve_under(media_dir, relative)
-        if not path.is_file():
-            raise RunNotFoundError(f"run {run_id} has no media file {relative!r}")
-        return path
+        missing = RunNotFoundError(f"run {run_id} has no media file {relative!r}")
+        if path.is_dir():
+            raise missing
+        try:
+            handle = open_under(media_dir, path)
+        except FileNotFoundError:
+            raise missing from None
+        return handle, os.fstat(handle.fileno()).st_size, path.name
 
     def index_new_runs(self) -> int:
         """Index run folders the index does not know yet (copied in by hand, for example)."""
