@@ -322,6 +322,15 @@ def test_a_key_vs_key_panel_draws_the_points_aligned_by_step(
     assert by_step["x"] == list(range(1, STEPS + 1))
     assert [v is not None for v in by_step["columns"][0]] == [True] * STEPS
 
+    # A panel of several keys on compare: a line per run and key (colour per run, dash per key).
+    page.get_by_test_id("panel-keys").select_option(["train/loss", "val/loss"])
+    page.get_by_test_id("panel-add").click()
+    keys_panel = "train/loss+val/loss"
+    page.wait_for_function(f"({PANEL})({keys_panel!r}) !== null")
+    several = page.evaluate(PANEL, keys_panel)
+    assert several["labels"] == [f"{n} · {k}" for k in ("train/loss", "val/loss") for n in RUNS[:2]]
+    assert [sum(v is not None for v in c) for c in several["columns"]] == [STEPS, STEPS, 8, 8]
+
     # Saved with the compare view, drawn again after a reload.
     wait_saved(
         recorded.viewer,
@@ -331,7 +340,7 @@ def test_a_key_vs_key_panel_draws_the_points_aligned_by_step(
                 .get("default", {})
                 .get("panels", [])
             )
-            == 2
+            == 3
         ),
     )
     page.reload()
