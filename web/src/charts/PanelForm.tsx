@@ -1,5 +1,6 @@
 import { useState } from "react";
 import { useI18n } from "../i18n/context";
+import { isSystemKey } from "../lib/metricKeys";
 import { STEP_AXIS } from "../lib/workspace";
 
 export interface PanelFormProps {
@@ -15,6 +16,8 @@ export function PanelForm({ keys, onAddKeys, onAddKeyVsKey }: PanelFormProps) {
   const [x, setX] = useState("");
   const [y, setY] = useState("");
   const canAddXY = x !== "" && y !== "" && x !== y;
+  // system/* samples have no step to join on.
+  const stepKeys = keys.filter((k) => !isSystemKey(k));
   return (
     <>
       <form
@@ -58,7 +61,7 @@ export function PanelForm({ keys, onAddKeys, onAddKeyVsKey }: PanelFormProps) {
       >
         <select className="input" value={y} onChange={(e) => setY(e.target.value)} aria-label={t("workspace.xyY")} data-testid="panel-xy-y">
           <option value="">{t("workspace.xyY")}</option>
-          {keys.map((k) => (
+          {stepKeys.map((k) => (
             <option key={k} value={k}>
               {k}
             </option>
@@ -68,7 +71,7 @@ export function PanelForm({ keys, onAddKeys, onAddKeyVsKey }: PanelFormProps) {
         <select className="input" value={x} onChange={(e) => setX(e.target.value)} aria-label={t("workspace.xyX")} data-testid="panel-xy-x">
           <option value="">{t("workspace.xyX")}</option>
           <option value={STEP_AXIS}>{STEP_AXIS}</option>
-          {keys.map((k) => (
+          {stepKeys.map((k) => (
             <option key={k} value={k}>
               {k}
             </option>
