@@ -619,10 +619,16 @@ def _compare(fld: _Field, op: str, value: Value) -> _Sql:
         base = _json_value(fld)
         if value.kind == "null":
             return _two_valued(_null_check(base, op, value))
+        contained = None
+        if _DIALECT.get() == "postgresql" and sql_op == "=":
+            contained = _pg_json_equal(fld, value)
+        if contained is not None:
+            # Never NULL (config and summary are NOT NULL): left bare, the planner can use
+            # the GIN index and estimate how many runs match; COALESCE would hide both.
+            return _Sql(f"NOT {contained.text}", contained.params) if negate else contained
         result = _json_compare(base, sql_op, value)
         if _DIALECT.get() == "postgresql":
-            contained = _pg_json_equal(fld, value) if sql_op == "=" else None
-            result = contained or _pg_json_path_compare(fld, sql_op, value) or result
+            result = _pg_json_path_compare(fld, sql_op, value) or result
     else:
         expr = _Sql(fld.sql) if isinstance(fld, _Column) else _metric_value(fld)
         if value.kind == "null":
