@@ -356,9 +356,14 @@ def poll(
     client: httpx.Client, experiment: str, limit: int, first_seen: dict[str, dict[int, float]]
 ) -> dict[str, int]:
     now = time.time()
-    reply = client.post(
-        "/api/2.0/mlflow/runs/search", json={"experiment_ids": [experiment], "max_results": limit}
-    )
+    try:
+        reply = client.post(
+            "/api/2.0/mlflow/runs/search",
+            json={"experiment_ids": [experiment], "max_results": limit},
+        )
+        reply.raise_for_status()
+    except httpx.HTTPError:
+        return {}  # an overloaded server: nothing seen on this poll
     seen = {}
     for run in reply.json().get("runs", []):
         steps = first_seen.get(run["info"]["run_id"])
@@ -399,7 +404,7 @@ def bench_live(
             poll(client, experiment, pushers + 10, first_seen)
             load_during = load()
             time.sleep(0.1)
-        results = [json.loads(out.read_text()) for _, out in procs]
+        results = [json.loads(out.read_text()) for _, out in procs if out.exists()]
         final = {r["id"]: r["steps"] for r in results}
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
@@ -432,6 +437,7 @@ def bench_live(
         "points": points,
         "stored": stored[0] if stored else 0,
         "missing": missing,
+        "failed_trainers": pushers - len(results),
         "p50": statistics.median(latencies),
         "p95": latencies[int(0.95 * (len(latencies) - 1))],
         "max": latencies[-1],
@@ -673,7 +679,10 @@ def main() -> None:
             f"{r['p50']:.2f} / {r['p95']:.2f} / {r['max']:.2f} s | {r['server_ms']:.1f} ms | "
             f"{r['postgres_ms']:.1f} ms | {r['machine_busy']:.0f} % | {r['load']} |"
         )
-        print(f"  points {r['points']:,}, stored {r['stored']:,}, steps never seen {r['missing']}")
+        print(
+            f"  points {r['points']:,}, stored {r['stored']:,}, steps never seen "
+            f"{r['missing']}, trainers that failed {r['failed_trainers']}"
+        )
 
 
 if __name__ == "__main__":
