@@ -110,6 +110,8 @@ def bench_index(backend: ServerStorageBackend, count: int) -> None:
             "filter": "config.lr < 1e-3 and summary.acc > 0.5", "limit": 0},
         "filtered count (tag:baseline and config.optimizer.name = adam)": {
             "filter": "tag:baseline and config.optimizer.name = adam", "limit": 0},
+        "filtered count (config.lr = 0.00123: a selective value)": {
+            "filter": "config.lr = 0.00123", "limit": 0},
         "page at offset 50,000": {"offset": 50_000, "limit": 50},
     }  # fmt: skip
     targets = {"page of 50 sorted by -summary.acc": "≤ 100 ms"}
