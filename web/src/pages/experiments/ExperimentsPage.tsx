@@ -1,5 +1,5 @@
 import type { ColumnSizingState, Updater } from "@tanstack/react-table";
-import { useCallback, useEffect, useMemo, useRef, useState, useSyncExternalStore } from "react";
+import { lazy, Suspense, useCallback, useEffect, useMemo, useRef, useState, useSyncExternalStore } from "react";
 import { useNavigate } from "react-router";
 import { api, ApiError, errorMessage } from "../../api/client";
 import type { RunItem, RunStatus } from "../../api/types";
@@ -26,11 +26,15 @@ import { TransferControls } from "./TransferControls";
 import { brushConditions, brushRunFilter, decodeBrushes, encodeBrushes } from "./sweep/sweepMath";
 import { browserFilteredFetcher } from "./browserFilter";
 import { decodeExperimentsPage, encodeExperimentsPage } from "./chartsPanelState";
-import { RunChartsPanel, TOP_RUNS } from "./RunChartsPanel";
 import { SweepPanel } from "./sweep/SweepPanel";
 import { Icon } from "../../components/Icon";
 
+// The charts panel brings uPlot: loaded when opened, so the app's first bundle stays small.
+const RunChartsPanel = lazy(() => import("./RunChartsPanel"));
+
 const REFRESH_MS = 10_000;
+/** Without a selection, the charts panel shows this many runs from the top of the table. */
+const TOP_RUNS = 10;
 const DEFAULT_SUMMARY_COLUMNS = 4;
 
 interface Notice {
@@ -373,15 +377,17 @@ export function ExperimentsPage() {
           />
         )}
         {!bin && state.charts && (
-          <RunChartsPanel
-            selected={state.selected}
-            topRuns={topRuns}
-            colorOf={chartColorOf}
-            groupBy={state.groupBy}
-            band={state.band}
-            onGroupBy={(groupBy) => update({ groupBy })}
-            onBand={(band) => update({ band })}
-          />
+          <Suspense fallback={<LoadingState testId="experiment-charts-loading" />}>
+            <RunChartsPanel
+              selected={state.selected}
+              topRuns={topRuns}
+              colorOf={chartColorOf}
+              groupBy={state.groupBy}
+              band={state.band}
+              onGroupBy={(groupBy) => update({ groupBy })}
+              onBand={(band) => update({ band })}
+            />
+          </Suspense>
         )}
         <SelectionBar
           count={state.selected.length}

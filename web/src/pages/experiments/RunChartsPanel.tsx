@@ -17,8 +17,6 @@ import { useSettings } from "../../settings/context";
 import { useTheme } from "../../theme/context";
 import "./experimentCharts.css";
 
-/** Without a selection, the charts show this many runs from the top of the table. */
-export const TOP_RUNS = 10;
 /** The most selected runs one panel draws (one batch request per chart). */
 export const MAX_CHART_RUNS = 100;
 
@@ -32,7 +30,7 @@ async function runsById(ids: readonly string[], signal: AbortSignal): Promise<Ru
 export interface RunChartsPanelProps {
   /** The selected runs' ids, in selection order (their colours); empty: the table's top runs. */
   selected: readonly string[];
-  /** The table's first rows, charted when nothing is selected. */
+  /** The table's first rows (the page's TOP_RUNS), charted when nothing is selected. */
   topRuns: readonly RunItem[];
   colorOf: (id: string, index: number) => string;
   groupBy: string | null;
@@ -45,15 +43,15 @@ export interface RunChartsPanelProps {
  * The project workspace's charts: every metric of the selected runs (or the table's top runs),
  * one line per run or grouped with a mean and band, drawn by compare's chart.
  */
-export function RunChartsPanel(props: RunChartsPanelProps) {
+export default function RunChartsPanel(props: RunChartsPanelProps) {
   const { t } = useI18n();
   const chosen = props.selected.slice(0, MAX_CHART_RUNS);
   const key = chosen.join(",");
   const loaded = useAsync(key ? `experiment-charts:${key}` : null, (signal) => runsById(chosen, signal));
-  const runs = chosen.length ? loaded.data : props.topRuns.slice(0, TOP_RUNS);
+  const runs: readonly RunItem[] | undefined = chosen.length ? loaded.data : props.topRuns;
   const caption = chosen.length
     ? t("experiments.chartsSelected", { n: chosen.length })
-    : t("experiments.chartsTop", { n: Math.min(TOP_RUNS, props.topRuns.length) });
+    : t("experiments.chartsTop", { n: props.topRuns.length });
 
   let body: React.ReactNode;
   if (chosen.length && loaded.error && !loaded.data) body = <ErrorState error={loaded.error} onRetry={loaded.reload} testId="experiment-charts-error" />;
@@ -71,7 +69,7 @@ export function RunChartsPanel(props: RunChartsPanelProps) {
   );
 }
 
-function RunCharts({ runs, colorOf, groupBy, band, onGroupBy, onBand }: RunChartsPanelProps & { runs: RunItem[] }) {
+function RunCharts({ runs, colorOf, groupBy, band, onGroupBy, onBand }: RunChartsPanelProps & { runs: readonly RunItem[] }) {
   const { theme } = useTheme();
   const { chartDefaults } = useSettings();
   const ids = useMemo(() => runs.map((r) => r.id), [runs]);
