@@ -7,20 +7,16 @@ reads only what was appended since, as the metric cache does.
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from runicorn.security.path_validation import open_under
-from runicorn.storage.events import EVENTS_FILE
+from runicorn.storage.appended import AppendedCache, read_appended_lines
 from runicorn.storage.jsonio import loads
 
 _MARKER = b'"histogram"'
-_READ_BLOCK = 8 << 20
 
 
 @dataclass
@@ -50,6 +46,9 @@ class RunHistograms:
     path: Path
     offset: int = 0
     series: dict[str, HistogramSeries] = field(default_factory=dict)
+
+    def clear(self) -> None:
+        self.series.clear()
 
     def keys(self) -> list[dict[str, Any]]:
         return [
@@ -86,27 +85,7 @@ class RunHistograms:
 
 def read_appended(root: Path, state: RunHistograms) -> None:
     """Add the histogram events appended to ``state.path`` since ``state.offset``."""
-    try:
-        handle = open_under(root, state.path)
-    except FileNotFoundError:
-        return
-    with handle:
-        if handle.seek(0, 2) < state.offset:  # the file was replaced: start over
-            state.offset = 0
-            state.series.clear()
-        handle.seek(state.offset)
-        carry = b""
-        while block := handle.read(_READ_BLOCK):
-            # NUL bytes (left by a crash) end a line, as for every reader of events.jsonl.
-            data = carry + block.replace(b"\0", b"\n")
-            end = data.rfind(b"\n")
-            if end < 0:
-                carry = data
-                continue
-            _parse_lines(data[:end], state.series)
-            state.offset += end + 1
-            carry = data[end + 1 :]
-        # A torn last line (a write in progress) stays for the next read.
+    read_appended_lines(root, state, lambda body: _parse_lines(body, state.series))
 
 
 def _parse_lines(body: bytes, series: dict[str, HistogramSeries]) -> None:
@@ -143,20 +122,6 @@ def _add_event(event: Any, series: dict[str, HistogramSeries]) -> None:
     series.setdefault(key, HistogramSeries()).add(step, edges, counts)
 
 
-class HistogramCache:
-    """The histograms of the runs read last (bounded by run count), refreshed on each read."""
-
-    def __init__(self, max_runs: int = 16) -> None:
-        self._runs: OrderedDict[Path, RunHistograms] = OrderedDict()
-        self._max_runs = max_runs
-        self._lock = threading.Lock()
-
-    def get(self, root: Path, run_path: Path) -> RunHistograms:
-        path = run_path / EVENTS_FILE
-        with self._lock:
-            state = self._runs.pop(path, None) or RunHistograms(path)
-            self._runs[path] = state
-            while len(self._runs) > self._max_runs:
-                self._runs.popitem(last=False)
-            read_appended(root, state)
-            return state
+def histogram_cache(max_runs: int = 16) -> AppendedCache[RunHistograms]:
+    """The histograms of the runs read last, keyed by ``events.jsonl``, refreshed on each read."""
+    return AppendedCache(RunHistograms, read_appended, max_runs)

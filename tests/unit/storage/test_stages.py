@@ -5,11 +5,12 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import orjson
 import pytest
 
 import runicorn as rn
 from runicorn.errors import UnsafePathError
-from runicorn.storage.stages import fold_stages, read_stage_spans
+from runicorn.storage.stages import fold_stages, read_stage_spans, stage_cache
 
 
 def record(root: Path) -> rn.Run:
@@ -80,4 +81,42 @@ def test_fold_keeps_a_stage_change_even_at_the_same_step() -> None:
         ("train", 3, 5),
         ("val", 5, 5),
         ("train", 6, 6),
+    ]
+
+
+def test_a_cached_run_reads_only_what_was_appended_and_a_live_span_grows(tmp_path: Path) -> None:
+    events = tmp_path / "cv" / "run" / "events.jsonl"
+    events.parent.mkdir(parents=True)
+
+    def append(stage: str, steps: range) -> None:
+        with events.open("ab") as handle:
+            for step in steps:
+                data = {"global_step": step, "train/loss": 1 / step, "stage": stage}
+                handle.write(orjson.dumps({"ts": step, "type": "metrics", "data": data}) + b"\n")
+
+    append("train", range(1, 6))
+    cache = stage_cache()
+    first = cache.get(tmp_path, events)
+    assert [s.to_dict() for s in first.spans] == [{"stage": "train", "start": 1, "end": 5}]
+    read_to = first.offset
+    append("train", range(6, 9))
+    append("val", range(9, 10))
+    later = cache.get(tmp_path, events)
+    assert [s.to_dict() for s in later.spans] == [
+        {"stage": "train", "start": 1, "end": 8},  # the open span grew, not a second one
+        {"stage": "val", "start": 9, "end": 9},
+    ]
+    assert 0 < read_to < later.offset == events.stat().st_size
+
+
+def test_a_replaced_events_file_is_read_again_from_its_start(tmp_path: Path) -> None:
+    run = record(tmp_path)
+    for step in range(1, 11):
+        run.log({"train/loss": 1 / step}, stage="train")
+    run.finish()
+    cache, events = stage_cache(), run.path / "events.jsonl"
+    assert len(cache.get(tmp_path, events).spans) == 1
+    events.write_text('{"ts": 1, "type": "metrics", "data": {"global_step": 3, "stage": "val"}}\n')
+    assert [s.to_dict() for s in cache.get(tmp_path, events).spans] == [
+        {"stage": "val", "start": 3, "end": 3}
     ]

@@ -8,19 +8,20 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Response
 
 from runicorn.security.path_validation import safe_run_id
-from runicorn.storage.histograms import HistogramCache, RunHistograms
+from runicorn.storage.events import EVENTS_FILE
+from runicorn.storage.histograms import RunHistograms, histogram_cache
 from runicorn.viewer.api.deps import Context, ReadLimit, in_thread, json_response
 from runicorn.viewer.context import ViewerContext
 
 router = APIRouter(tags=["histograms"])
 
 # Parsed histograms of the runs read last; each read adds only what was appended since.
-_cache = HistogramCache()
+_cache = histogram_cache()
 
 
 def _histograms(context: ViewerContext, run_id: str) -> RunHistograms:
     run_path: Path = context.runs.run_path(safe_run_id(run_id))
-    return _cache.get(context.runs.root, run_path)
+    return _cache.get(context.runs.root, run_path / EVENTS_FILE)
 
 
 @router.get(

@@ -23,7 +23,7 @@ from runicorn.storage.interface import RunStorage
 from runicorn.storage.layout import iter_run_dirs
 from runicorn.storage.models import ExperimentRecord
 from runicorn.storage.run_files import ENVIRONMENT_FILE, MEDIA_DIR, META_FILE
-from runicorn.storage.stages import read_stage_spans
+from runicorn.storage.stages import stage_cache
 from runicorn.viewer.utils.cache import MetricCache
 
 
@@ -57,6 +57,7 @@ class RunService:
     def __init__(self, backend: RunStorage, cache: MetricCache) -> None:
         self.backend = backend
         self.cache = cache
+        self._stages = stage_cache()
 
     @property
     def root(self) -> Path:
@@ -108,7 +109,8 @@ class RunService:
     def stage_spans(self, run_id: str) -> list[dict[str, Any]]:
         """The step spans logged under each ``stage`` (train, val...), in logged order."""
         path = self.run_path(run_id)
-        return [span.to_dict() for span in read_stage_spans(self.root, path / EVENTS_FILE)]
+        state = self._stages.get(self.root, path / EVENTS_FILE)
+        return [span.to_dict() for span in state.spans]
 
     def update(self, run_id: str, *, tags: list[str] | None, notes: str | None) -> dict[str, Any]:
         return run_item(self.backend.update_run(safe_run_id(run_id), tags=tags, notes=notes))
