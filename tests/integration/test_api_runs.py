@@ -113,6 +113,29 @@ async def test_run_detail_has_meta_environment_media_files_and_keys(
     assert missing.status_code == 404
 
 
+async def test_a_logged_video_can_be_seeked_with_range_requests(
+    client: httpx.AsyncClient, run_factory
+) -> None:
+    run = run_factory()
+    media = Path(run.path) / "media"
+    media.mkdir(exist_ok=True)
+    video = bytes(range(256)) * 4096  # 1 MiB: a browser's <video> asks for pieces of it
+    (media / "rollout_第3轮.mp4").write_bytes(video)
+    url = f"/api/runs/{run.id}/media/rollout_第3轮.mp4"
+    whole = await client.get(url)
+    assert whole.status_code == 200 and whole.content == video
+    assert whole.headers["accept-ranges"] == "bytes"
+    assert whole.headers["content-type"] == "video/mp4"
+    assert "attachment" not in whole.headers.get("content-disposition", "")  # shown, not saved
+    middle = await client.get(url, headers={"Range": "bytes=500000-500099"})
+    assert middle.status_code == 206 and middle.content == video[500_000:500_100]
+    assert middle.headers["content-range"] == f"bytes 500000-500099/{len(video)}"
+    tail = await client.get(url, headers={"Range": "bytes=-10"})
+    assert tail.status_code == 206 and tail.content == video[-10:]
+    past = await client.get(url, headers={"Range": f"bytes={len(video)}-"})
+    assert past.status_code == 416
+
+
 async def test_run_detail_shows_the_original_sdks_alias(
     client: httpx.AsyncClient, root: Path
 ) -> None:

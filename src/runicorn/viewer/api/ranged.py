@@ -1,15 +1,18 @@
-"""A file streamed from somewhere other than the local disk (a team server's object store),
-with the single-range ``Range`` requests that ``FileResponse`` answers for local files."""
+"""A file streamed with the single-range ``Range`` requests that ``FileResponse`` answers for
+local paths: from a team server's object store, or from a handle already opened under the root
+(so a link swapped in after the check is never read, and video and audio can still seek)."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterator
 from mimetypes import guess_type
+from typing import BinaryIO
 from urllib.parse import quote
 
 from fastapi import Response
 from fastapi.responses import StreamingResponse
+from starlette.background import BackgroundTask
 
 from runicorn.artifacts.interface import BlobRange
 
@@ -47,24 +50,48 @@ def content_disposition(filename: str) -> str:
     return f'attachment; filename="{filename}"'
 
 
+class HandleRange:
+    """Ranges of a file through a handle opened (and validated) before the response began."""
+
+    def __init__(self, handle: BinaryIO, chunk: int = 1 << 16) -> None:
+        self.handle = handle
+        self.chunk = chunk
+
+    def chunks(self, start: int, end: int) -> Iterator[bytes]:
+        self.handle.seek(start)
+        remaining = end - start
+        while remaining > 0:
+            data = self.handle.read(min(self.chunk, remaining))
+            if not data:
+                return
+            remaining -= len(data)
+            yield data
+
+
 def ranged_response(
     source: BlobRange,
     size: int,
     range_header: str | None,
     filename: str,
     headers: dict[str, str],
+    *,
+    inline: bool = False,
+    background: BackgroundTask | None = None,
 ) -> Response:
-    """The whole file (200) or the one range asked for (206), streamed from ``source``."""
-    headers = {
-        **headers,
-        "Accept-Ranges": "bytes",
-        "Content-Disposition": content_disposition(filename),
-    }
+    """The whole file (200) or the one range asked for (206), streamed from ``source``.
+
+    ``inline`` files are shown by the browser (images, video) rather than saved; ``background``
+    runs once the response is sent or refused (closing a handle, say)."""
+    headers = {**headers, "Accept-Ranges": "bytes"}
+    if not inline:
+        headers["Content-Disposition"] = content_disposition(filename)
     media_type = guess_type(filename)[0] or "application/octet-stream"
     try:
         wanted = requested_range(range_header, size)
     except ValueError:
-        return Response(status_code=416, headers={"Content-Range": f"bytes */{size}"})
+        return Response(
+            status_code=416, headers={"Content-Range": f"bytes */{size}"}, background=background
+        )
     start, end = wanted if wanted is not None else (0, size)
     headers["Content-Length"] = str(end - start)
     status = 200
@@ -76,4 +103,6 @@ def ranged_response(
         if end > start:
             yield from source.chunks(start, end)
 
-    return StreamingResponse(body(), status_code=status, media_type=media_type, headers=headers)
+    return StreamingResponse(
+        body(), status_code=status, media_type=media_type, headers=headers, background=background
+    )

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-import mimetypes
 from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Query, Response, WebSocket
+from fastapi import APIRouter, HTTPException, Query, Request, Response, WebSocket
 from fastapi.responses import StreamingResponse
+from starlette.background import BackgroundTask
 
 from runicorn.viewer.api.deps import Context, MutateLimit, ReadLimit, in_thread, json_response
 from runicorn.viewer.api.models import RunIds, RunPatch
+from runicorn.viewer.api.ranged import HandleRange, ranged_response
 from runicorn.viewer.services.live import serve_logs_socket
 from runicorn.viewer.services.logs import DEFAULT_LOG_LIMIT, iter_file
 
@@ -77,13 +78,17 @@ async def delete_runs(body: RunIds, context: Context) -> dict[str, Any]:
     dependencies=[ReadLimit],
     response_class=StreamingResponse,
 )
-async def media_file(run_id: str, path: str, context: Context) -> StreamingResponse:
+async def media_file(run_id: str, path: str, context: Context, request: Request) -> Response:
     # Streamed from the handle opened under media/: a link swapped in later is never read.
     handle, size, name = await in_thread(context.runs.open_media, run_id, path)
-    return StreamingResponse(
-        iter_file(handle, size),
-        media_type=mimetypes.guess_type(name)[0] or "application/octet-stream",
-        headers={"Content-Length": str(size), "Cache-Control": "private, max-age=3600"},
+    return ranged_response(
+        HandleRange(handle),
+        size,
+        request.headers.get("range"),
+        name,
+        {"Cache-Control": "private, max-age=3600"},
+        inline=True,
+        background=BackgroundTask(handle.close),
     )
 
 
