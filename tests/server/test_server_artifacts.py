@@ -132,6 +132,44 @@ def test_a_blob_whose_bytes_do_not_match_its_hash_is_refused(team: TeamServer) -
         }
 
 
+def test_a_writer_who_only_knows_a_hash_cannot_learn_or_take_another_projects_blob(
+    team: TeamServer,
+) -> None:
+    vision = team.add_user("walt", "writer", "vision")
+    outsider = team.add_user("mallory", "writer", "nlp")
+    secret = b"private checkpoint of the vision team\n" * 512
+    sha = hashlib.sha256(secret).hexdigest()
+    with client(team, vision) as api:
+        assert api.put(f"/api/push/blobs/{sha}", content=secret).json()["stored"] is True
+        pushed = json.dumps(
+            version_document(
+                "vision", "detector", {"model.pt": {"sha256": sha, "size": len(secret)}}
+            )
+        )
+        assert api.put("/api/push/artifacts/vision/detector/versions/1", content=pushed).is_success
+    stolen = {"model.pt": {"sha256": sha, "size": len(secret)}}
+    with client(team, outsider) as api:
+        # The server holds it, but not for this user: nothing says it exists.
+        asked = api.post("/api/push/blobs/missing", json={"sha256": [sha]}).json()
+        assert asked == {"missing": [sha]}
+        named = api.put(
+            "/api/push/artifacts/nlp/copy/versions/1",
+            content=json.dumps(version_document("nlp", "copy", stolen)),
+        )
+        assert named.status_code == 400 and "uploaded" in named.text
+        assert api.get("/api/artifacts").json()["total"] == 0
+        guessed = api.put(f"/api/push/blobs/{sha}", content=b"a guess" * 100)
+        assert guessed.status_code == 400
+        # Someone who has the same bytes proves it by sending them, and may then name the blob.
+        assert api.put(f"/api/push/blobs/{sha}", content=secret).json()["stored"] is True
+        named = api.put(
+            "/api/push/artifacts/nlp/copy/versions/1",
+            content=json.dumps(version_document("nlp", "copy", stolen)),
+        )
+        assert named.status_code == 200, named.text
+        assert api.get("/api/artifacts/nlp/copy/v1/files/model.pt").content == secret
+
+
 def version_document(project: str, name: str, files: dict[str, Any]) -> dict[str, Any]:
     from runicorn.artifacts.models import FileEntry, version_digest
 

@@ -391,14 +391,34 @@ class PostgresArtifactIndex:
 
         self.database.run(write)
 
-    def missing_blobs(self, hashes: Sequence[str]) -> list[str]:
-        """Which of ``hashes`` the object store does not hold."""
+    def missing_blobs(self, hashes: Sequence[str], holder: str | None = None) -> list[str]:
+        """Which of ``hashes`` the object store does not hold, or, given a ``holder``, which
+        that user has not proved to hold by uploading them (see migration 0011)."""
         wanted = sorted(set(hashes))
         if not wanted:
             return []
-        rows = self._rows("SELECT sha256 FROM artifact_blobs WHERE sha256 = ANY(%s)", (wanted,))
-        held = {row["sha256"] for row in rows}
+        args: tuple[Any, ...]
+        if holder is None:
+            query, args = "SELECT sha256 FROM artifact_blobs WHERE sha256 = ANY(%s)", (wanted,)
+        else:
+            query = (
+                "SELECT sha256 FROM artifact_blob_holders WHERE holder = %s AND sha256 = ANY(%s)"
+            )
+            args = (holder, wanted)
+        held = {row["sha256"] for row in self._rows(query, args)}
         return [sha for sha in wanted if sha not in held]
+
+    def add_holder(self, sha256: str, holder: str) -> None:
+        """Record that ``holder`` uploaded bytes hashing to ``sha256`` (the blob is stored)."""
+
+        def write(conn: Connection) -> None:
+            conn.execute(
+                "INSERT INTO artifact_blob_holders (sha256, holder) VALUES (%s, %s) "
+                "ON CONFLICT DO NOTHING",
+                (sha256, holder),
+            )
+
+        self.database.run(write)
 
     def blob_size(self, sha256: str) -> int | None:
         rows = self._rows("SELECT size FROM artifact_blobs WHERE sha256 = %s", (sha256,))

@@ -408,15 +408,20 @@ class ServerArtifactStore:
                 os.unlink(temp_name)
         return target
 
-    def store_blob(self, sha256: str, source: Path) -> None:
-        """Put a received file, already checked to hash to ``sha256``, into the store."""
+    def store_blob(self, sha256: str, source: Path, holder: str) -> None:
+        """Put a received file, already checked to hash to ``sha256``, into the store, and
+        count ``holder`` (who sent it) among those who hold it."""
         size = source.stat().st_size
         self.store.put_file(self.blob_key(sha256), source)
         self._index.add_blob(sha256, size)
+        self._index.add_holder(sha256, holder)
 
-    def accept_version(self, project: str, name: str, number: int, data: bytes) -> bool:
-        """Take a pushed ``v<N>.json``; False when the same version is already held."""
-        version = self._checked_version(project, name, number, data)
+    def accept_version(
+        self, project: str, name: str, number: int, data: bytes, holder: str
+    ) -> bool:
+        """Take a pushed ``v<N>.json`` naming only blobs ``holder`` has uploaded; False when the
+        same version is already held."""
+        version = self._checked_version(project, name, number, data, holder)
         stored: bool = self._locked(project, name, lambda: self._store_version(version))
         return stored
 
@@ -444,7 +449,7 @@ class ServerArtifactStore:
         return True
 
     def _checked_version(
-        self, project: str, name: str, number: int, data: bytes
+        self, project: str, name: str, number: int, data: bytes, holder: str
     ) -> ArtifactVersion:
         check_artifact(project, name)
         try:
@@ -474,11 +479,11 @@ class ServerArtifactStore:
                 f"{project}/{name}:v{number}: its digest does not match its files"
             )
         hashes = sorted({entry.sha256 for entry in version.files.values()})
-        missing = self._index.missing_blobs(hashes)
+        missing = self._index.missing_blobs(hashes, holder)
         if missing:
             raise PushRefusedError(
-                f"{project}/{name}:v{number} names {len(missing)} blob(s) the server does not "
-                f"hold ({missing[0][:12]}…); push the blobs first"
+                f"{project}/{name}:v{number} names {len(missing)} blob(s) this user has not "
+                f"uploaded ({missing[0][:12]}…); push the blobs first"
             )
         for path, entry in version.files.items():
             if self._index.blob_size(entry.sha256) != entry.size:

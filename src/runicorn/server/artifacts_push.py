@@ -1,7 +1,8 @@
 """The HTTP receiver of artifact pushes (DESIGN §8 over the §12 push): blobs by hash, then
 version documents, then each artifact's aliases and lifecycle, then each run's edges.
 
-- ``POST /api/push/blobs/missing`` ``{"sha256": [...]}`` → the hashes the server lacks.
+- ``POST /api/push/blobs/missing`` ``{"sha256": [...]}`` → the hashes this user has not
+  uploaded (blobs are shared by hash across projects; a user names only blobs they sent).
 - ``PUT /api/push/blobs/{sha256}`` (body: the bytes, streamed) stores a blob once its bytes
   hash to its name; anything else is refused and never becomes visible. Idempotent.
 - ``POST /api/push/artifacts/state`` ``{"artifacts": [{"project", "name"}]}`` → per artifact
@@ -86,28 +87,40 @@ async def _body(request: Request) -> bytes:
     return data
 
 
-@router.post("/api/push/blobs/missing", summary="Which blobs the server lacks (by sha256)")
+def _holder() -> str:
+    """Whose uploads a blob question is about: the request's user ("" on a server without users)."""
+    user = current_user.get()
+    return user.name if user is not None else ""
+
+
+@router.post("/api/push/blobs/missing", summary="Which blobs this user has not uploaded (sha256)")
 async def missing_blobs(
     request: Request,
     sha256: Annotated[list[str], Body(embed=True, max_length=MAX_HASHES)],
 ) -> dict[str, list[str]]:
+    # Answered per user, never from the whole store: whether some other project holds a file
+    # with a given hash is not this writer's business (and naming it would give its bytes).
     store = _store(request)
     try:
         hashes = [check_sha256(value) for value in sha256]
     except UnsafePathError as exc:
         raise HTTPException(400, str(exc)) from exc
-    return {"missing": await in_thread(store.index.missing_blobs, hashes)}
+    return {"missing": await in_thread(store.index.missing_blobs, hashes, _holder())}
 
 
 @router.put("/api/push/blobs/{sha256}", summary="Store one blob (verified by its sha256)")
 async def put_blob(request: Request, sha256: str) -> dict[str, Any]:
     store = _store(request)
+    holder = _holder()
     try:
         check_sha256(sha256)
     except UnsafePathError as exc:
         raise HTTPException(400, str(exc)) from exc
-    if not await in_thread(store.index.missing_blobs, [sha256]):
+    if not await in_thread(store.index.missing_blobs, [sha256], holder):
         return {"stored": False}
+    # Held already for someone else: this user still proves possession by sending the bytes,
+    # which are hashed and dropped instead of stored a second time.
+    stored_for_others = not await in_thread(store.index.missing_blobs, [sha256])
     store.blob_cache.mkdir(parents=True, exist_ok=True)
     fd, temp_name = tempfile.mkstemp(prefix=".upload.", suffix=".tmp", dir=store.blob_cache)
     digest = hashlib.sha256()
@@ -117,14 +130,18 @@ async def put_blob(request: Request, sha256: str) -> dict[str, Any]:
             async for chunk in request.stream():
                 digest.update(chunk)
                 size += len(chunk)
-                await in_thread(writer.write, chunk)
+                if not stored_for_others:
+                    await in_thread(writer.write, chunk)
         if digest.hexdigest() != sha256:
             raise HTTPException(
                 400,
                 f"the bytes sent hash to {digest.hexdigest()[:12]}…, not {sha256[:12]}…: "
                 "blob refused",
             )
-        await in_thread(store.store_blob, sha256, Path(temp_name))
+        if stored_for_others:
+            await in_thread(store.index.add_holder, sha256, holder)
+        else:
+            await in_thread(store.store_blob, sha256, Path(temp_name), holder)
     finally:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(temp_name)
@@ -159,7 +176,7 @@ async def put_version(request: Request, project: str, name: str, number: int) ->
     store = _store(request)
     _check_writable(project, name)
     data = await _body(request)
-    return {"stored": await _answer(store.accept_version, project, name, number, data)}
+    return {"stored": await _answer(store.accept_version, project, name, number, data, _holder())}
 
 
 @router.put(
