@@ -15,6 +15,7 @@ from postgres import (
     postgres_session,
 )
 from s3 import CREDENTIALS, MOTO_MISSING_REASON, S3Server, moto_available, moto_session
+from team_server import TeamServer, running_team
 
 
 @pytest.fixture(scope="session")
@@ -71,3 +72,13 @@ def server_backend(server_config: object) -> Iterator[object]:
     backend = ServerStorageBackend(server_config)
     yield backend
     backend.close()
+
+
+@pytest.fixture
+def team(
+    database_url: str, s3_server: S3Server, aws_env: dict[str, str], tmp_path: Path
+) -> Iterator[TeamServer]:
+    """A real ``runicorn server`` process over this test's database and bucket."""
+    yield from running_team(
+        database_url, s3_server.endpoint, s3_server.new_bucket(), aws_env, tmp_path / "cache"
+    )

@@ -5,15 +5,13 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import psycopg
 import pytest
-from s3 import S3Server
-from team_server import TeamServer, running_team
+from team_server import TeamServer
 from websockets.exceptions import InvalidStatus
 from websockets.sync.client import connect
 
@@ -34,15 +32,6 @@ def record(root: Path, project: str, name: str, config: dict[str, Any], steps: i
     run.alert(f"{project}: loss plateaued", level="warn")
     run.finish()
     return run.id
-
-
-@pytest.fixture
-def team(
-    database_url: str, s3_server: S3Server, aws_env: dict[str, str], tmp_path: Path
-) -> Iterator[TeamServer]:
-    yield from running_team(
-        database_url, s3_server.endpoint, s3_server.new_bucket(), aws_env, tmp_path / "cache"
-    )
 
 
 @pytest.fixture

@@ -3,12 +3,10 @@ it, a wrong token is refused, the right one opens the runs its user may see."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from s3 import S3Server
-from team_server import TeamServer, running_team
+from team_server import TeamServer
 
 import runicorn as rn
 from runicorn.manifest.http_push import push_root
@@ -23,15 +21,6 @@ CHROMIUM_ARGS = [
 playwright_api = pytest.importorskip("playwright.sync_api")
 if not CHROMIUM.exists() or not (DEFAULT_STATIC_DIR / "index.html").exists():
     pytest.skip("needs /usr/bin/chromium and a built web UI", allow_module_level=True)
-
-
-@pytest.fixture
-def team(
-    database_url: str, s3_server: S3Server, aws_env: dict[str, str], tmp_path: Path
-) -> Iterator[TeamServer]:
-    yield from running_team(
-        database_url, s3_server.endpoint, s3_server.new_bucket(), aws_env, tmp_path / "cache"
-    )
 
 
 def test_login_page_opens_the_users_runs(team: TeamServer, root: Path) -> None:

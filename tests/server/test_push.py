@@ -7,29 +7,18 @@ import json
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from s3 import S3Server
-from team_server import TeamServer, running_team
+from team_server import TeamServer
 from websockets.sync.client import connect
 
 import runicorn as rn
 from runicorn.manifest.http_push import push_root
 
 KEYS = [f"train/loss_{i}" for i in range(5)] + ["val/acc", "学习率"]
-
-
-@pytest.fixture
-def team(
-    database_url: str, s3_server: S3Server, aws_env: dict[str, str], tmp_path: Path
-) -> Iterator[TeamServer]:
-    yield from running_team(
-        database_url, s3_server.endpoint, s3_server.new_bucket(), aws_env, tmp_path / "cache"
-    )
 
 
 def series(team: TeamServer, token: str, run_id: str, key: str) -> dict[str, Any]:

@@ -9,27 +9,16 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 from artifact_lineage import MODEL_BYTES, record_lineage
-from s3 import S3Server
-from team_server import TeamServer, running_team
+from team_server import TeamServer
 
 from runicorn.manifest.http_push import PushClient, push_artifacts
 from runicorn.manifest.models import SyncReport
-
-
-@pytest.fixture
-def team(
-    database_url: str, s3_server: S3Server, aws_env: dict[str, str], tmp_path: Path
-) -> Iterator[TeamServer]:
-    yield from running_team(
-        database_url, s3_server.endpoint, s3_server.new_bucket(), aws_env, tmp_path / "cache"
-    )
 
 
 def sync(team: TeamServer, root: Path, token: str) -> subprocess.CompletedProcess[str]:

@@ -38,7 +38,7 @@ from runicorn.server.artifacts import (
     check_artifact,
 )
 from runicorn.server.project_access import ProjectScopedStorage, current_user
-from runicorn.server.push import MAX_PUSH_BYTES, run_folder_of
+from runicorn.server.push import push_body, run_folder_of
 from runicorn.storage.layout import validate_name
 from runicorn.viewer.api.deps import in_thread
 
@@ -75,16 +75,6 @@ async def _answer(work: Callable[..., T], *args: Any) -> T:
         raise HTTPException(409, str(exc)) from exc
     except (ArtifactError, InvalidNameError, UnsafePathError) as exc:
         raise HTTPException(400, str(exc)) from exc
-
-
-async def _body(request: Request) -> bytes:
-    declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > MAX_PUSH_BYTES:
-        raise HTTPException(413, f"a push request carries at most {MAX_PUSH_BYTES} bytes")
-    data = await request.body()
-    if len(data) > MAX_PUSH_BYTES:
-        raise HTTPException(413, f"a push request carries at most {MAX_PUSH_BYTES} bytes")
-    return data
 
 
 def _holder() -> str:
@@ -175,7 +165,7 @@ async def artifact_state(
 async def put_version(request: Request, project: str, name: str, number: int) -> dict[str, Any]:
     store = _store(request)
     _check_writable(project, name)
-    data = await _body(request)
+    data = await push_body(request)
     return {"stored": await _answer(store.accept_version, project, name, number, data, _holder())}
 
 
@@ -188,7 +178,7 @@ async def put_document(request: Request, project: str, name: str, document: str)
     _check_writable(project, name)
     if document not in ARTIFACT_DOCUMENTS:
         raise HTTPException(400, f"{document!r} is not one of {', '.join(ARTIFACT_DOCUMENTS)}")
-    data = await _body(request)
+    data = await push_body(request)
     return {"stored": await _answer(store.accept_document, project, name, document, data)}
 
 
@@ -208,5 +198,5 @@ async def put_run_edges(
         raise HTTPException(409, f"conflict: run {run_id} is stored at {known.path}, not {clean}")
     project = known.project if known is not None and known.project else project
     _check_writable(project)
-    data = await _body(request)
+    data = await push_body(request)
     return {"edges": await _answer(store.accept_run_edges, run_id, project, data)}

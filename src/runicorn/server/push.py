@@ -80,7 +80,8 @@ def _check_run(backend: ServerStorageBackend, run_id: str, run_path: str) -> str
     return clean
 
 
-async def _body(request: Request) -> bytes:
+async def push_body(request: Request) -> bytes:
+    """A push request's whole body, refused (413) past :data:`MAX_PUSH_BYTES`."""
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > MAX_PUSH_BYTES:
         raise HTTPException(413, f"a push request carries at most {MAX_PUSH_BYTES} bytes")
@@ -122,7 +123,7 @@ async def push_append(
     backend = _backend(request)
     if file not in APPEND_ONLY_FILES:
         raise HTTPException(400, f"{file!r} is not an append-only run file")
-    data = await _body(request)
+    data = await push_body(request)
     if data and not data.endswith(b"\n"):
         raise HTTPException(400, "a segment must end with a complete line")
     clean = await in_thread(_check_run, backend, run_id, path)
@@ -143,7 +144,7 @@ async def push_file(request: Request, run_id: str, name: str, path: RunPath) -> 
         raise HTTPException(400, str(exc)) from exc
     if clean_name in APPEND_ONLY_FILES:
         raise HTTPException(400, f"{clean_name} is append-only: send it with /append")
-    data = await _body(request)
+    data = await push_body(request)
     clean = await in_thread(_check_run, backend, run_id, path)
     changed = await in_thread(store_document, backend, run_id, clean, clean_name, data)
     return {"stored": changed}
