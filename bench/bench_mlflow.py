@@ -33,7 +33,7 @@ worker count. Every MLflow call runs in the MLflow venv as a subprocess script.
   whole process tree and of PostgreSQL per 1,000 points.
 - 1M points of one metric: the first 50,000 logged (and timed) with ``MlflowClient.log_batch``,
   1,000 per call; the rest COPYed into ``metrics`` as ``log_batch`` writes them (logging all
-  of it through the client takes ~10 min here). Read back with
+  of it through the client takes 4–10 min here). Read back with
   ``MlflowClient.get_metric_history``: cold after restarting PostgreSQL and the server (each
   server worker answers a small search first, so "cold" is the data, not process start-up),
   then warm once.
