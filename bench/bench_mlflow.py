@@ -24,7 +24,7 @@ worker count. Every MLflow call runs in the MLflow venv as a subprocess script.
   the client first), then ``VACUUM ANALYZE``. Queries are timed both through
   ``MlflowClient.search_runs`` over HTTP and straight on ``SqlAlchemyStore.search_runs`` (the
   layer our ``list_runs`` figures are taken at); median of 7 after a warm-up. MLflow has no
-  count, so a "count" pages through every match (50,000 a page), median of 3 (no warm-up).
+  count, so a "count" pages through every match (50,000 a page), timed once (20–60 s each).
 - Live logging: N processes, each a run logging 10 metrics at 100 Hz with
   ``mlflow.log_metrics(..., synchronous=False)`` (MLflow's async logging, its advice for
   frequent logging) and ``MLFLOW_ASYNC_LOGGING_BUFFERING_SECONDS=2`` (its batching window, the
@@ -280,7 +280,7 @@ SEARCH = textwrap.dedent(
     for query in json.loads(queries):
         how = count if query.get("count") else page
         counting = bool(query.get("count"))  # slow: no warm-up, the pages warmed the caches
-        times = 3 if counting else int(repeat)
+        times = 1 if counting else int(repeat)
         row = {}
         for side, search in (("client", client.search_runs), ("store", store.search_runs)):
             row[side], row["matches"] = timed(lambda: how(search, query), times, not counting)
