@@ -72,7 +72,10 @@ def ingest_segment(
     if not data:
         return False
     backend.store.put(backend.store.run_key(run_path, *segment_key_parts(file, start)), data)
-    return index.add_segment(run_id, file, start, len(data))
+    added = index.add_segment(run_id, file, start, len(data))
+    if added:
+        backend.cache.accept_segment(run_id, run_path, file, start, data)
+    return added
 
 
 def store_document(

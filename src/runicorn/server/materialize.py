@@ -65,6 +65,24 @@ class RunCache:
             handle.flush()
             os.fsync(handle.fileno())
 
+    def accept_segment(
+        self, run_id: str, run_path: str, file: str, start: int, data: bytes
+    ) -> None:
+        """Append a segment just stored by this process to the cached file, when it continues
+        exactly where the file ends, so the commit that follows does not fetch it back from the
+        object store. Anything else is left to :meth:`refresh`."""
+        with self._lock(run_id):
+            if self._opened.get(run_id) != run_path:
+                return  # no cache folder for this run in this process yet: refresh builds it
+            target = self.folder(run_path) / file
+            size = target.stat().st_size if target.exists() else 0
+            if size != start:
+                return
+            with open(target, "ab") as handle:
+                handle.write(data)
+                handle.flush()
+                os.fsync(handle.fileno())
+
     def _fetch_documents(self, run_id: str, run_path: str, folder: Path) -> None:
         have = self._documents.setdefault(run_id, {})
         for path, (sha256, _size) in self.index.documents(run_id).items():
