@@ -91,6 +91,11 @@ async def read_frames(
                 yield Frame(request.rel, at, b"", True, str(header["skip"])[:200])
                 break
             start, count = _int(header, "at"), _int(header, "n")
+            if count > send_script.CHUNK_BYTES:
+                raise StreamRefused(
+                    f"{request.rel}: a frame of {count} bytes (the sender sends at most "
+                    f"{send_script.CHUNK_BYTES})"
+                )
             if start != at or at + count > request.size:
                 raise StreamRefused(
                     f"{request.rel}: a frame of bytes {start}..{start + count} where the "

@@ -111,3 +111,11 @@ def test_frames_sent_as_they_are_at_level_zero_are_checked_alike(tmp_path: Path)
     short = [StreamRequest(EVENTS, len(LINES) * 2 - 1, False, start=len(LINES))]
     with pytest.raises(StreamRefused, match="manifest says"):
         _frames(out.getvalue(), short)
+
+
+def test_a_frame_larger_than_the_sender_ever_sends_is_refused_before_its_body_is_read() -> None:
+    huge = 64 << 30  # a hostile source declaring a 64 GiB file and one frame for all of it
+    header = {"path": EVENTS, "at": 0, "n": huge, "end": True}
+    payload = json.dumps(header).encode() + b"\n" + b"x" * 1024
+    with pytest.raises(StreamRefused, match="at most"):
+        _frames(payload, [StreamRequest(EVENTS, huge, False)])
