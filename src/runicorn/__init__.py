@@ -40,6 +40,7 @@ def __getattr__(name: str) -> object:
         return sync
     raise AttributeError(f"module 'runicorn' has no attribute {name!r}")
 
+
 __all__ = [
     "Artifact",
     "Histogram",
