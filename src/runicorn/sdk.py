@@ -39,7 +39,8 @@ from runicorn.legacy import (
 )
 from runicorn.media import save_image
 from runicorn.storage.backends import SQLiteStorageBackend, index_path
-from runicorn.storage.events import EVENTS_FILE, STEP_KEY, MetricStats, read_events
+from runicorn.storage.events import EVENTS_FILE, STEP_KEY, MetricStats
+from runicorn.storage.events_digest import DIGEST_FILE
 from runicorn.storage.jsonio import atomic_write_json, dumps, encode_nonfinite, read_json
 from runicorn.storage.layout import (
     iter_run_dirs,
@@ -57,6 +58,7 @@ from runicorn.storage.run_files import (
     META_FILE,
     STATUS_FILE,
     SUMMARY_FILE,
+    EventsDigest,
     to_timestamp,
 )
 from runicorn.writer import (
@@ -84,7 +86,7 @@ __all__ = [
 ]
 
 _RESERVED_KEYS = ("global_step", "time", "stage")
-_DURABLE_FILES = (EVENTS_FILE, LOGS_FILE, META_FILE, STATUS_FILE, SUMMARY_FILE)
+_DURABLE_FILES = (EVENTS_FILE, LOGS_FILE, META_FILE, STATUS_FILE, SUMMARY_FILE, DIGEST_FILE)
 _NUMBER_TYPES = frozenset({float, int})
 _LEGACY_KEYS = frozenset({STEP_KEY, "step", "stage"})
 MAX_KEY_LENGTH = 256
@@ -283,7 +285,7 @@ class Run(LegacyRunMethods):
         notes: str,
         settings: runicorn_config.SdkSettings,
         resume_from: ExperimentRecord | None,
-        stats: MetricStats | None,
+        events: EventsDigest | None,
     ) -> None:
         self.root = root
         self.project = project
@@ -322,7 +324,7 @@ class Run(LegacyRunMethods):
             settings,
             on_heartbeat=self._heartbeat,
             warn=self._warn,
-            stats=stats,
+            resumed=events,
             on_first_tick=self._start_deferred_helpers,
         )
         self._sample_system = False
@@ -884,6 +886,7 @@ class Run(LegacyRunMethods):
             self._writer.flush(force_heartbeat=True)
             self._writer.warn_if_stalled()
             self._writer.close()
+            self._write_events_digest()
             # Everything is written; reaching the disk (fsync) happens off the training thread.
             background_sync.sync_later(
                 [
@@ -897,6 +900,13 @@ class Run(LegacyRunMethods):
             self._warn("finish", f"Runicorn could not finish run {self.id} cleanly: {exc!r}")
         finally:
             _forget_run(self)
+
+    def _write_events_digest(self) -> None:
+        """Leave the statistics for indexers, so that they need not parse the events again."""
+        try:
+            self._writer.write_digest()
+        except Exception as exc:  # the events stay whole: readers just fold them all
+            self._warn("digest", f"Runicorn could not store the run's events digest: {exc!r}")
 
     def _stop_helpers(self) -> None:
         for helper in (self._sampler, self._console):
@@ -1044,10 +1054,27 @@ def _find_existing(root: Path, project: str, name: str, run_id: str) -> Path | N
     return None
 
 
-def _resume_state(path: Path) -> tuple[ExperimentRecord, MetricStats]:
-    """What a resumed run continues from: config, tags, notes, summary, birth date, last step."""
-    stats = MetricStats()
-    stats.add_events(read_events(path / EVENTS_FILE).events)
+def _end_torn_line(path: Path) -> None:
+    """End a last line left without its newline (a killed process), so that the resumed run's
+    first line is not glued onto it and lost with it."""
+    try:
+        with path.open("rb") as handle:
+            handle.seek(-1, os.SEEK_END)
+            torn = handle.read(1) != b"\n"
+        if torn:
+            with path.open("ab") as handle:
+                handle.write(b"\n")
+    except OSError:
+        return  # no events yet (or unreadable: the writer will say so)
+
+
+def _resume_state(path: Path) -> tuple[ExperimentRecord, EventsDigest]:
+    """What a resumed run continues from: config, tags, notes, summary, birth date, last step,
+    and what its events hold (from their stored digest when it matches)."""
+    _end_torn_line(path / EVENTS_FILE)
+    events = EventsDigest()
+    events.catch_up(path, path)
+    stats = events.stats
     meta = read_json(path / META_FILE, {})
     meta = meta if isinstance(meta, dict) else {}
     summary = read_json(path / SUMMARY_FILE, {})
@@ -1063,7 +1090,7 @@ def _resume_state(path: Path) -> tuple[ExperimentRecord, MetricStats]:
         notes=notes if isinstance(notes := meta.get("notes"), str) else "",
         last_step=stats.last_step,
     )
-    return record, stats
+    return record, events
 
 
 def _normalize_config(config: Any) -> dict[str, Any]:
@@ -1144,7 +1171,7 @@ def init(
     root = runicorn_config.get_user_root_dir(storage)
 
     resume_from: ExperimentRecord | None = None
-    stats: MetricStats | None = None
+    events: EventsDigest | None = None
     if run_id is not None:
         existing = _find_existing(root, project, name, run_id)
         if existing is not None and not resume:
@@ -1152,7 +1179,7 @@ def init(
                 f"run {run_id} already exists at {existing}; pass resume=True to continue it"
             )
         if existing is not None:
-            resume_from, stats = _resume_state(existing)
+            resume_from, events = _resume_state(existing)
             if resume_from.project and resume_from.name:
                 project, name = resume_from.project, resume_from.name
             # What the run had (including tags and notes edited in the viewer) stays; a config
@@ -1173,7 +1200,7 @@ def init(
         notes=notes or "",
         settings=settings,
         resume_from=resume_from,
-        stats=stats,
+        events=events,
     )
     run.alias = alias
     run._attach_alerts(monitors)

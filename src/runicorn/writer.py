@@ -20,7 +20,13 @@ from typing import Any
 
 from runicorn.config import SdkSettings
 from runicorn.storage.events import EVENTS_FILE, MetricStats
-from runicorn.storage.run_files import LOGS_FILE
+from runicorn.storage.events_digest import (
+    alerts_in_lines,
+    event_from_line,
+    last_event_time,
+    write_digest,
+)
+from runicorn.storage.run_files import LOGS_FILE, EventsDigest
 
 DROPPED_SUMMARY_KEY = "runicorn/dropped_events"
 
@@ -101,7 +107,8 @@ class _AppendFile:
         self.path = path
         self._fd: int | None = None
 
-    def append(self, data: bytes) -> None:
+    def append(self, data: bytes) -> int:
+        """Append ``data``; returns the file's size before it (where ``data`` begins)."""
         if self._fd is None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self._fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
@@ -119,6 +126,7 @@ class _AppendFile:
             except OSError:
                 self.close()
             raise
+        return size
 
     def sync(self) -> None:
         if self._fd is not None:
@@ -141,14 +149,21 @@ class RunWriter:
         *,
         on_heartbeat: Callable[[MetricStats, bool], None],
         warn: Callable[[str, str], None],
-        stats: MetricStats | None = None,
+        resumed: EventsDigest | None = None,
         on_first_tick: Callable[[], None] | None = None,
     ) -> None:
         """``on_first_tick`` runs on this thread one flush interval after :meth:`start`, if the
-        run still goes on then: what a run that ends sooner never needs (a sampler thread)."""
+        run still goes on then: what a run that ends sooner never needs (a sampler thread).
+        ``resumed`` is what the run's existing events hold when it continues an earlier run."""
         self.settings = settings
         self._on_first_tick = on_first_tick
-        self.stats = stats or MetricStats()
+        self.run_path = run_path
+        # What reached events.jsonl, as its readers fold it: stored at finish so that indexing
+        # the run need not parse the file again. ``_digest_exact`` turns False when the file
+        # and the statistics may disagree (lines dropped, another writer appending).
+        self.digest = resumed or EventsDigest()
+        self._digest_exact = True
+        self.stats = self.digest.stats
         self.dropped_events = 0
         self._events = _AppendFile(run_path / EVENTS_FILE)
         self._logs = _AppendFile(run_path / LOGS_FILE)
@@ -273,7 +288,8 @@ class RunWriter:
             if lines or logs:
                 try:
                     if lines:
-                        self._events.append(b"".join(lines))
+                        data = b"".join(lines)
+                        self._note_written(self._events.append(data), data)
                         lines = []
                     if logs:
                         self._logs.append(b"".join(logs))
@@ -300,6 +316,29 @@ class RunWriter:
                 self._on_heartbeat(self.stats, ok)
             return ok
 
+    def _note_written(self, start: int, data: bytes) -> None:
+        """Follow the events file in the digest: its end, last event time and alerts."""
+        digest = self.digest
+        if start != digest.offset:
+            self._digest_exact = False  # bytes this writer did not write (another process)
+        digest.offset = start + len(data)
+        newest = _newest_event_time(data)
+        if newest is not None:
+            digest.last_event_time = newest
+        digest.alerts.extend(alerts_in_lines(self.run_path.name, data))
+
+    def write_digest(self) -> bool:
+        """Store the digest of the events written, at the end of the run; False when the file
+        may not hold exactly what the statistics saw (then readers fold the file itself)."""
+        settled = not (self.lines or self.rows or self._deferred or self.dropped_events)
+        if not (self._digest_exact and settled) or self.digest.offset == 0:
+            return False
+        digest = self.digest
+        write_digest(
+            self.run_path, digest.offset, self.stats, digest.last_event_time, digest.alerts
+        )
+        return True
+
     def stop(self) -> None:
         """Stop the thread (without the final flush, which the caller does with fsync)."""
         self._stopping.set()
@@ -321,3 +360,13 @@ class RunWriter:
                 f"Runicorn could not write {unwritten} bytes of this run's data before exit; "
                 "they are lost.",
             )
+
+
+def _newest_event_time(data: bytes) -> float | None:
+    """The time of the last event among complete lines ``data`` (its last line, as a rule)."""
+    body = data.rstrip(b"\n")
+    event = event_from_line(body[body.rfind(b"\n") + 1 :])
+    if event is not None and (newest := last_event_time([event])) is not None:
+        return newest
+    events = map(event_from_line, body.split(b"\n"))
+    return last_event_time([event for event in events if event is not None])

@@ -16,6 +16,7 @@ from runicorn.errors import UnsafePathError
 from runicorn.security.path_validation import read_json_under
 from runicorn.storage.alerts import AlertRecord, alerts_from_events
 from runicorn.storage.events import EVENTS_FILE, MetricStats, file_size, read_events
+from runicorn.storage.events_digest import DIGEST_FILE, last_event_time, load_digest
 from runicorn.storage.layout import RunLocation, in_original_recycle_bin, location_from_path
 from runicorn.storage.liveness import Heartbeat, looks_crashed
 from runicorn.storage.models import RUN_STATUSES, ExperimentRecord
@@ -33,6 +34,7 @@ ORIGINAL_DELETED_MARKER = ".deleted"
 
 __all__ = [
     "DELETED_FILE",
+    "DIGEST_FILE",
     "ENVIRONMENT_FILE",
     "EVENTS_FILE",
     "LOGS_FILE",
@@ -84,14 +86,6 @@ def _project_and_name(meta: dict[str, Any], location: RunLocation | None) -> tup
     return "default", "default"
 
 
-def _last_event_time(events: list[dict[str, Any]]) -> float | None:
-    for event in reversed(events):
-        ts = event.get("ts")
-        if isinstance(ts, int | float) and not isinstance(ts, bool):
-            return float(ts)
-    return None
-
-
 def _stopped_without_finishing(state: str, status: dict[str, Any], hostname: Any, pid: Any) -> bool:
     if state == "crashed":
         return True
@@ -121,17 +115,27 @@ class EventsDigest:
     alerts: list[AlertRecord] = field(default_factory=list)
 
     def catch_up(self, root: Path, run_path: Path) -> None:
-        """Fold in the complete lines past :attr:`offset` (from the start if the file shrank)."""
+        """Fold in the complete lines past :attr:`offset` (from the start if the file shrank).
+
+        From the start, the run's stored digest (:mod:`~runicorn.storage.events_digest`, written
+        by the SDK at finish) stands for the bytes it covers when it matches them.
+        """
         path = run_path / EVENTS_FILE
         if file_size(path) < self.offset:
             self.reset()
         try:
-            chunk = read_events(path, self.offset, root=root)
+            stored = load_digest(root, run_path) if self.offset == 0 else None
+            if stored is not None:
+                self.offset, self.stats = stored.offset, stored.stats
+                self.last_event_time, self.alerts = stored.last_event_time, stored.alerts
+                chunk = stored.rest
+            else:
+                chunk = read_events(path, self.offset, root=root)
         except UnsafePathError:
             self.reset()  # a link leading outside the root is read as missing
             return
         self.stats.add_events(chunk.events)
-        newest = _last_event_time(chunk.events)
+        newest = last_event_time(chunk.events)
         if newest is not None:
             self.last_event_time = newest
         self.alerts.extend(alerts_from_events(run_path.name, chunk.events))
