@@ -4,7 +4,10 @@
         [--append-steps 1000] [--manifest-runs 10000]
 
 Writes ``--runs`` finished runs of ``--steps`` steps (the SDK's file format, written directly:
-going through ``rn.log`` would spend minutes making the data) into a "server" root, then:
+going through ``rn.log`` would spend minutes making the data) into a "server" root, each with
+the events digest a finished SDK run leaves (made by the SDK's own code: its writer's fold and
+``runicorn.storage.events_digest.write_digest``; ``--no-digest`` leaves it out, as for runs of
+older SDKs), then:
 
 - first sync: ``runicorn.sync(user@127.0.0.1:SRC, DST)`` vs ``rsync -a -e ssh`` into an empty
   folder (same sshd, same page cache);
@@ -40,10 +43,15 @@ sys.path.insert(0, str(REPO / "tests" / "fixtures"))
 import runicorn  # noqa: E402
 from runicorn.manifest import generate  # noqa: E402
 from runicorn.remote.known_hosts import accept_host_key  # noqa: E402
+from runicorn.storage.events import MetricStats  # noqa: E402
+from runicorn.storage.events_digest import write_digest  # noqa: E402
+
+WITH_DIGEST = True
 
 
-def _lines(start: int, steps: int, t0: float) -> bytes:
+def _lines(start: int, steps: int, t0: float, stats: MetricStats | None = None) -> bytes:
     rows = []
+    datas = []
     for step in range(start, start + steps):
         t = t0 + step * 0.05
         data = {
@@ -54,6 +62,9 @@ def _lines(start: int, steps: int, t0: float) -> bytes:
             "time": t,
         }
         rows.append(orjson.dumps({"ts": t, "type": "metrics", "data": data}))
+        datas.append(data)
+    if stats is not None:
+        stats.add_batch(datas)  # what the SDK's writer folds as it writes the lines
     return b"\n".join(rows) + b"\n"
 
 
@@ -75,8 +86,12 @@ def write_run(root: Path, index: int, steps: int) -> Path:
     status = {"status": "finished", "started_at": t0, "ended_at": t0 + steps * 0.05}
     (folder / "status.json").write_bytes(orjson.dumps(status))
     (folder / "summary.json").write_bytes(orjson.dumps({"best_acc": 0.93}))
-    (folder / "events.jsonl").write_bytes(_lines(1, steps, t0) if steps else b"")
+    stats = MetricStats()
+    events = _lines(1, steps, t0, stats) if steps else b""
+    (folder / "events.jsonl").write_bytes(events)
     (folder / "logs.txt").write_bytes(b"epoch 1 done\n")
+    if WITH_DIGEST and events:
+        write_digest(folder, len(events), stats, t0 + steps * 0.05, [])
     return folder
 
 
@@ -156,7 +171,13 @@ def main() -> None:
     parser.add_argument("--append-runs", type=int, default=100)
     parser.add_argument("--append-steps", type=int, default=1000)
     parser.add_argument("--manifest-runs", type=int, default=10_000)
+    parser.add_argument(
+        "--no-digest", action="store_true", help="runs without events.digest.json (older SDKs)"
+    )
+    parser.add_argument("--skip-manifest", action="store_true", help="skip the manifest bench")
     args = parser.parse_args()
+    global WITH_DIGEST
+    WITH_DIGEST = not args.no_digest
 
     from sshd import running_sshd
 
@@ -164,10 +185,11 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="bench-sync-") as tmp:
         folder = Path(tmp)
         os.environ["RUNICORN_CONFIG_DIR"] = str(folder / "config")
-        _, cold, warm = bench_manifest(folder, args.manifest_runs)
-        label = f"manifest of {args.manifest_runs:,} runs, cold / warm"
-        rows.append((label, f"{cold:.2f} s / {warm:.2f} s", "warm ≤ 2 s"))
-        shutil.rmtree(folder / "many")
+        if not args.skip_manifest:
+            _, cold, warm = bench_manifest(folder, args.manifest_runs)
+            label = f"manifest of {args.manifest_runs:,} runs, cold / warm"
+            rows.append((label, f"{cold:.2f} s / {warm:.2f} s", "warm ≤ 2 s"))
+            shutil.rmtree(folder / "many")
 
         server_root = folder / "gpu01"
         started = time.perf_counter()
@@ -186,6 +208,8 @@ def main() -> None:
             print(f"load before the first sync: {os.getloadavg()[0]:.1f}", file=sys.stderr)
             rsync_first, _ = rsync(server, server_root, folder / "rsync-copy")
             ours = run_sync(server, options, server_root, folder / "laptop")
+            digests = sum(1 for _ in (folder / "laptop").rglob("events.digest.json"))
+            print(f"runs that arrived with their digest: {digests}", file=sys.stderr)
             rows.append(
                 (f"first sync, {args.runs:,} runs × {args.steps:,} steps ({total / 1e6:,.0f} MB)",
                  f"{ours.seconds:.1f} s (of which index {ours.index_seconds:.1f} s) vs rsync -a "

@@ -100,6 +100,46 @@ def test_incremental_sync_moves_only_the_appended_lines(
     assert last_step[0] == 700
 
 
+def test_a_synced_run_arrives_with_its_events_digest_which_the_index_starts_from(
+    tmp_path: Path, remote_target: str, sync_kwargs: dict[str, Any]
+) -> None:
+    from runicorn.storage.events_digest import DIGEST_FILE, load_digest
+    from runicorn.storage.run_files import read_record
+
+    server_root, laptop = tmp_path / "gpu01", tmp_path / "laptop"
+    ids = record_runs(server_root, 2)
+    rn.sync(f"{remote_target}:{server_root}", laptop, **sync_kwargs)
+    source = next(server_root.rglob(f"{ids[0]}/{DIGEST_FILE}"))
+    arrived = next(laptop.rglob(f"{ids[0]}/{DIGEST_FILE}"))
+    assert arrived.read_bytes() == source.read_bytes()
+    assert load_digest(laptop, arrived.parent) is not None
+    with sqlite3.connect(laptop / ".runicorn" / "index.db") as conn:
+        count, last_step = conn.execute(
+            "SELECT COUNT(*), MAX(r.last_step) FROM metrics AS m JOIN runs AS r ON r.id = m.run_id "
+            "WHERE r.id = ?",
+            (ids[0],),
+        ).fetchone()
+    assert (count, last_step) == (2, 200)
+
+    run = rn.init(
+        project="vision",
+        name="resnet50",
+        storage=str(server_root),
+        run_id=ids[0],
+        resume=True,
+        capture_console=False,
+        system_metrics=False,
+        capture_env=False,
+    )
+    run.log({"train/loss": 0.001})
+    run.finish()
+    rn.sync(f"{remote_target}:{server_root}", laptop, **sync_kwargs)
+    assert arrived.read_bytes() == source.read_bytes()  # replaced by the resumed run's digest
+    stored = load_digest(laptop, arrived.parent)
+    assert stored is not None and stored.rest.events == []
+    assert read_record(laptop, arrived.parent).metrics["train/loss"].last == 0.001
+
+
 def _cli(args: list[str], server: SshdServer, env: dict[str, str]) -> subprocess.Popen[str]:
     return subprocess.Popen(
         [
