@@ -1,16 +1,44 @@
-import { lazy, Suspense } from "react";
+import { lazy, Suspense, useEffect, useState, type ComponentType } from "react";
 import { NavLink, Route, Routes, useLocation } from "react-router";
 import { ErrorBoundary } from "./components/ErrorBoundary";
 import { LoadingState } from "./components/States";
 import { LANGS, useI18n } from "./i18n/context";
 import { ExperimentsPage } from "./pages/experiments/ExperimentsPage";
 import { NotFoundPage } from "./pages/NotFoundPage";
+import { prefetchRunDetail } from "./pages/run/runPrefetch";
 import { useSettings } from "./settings/context";
 import { useTheme } from "./theme/context";
 import { Icon } from "./components/Icon";
 import { KeyboardShortcuts } from "./components/KeyboardShortcuts";
 
-const RunPage = lazy(() => import("./pages/run/RunPage"));
+let loadedRunPage: ComponentType | null = null;
+const loadRunPage = () =>
+  import("./pages/run/RunPage").then((module) => {
+    loadedRunPage = module.default;
+    return module.default;
+  });
+
+/**
+ * The run page, loaded with its code but not through Suspense: a boundary that showed its
+ * fallback reveals the page no sooner than React's throttle (300 ms) allows, and on a run's URL
+ * the page's code and the run's detail are here well before that.
+ */
+function RunPage() {
+  const [loaded, setLoaded] = useState<{ Page: ComponentType | null; error?: Error }>(() => ({ Page: loadedRunPage }));
+  useEffect(() => {
+    if (loaded.Page) return;
+    let live = true;
+    loadRunPage().then(
+      (Page) => live && setLoaded({ Page }),
+      (error: unknown) => live && setLoaded({ Page: null, error: error instanceof Error ? error : new Error(String(error)) }),
+    );
+    return () => {
+      live = false;
+    };
+  }, [loaded.Page]);
+  if (loaded.error) throw loaded.error;
+  return loaded.Page ? <loaded.Page /> : <LoadingState />;
+}
 const ComparePage = lazy(() => import("./pages/compare/ComparePage"));
 const SystemPage = lazy(() => import("./pages/system/SystemPage"));
 const SettingsPage = lazy(() => import("./pages/settings/SettingsPage"));
@@ -22,6 +50,13 @@ const VersionPage = lazy(() => import("./pages/artifacts/VersionPage"));
 const ModelsPage = lazy(() => import("./pages/models/ModelsPage"));
 const ModelPage = lazy(() => import("./pages/models/ModelPage"));
 const LoginPage = lazy(() => import("./pages/login/LoginPage"));
+
+// Opened on a run's URL: its code and its detail start loading now, before React's first render
+// (a failure shows when the page asks again).
+if (/^\/runs\/[^/]+\/?$/.test(window.location.pathname)) {
+  loadRunPage().catch(() => undefined);
+  prefetchRunDetail(window.location.pathname);
+}
 
 function TopBar() {
   const { t, lang, setLang } = useI18n();

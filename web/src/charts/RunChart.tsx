@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useRef, useState } from "react";
+import { useEffect, useLayoutEffect, useMemo, useRef, useState } from "react";
 import type uPlot from "uplot";
 import type { XMode } from "../api/types";
 import { Icon } from "../components/Icon";
@@ -49,6 +49,14 @@ const SMOOTHING_CHOICES = [0, 0.6, 0.8, 0.9, 0.95, 0.99];
 const HEIGHT = 210;
 const EXPANDED_HEIGHT = 380;
 const LOCAL_REFRESH_MS = 5000;
+/** How near the viewport a chart asks for its data at mount (the in-view observer's margin). */
+const NEAR_VIEWPORT_PX = 300;
+
+function nearViewport(element: Element): boolean {
+  const box = element.getBoundingClientRect();
+  if (box.width === 0 && box.height === 0) return false;
+  return box.bottom > -NEAR_VIEWPORT_PX && box.top < window.innerHeight + NEAR_VIEWPORT_PX;
+}
 
 function useRunChartOptions(layout: RunLayout, x: XMode, logY: boolean, zoom: Zoom, colors: ChartColors, syncKey: string): ChartOptions {
   const { band, smooth } = layout;
@@ -109,6 +117,12 @@ export function RunChart(props: RunChartProps) {
   // Live points arrive against steps; a chart on another axis re-reads instead.
   usePolling(() => ownStore?.refresh(), LOCAL_REFRESH_MS, props.running && ownStore !== null);
 
+  // A chart of the first screen asks at mount: the observer reports a frame and a re-render of
+  // every chart later, and the data request is what the page waits for.
+  useLayoutEffect(() => {
+    const card = cardRef.current;
+    if (card && nearViewport(card)) store.want(metricKey);
+  }, [store, metricKey]);
   useEffect(() => {
     if (visible) store.want(metricKey);
   }, [visible, store, metricKey]);

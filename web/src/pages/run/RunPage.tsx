@@ -1,8 +1,8 @@
-import { useCallback, useEffect, useMemo, useState } from "react";
+import { lazy, Suspense, useCallback, useEffect, useMemo, useState } from "react";
 import { Link, useParams } from "react-router";
 import { api, ApiError } from "../../api/client";
 import { openMetricsSocket, type SocketState } from "../../api/socket";
-import type { RunItem } from "../../api/types";
+import type { RunDetail, RunItem } from "../../api/types";
 import { MetricsStore } from "../../charts/metricsStore";
 import { EmptyState, ErrorState, LoadingState } from "../../components/States";
 import { useAsync } from "../../hooks/useAsync";
@@ -15,28 +15,45 @@ import { useSettings } from "../../settings/context";
 import { ChartAlertsContext } from "../../charts/alertMarkers";
 import { ChartStagesContext } from "../../charts/stageBands";
 import { AlertsPanel } from "./AlertsPanel";
-import { ArtifactsTab } from "./ArtifactsTab";
 import { ChartsTab } from "./ChartsTab";
-import { ConfigTab } from "./ConfigTab";
-import { EnvironmentTab } from "./EnvironmentTab";
-import { LogsTab } from "./LogsTab";
-import { MediaTab } from "./MediaTab";
 import { RunHeader } from "./RunHeader";
+import { prefetchedRunAnswer, takePrefetchedRunDetail } from "./runPrefetch";
 import { useRunAlerts } from "./useRunAlerts";
 import { useRunStages } from "./useRunStages";
 
 const DETAIL_REFRESH_MS = 10_000;
 
+// The other tabs load when opened: their code (lineage, media, logs) stays off the charts' path.
+const ArtifactsTab = lazy(() => import("./ArtifactsTab").then((m) => ({ default: m.ArtifactsTab })));
+const ConfigTab = lazy(() => import("./ConfigTab").then((m) => ({ default: m.ConfigTab })));
+const EnvironmentTab = lazy(() => import("./EnvironmentTab").then((m) => ({ default: m.EnvironmentTab })));
+const LogsTab = lazy(() => import("./LogsTab").then((m) => ({ default: m.LogsTab })));
+const MediaTab = lazy(() => import("./MediaTab").then((m) => ({ default: m.MediaTab })));
+
+function metricKeysOf(run: RunDetail): string[] {
+  return run.metric_keys ?? Object.keys(run.metrics);
+}
+
 function RunView({ runId }: { runId: string }) {
   const { t } = useI18n();
   const { chartDefaults } = useSettings();
   const [state, update] = useUrlState(decodeRun, encodeRun);
-  const detail = useAsync(`run:${runId}`, (signal) => api.run(runId, signal));
-  const run = detail.data;
-  const [live, setLive] = useState<SocketState | null>(null);
-  const [store] = useState(
-    () => new MetricsStore([runId], { x: state.x, zoom: state.zoom, maxPoints: chartDefaults.max_points }),
+  const [early] = useState(() => prefetchedRunAnswer(runId));
+  const [store] = useState(() => {
+    const metrics = new MetricsStore([runId], { x: state.x, zoom: state.zoom, maxPoints: chartDefaults.max_points });
+    if (early) metrics.setKeys(metricKeysOf(early));
+    return metrics;
+  });
+  // The keys reach the store with the answer, so the charts mount in the render that shows the run
+  // (not one render later, after an effect) and ask for their data at once.
+  const detail = useAsync(`run:${runId}`, (signal) =>
+    (takePrefetchedRunDetail(runId) ?? api.run(runId, signal)).then((answer) => {
+      store.setKeys(metricKeysOf(answer));
+      return answer;
+    }),
   );
+  const run = detail.data ?? (detail.loading ? early : null) ?? undefined;
+  const [live, setLive] = useState<SocketState | null>(null);
   const running = run?.status === "running";
   const alerts = useRunAlerts(runId, running);
   const stages = useRunStages(runId, running);
@@ -50,7 +67,7 @@ function RunView({ runId }: { runId: string }) {
 
   useEffect(() => {
     if (!run) return;
-    store.setKeys(run.metric_keys ?? Object.keys(run.metrics));
+    store.setKeys(metricKeysOf(run));
     store.seedLastStep(run.last_step);
   }, [store, run]);
 
@@ -84,7 +101,7 @@ function RunView({ runId }: { runId: string }) {
   const setTab = (tab: RunTab) => update({ tab }, { push: true });
   const mediaCount = run?.media?.length ?? 0;
   const systemCount = useMemo(
-    () => (run ? (run.metric_keys ?? Object.keys(run.metrics)).filter(isSystemKey).length : 0),
+    () => (run ? metricKeysOf(run).filter(isSystemKey).length : 0),
     [run],
   );
 
@@ -140,6 +157,7 @@ function RunView({ runId }: { runId: string }) {
       <ChartAlertsContext value={alerts.items}>
       <ChartStagesContext value={stages}>
       <div className="tab-panel" role="tabpanel" data-testid={`panel-${state.tab}`}>
+        <Suspense fallback={<LoadingState />}>
         {state.tab === "charts" && <ChartsTab run={run} store={store} state={state} update={update} system={false} running={running} />}
         {state.tab === "system" && <ChartsTab run={run} store={store} state={state} update={update} system running={running} />}
         {state.tab === "logs" && <LogsTab run={run} running={running} />}
@@ -147,6 +165,7 @@ function RunView({ runId }: { runId: string }) {
         {state.tab === "environment" && <EnvironmentTab run={run} />}
         {state.tab === "media" && <MediaTab run={run} />}
         {state.tab === "artifacts" && <ArtifactsTab run={run} />}
+        </Suspense>
       </div>
       </ChartStagesContext>
       </ChartAlertsContext>
