@@ -24,6 +24,11 @@
   drawn (the panel's ``window.__runicornHistograms`` entry), and the canvas draw alone. Target:
   200 ms.
 
+- ``--compare-builds DIR...``: W5a (warm, visible charts) for several built UIs at the same moment,
+  each served by its own viewer on its own copy of the run, visited in turn (the order rotated each
+  round), so a shared machine's load falls on every build alike. Build an older tree's UI with
+  ``git archive <commit> web | tar -x -C /tmp/old`` and ``npx vite build`` there.
+
 - Lineage of a long fine-tuning chain: 200 runs, each using one dataset and the checkpoint the run
   before produced (402 nodes, 600 edges, the dataset's edges spanning the chain), recorded through
   the SDK. Time from the lineage tab's click to the graph drawn (laid out by ELK in a Web Worker),
@@ -41,13 +46,14 @@ import json
 import os
 import platform
 import shutil
+import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -277,6 +283,103 @@ def bench_run_page(base: Path, browser: Browser, charts: int, points: int, repea
             ms(statistics.median(e["ms"] for e in every)),
             "",
             f"{every[0]['visible']} charts in view; median of {repeat}",
+        )
+
+
+# A viewer on `root` serving the built UI in `static` (argv 1 and 2) on the loopback port argv 3.
+SERVE_BUILD = """
+import sys
+from pathlib import Path
+import uvicorn
+from runicorn.viewer.app import create_app
+app = create_app(Path(sys.argv[1]), static_dir=Path(sys.argv[2]))
+uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[3]), log_level="warning")
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@contextmanager
+def build_viewer(root: Path, static: Path) -> Iterator[str]:
+    """A viewer on ``root`` serving the UI built in ``static``; its URL until the block ends."""
+    port = free_port()
+    with open(root.parent / f"{root.name}-viewer.log", "w") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-c", SERVE_BUILD, str(root), str(static), str(port)],
+            stdout=subprocess.DEVNULL,
+            stderr=log,
+            stdin=subprocess.DEVNULL,
+        )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                httpx.get(f"{url}/api/health", timeout=2).raise_for_status()
+                break
+            except httpx.HTTPError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"the viewer for {static} did not start") from None
+                time.sleep(0.2)
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+def compare_builds(base: Path, browser: Browser, builds: list[Path], rounds: int) -> None:
+    """W5a for several built UIs at the same moment: one viewer and one copy of the run per build,
+    a cold visit each (not counted), then the builds visited in turn, the order rotated each round,
+    so load on a shared machine falls on every build alike."""
+    root = base / "compare" / "run-0"
+    run_id = "20260101_000000_webrun"
+    keys = [f"{'train' if i % 2 == 0 else 'val'}/metric_{i:02d}" for i in range(12)]
+    write_run(
+        root,
+        run_id,
+        "bench",
+        "wide",
+        created=1.79e9,
+        config={"lr": 1e-3},
+        summary={},
+        events=metric_lines(100_000, keys),
+    )
+    HybridStorageBackend(root).reindex()
+    roots = [root] + [base / "compare" / f"run-{i}" for i in range(1, len(builds))]
+    for copy in roots[1:]:
+        shutil.copytree(root, copy)
+    with ExitStack() as stack:
+        urls = [
+            f"{stack.enter_context(build_viewer(r, b))}/runs/{run_id}"
+            for r, b in zip(roots, builds, strict=True)
+        ]
+        for url in urls:
+            time_run_page(browser, url, len(keys), VIEWPORT)
+        times: list[list[float]] = [[] for _ in builds]
+        loads = [float(load_average())]
+        for r in range(rounds):
+            order = list(range(len(builds)))
+            for i in order[r % len(order) :] + order[: r % len(order)]:
+                times[i].append(time_run_page(browser, urls[i], len(keys), VIEWPORT)["ms"])
+            loads.append(float(load_average()))
+    first = times[0]
+    for build, visits in zip(builds, times, strict=True):
+        faster = sum(a < b for a, b in zip(visits, first, strict=True))
+        record(
+            "W5a",
+            f"visible charts drawn (warm), build {build}",
+            ms(statistics.median(visits)),
+            "",
+            f"median of {rounds} interleaved; min {ms(min(visits))}, max {ms(max(visits))}; "
+            f"faster than the first build in {faster} of {rounds}; "
+            f"load {min(loads):.1f}-{max(loads):.1f} during the rounds",
         )
 
 
@@ -704,6 +807,13 @@ def main() -> None:
         choices=["run", "experiments", "sweep", "histograms", "lineage"],
         help="one workload",
     )
+    parser.add_argument(
+        "--compare-builds",
+        nargs="+",
+        type=Path,
+        metavar="STATIC_DIR",
+        help="only W5a, for these built UIs (viewer/static dirs) visited in turn, --repeat rounds",
+    )
     args = parser.parse_args()
     if args.quick:
         args.repeat, args.points, args.runs = 2, 20_000, 1000
@@ -718,6 +828,9 @@ def main() -> None:
             browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             version = browser.version
             try:
+                if args.compare_builds:
+                    compare_builds(base, browser, args.compare_builds, args.repeat)
+                    args.only = "compare"
                 if args.only in (None, "run"):
                     bench_run_page(base, browser, args.charts, args.points, args.repeat)
                 if args.only in (None, "experiments"):
