@@ -31,6 +31,8 @@ DIGEST_FORMAT = "runicorn-events-digest"
 # then ignored and their runs read in full.
 DIGEST_VERSION = 1
 CHECK_BYTES = 4096
+# Steps and counts are SQLite's signed 64-bit integers.
+_INT_MIN, _INT_MAX = -(2**63), 2**63 - 1
 
 
 @dataclass
@@ -127,7 +129,7 @@ def _number(value: Any, *, optional: bool) -> float | None:
         return None
     if type(value) is float:
         return value
-    if type(value) is int:
+    if type(value) is int and _INT_MIN <= value <= _INT_MAX:
         return float(value)
     if type(value) is str and value in NONFINITE_TOKENS:
         return NONFINITE_TOKENS[value]
@@ -137,7 +139,9 @@ def _number(value: Any, *, optional: bool) -> float | None:
 def _int(value: Any, *, optional: bool = False, minimum: int | None = None) -> int | None:
     if value is None and optional:
         return None
-    if type(value) is not int or (minimum is not None and value < minimum):
+    if type(value) is not int or not _INT_MIN <= value <= _INT_MAX:
+        raise _Invalid
+    if minimum is not None and value < minimum:
         raise _Invalid
     return value
 

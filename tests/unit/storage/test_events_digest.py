@@ -266,6 +266,7 @@ def test_a_replaced_events_file_is_read_not_its_digest(root: Path) -> None:
         lambda d: d.replace(b'"last_step": 300', b'"last_step": 300.5'),
         lambda d: d.replace(b'"val/acc",', b"true,"),
         lambda d: d.replace(b'"alerts": []', b'"alerts": [{"ts": "soon"}]'),
+        lambda d: d.replace(b'"last_step": 300', b'"last_step": 1' + b"0" * 400),
         lambda d: b"[]",
     ],
 )
