@@ -58,6 +58,21 @@ function nearViewport(element: Element): boolean {
   return box.bottom > -NEAR_VIEWPORT_PX && box.top < window.innerHeight + NEAR_VIEWPORT_PX;
 }
 
+const mounting: { card: Element; want: () => void }[] = [];
+
+/**
+ * Asks for a just-mounted chart's data if it is near the viewport. The cards of one commit are
+ * measured together once the commit's layout effects are done: one layout for all, not one each.
+ */
+function wantIfNearViewport(card: Element, want: () => void): void {
+  mounting.push({ card, want });
+  if (mounting.length > 1) return;
+  queueMicrotask(() => {
+    const batch = mounting.splice(0);
+    for (const { card: c, want: w } of batch) if (c.isConnected && nearViewport(c)) w();
+  });
+}
+
 function useRunChartOptions(layout: RunLayout, x: XMode, logY: boolean, zoom: Zoom, colors: ChartColors, syncKey: string): ChartOptions {
   const { band, smooth } = layout;
   return useMemo(() => {
@@ -121,7 +136,7 @@ export function RunChart(props: RunChartProps) {
   // every chart later, and the data request is what the page waits for.
   useLayoutEffect(() => {
     const card = cardRef.current;
-    if (card && nearViewport(card)) store.want(metricKey);
+    if (card) wantIfNearViewport(card, () => store.want(metricKey));
   }, [store, metricKey]);
   useEffect(() => {
     if (visible) store.want(metricKey);
