@@ -45,6 +45,9 @@ export class ChartOverlay<T> {
   private place(u: uPlot): void {
     const layer = this.layers.get(u);
     if (!layer) return;
+    // Nothing to show and nothing shown: touch neither the DOM nor its layout (a render reads
+    // the plot's size, which forces a layout on every chart draw of a run without alerts).
+    if (this.items.length === 0 && !layer.firstChild) return;
     layer.replaceChildren();
     this.render(u, layer, this.items);
   }
