@@ -1,15 +1,13 @@
 import { useEffect, useMemo, useRef } from "react";
-import type uPlot from "uplot";
 import type { XMode } from "../api/types";
 import { useInView } from "../hooks/useInView";
 import { useI18n } from "../i18n/context";
-import { formatExact } from "../lib/format";
 import type { Zoom } from "../lib/urlState";
-import { baseOptions, xFormatter, type ChartColors } from "./axes";
+import type { ChartColors } from "./axes";
 import type { GroupBand } from "../lib/groupStats";
-import { compareColumns, compareSeries, smoothingOn, type CompareLine } from "./build";
+import { compareColumns, smoothingOn, type CompareLine } from "./build";
+import { compareOptions } from "./compareOptions";
 import type { MetricsStore, SeriesData } from "./metricsStore";
-import { tooltipPlugin, type TooltipRow } from "./tooltip";
 import { ChartExportMenu } from "./ChartExportMenu";
 import { ChartMessage } from "./ChartMessage";
 import { UPlotChart } from "./UPlotChart";
@@ -52,23 +50,10 @@ export function CompareChart(props: CompareChartProps) {
     if (visible) store.want(metricKey);
   }, [visible, store, metricKey]);
 
-  const options = useMemo(() => {
-    const { series, bands, main } = compareSeries(lines, mode, smooth);
-    const xFormat = xFormatter(x);
-    const rows = (u: uPlot, i: number): TooltipRow[] =>
-      lines.flatMap((line, l) => {
-        const v = u.data[main[l]][i];
-        if (v === undefined) return [];
-        const label = mode === "groups" ? `${line.label} (n=${line.members.length})` : line.label;
-        return [{ label, color: line.color, value: formatExact(v ?? NaN) }];
-      });
-    return {
-      ...baseOptions({ xMode: x, logY, zoom, colors, syncKey }),
-      series,
-      bands,
-      plugins: [tooltipPlugin({ title: (u, i) => xFormat.title(u.data[0][i]), rows })],
-    };
-  }, [lines, mode, smooth, x, logY, zoom, colors, syncKey]);
+  const options = useMemo(
+    () => compareOptions({ lines, mode, smooth, x, logY, zoom, colors, syncKey }),
+    [lines, mode, smooth, x, logY, zoom, colors, syncKey],
+  );
 
   const data = useMemo(
     () => compareColumns(lines, entry.runs, mode, spec, logY, maxPoints, props.band),

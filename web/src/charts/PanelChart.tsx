@@ -1,36 +1,16 @@
 import { useCallback, useEffect, useMemo, useRef, useSyncExternalStore } from "react";
-import type uPlot from "uplot";
-import type { XMode } from "../api/types";
 import { useI18n } from "../i18n/context";
-import { formatExact } from "../lib/format";
-import type { GroupBand } from "../lib/groupStats";
 import { colorAt } from "../lib/palette";
 import { memberOf, panelLines } from "./panelLines";
-import type { Zoom } from "../lib/urlState";
-import { baseOptions, xFormatter, type ChartColors } from "./axes";
-import { compareColumns, compareSeries, smoothingOn, type CompareLine } from "./build";
+import { compareColumns, smoothingOn } from "./build";
+import { compareOptions } from "./compareOptions";
 import type { MetricsStore, SeriesData, SeriesEntry } from "./metricsStore";
-import { tooltipPlugin, type TooltipRow } from "./tooltip";
 import { UPlotChart } from "./UPlotChart";
+import type { PanelContext } from "./WorkspacePanel";
 
-export interface PanelChartProps {
-  store: MetricsStore;
-  /** The page's lines: one run (run page), the compared runs, or their groups. */
-  lines: CompareLine[];
-  mode: "runs" | "groups";
+export interface PanelChartProps extends Omit<PanelContext, "runKeys" | "running"> {
   panelId: string;
   keys: string[];
-  x: XMode;
-  smoothing: number;
-  smoothWindow: number;
-  band?: GroupBand;
-  logY: boolean;
-  zoom: Zoom;
-  onZoom: (zoom: Zoom) => void;
-  maxPoints: number;
-  colors: ChartColors;
-  /** Charts with the same key move their cursors together. */
-  syncKey: string;
   onRemove: () => void;
 }
 
@@ -78,27 +58,11 @@ export function PanelChart(props: PanelChartProps) {
     return out;
   }, [entries, keys]);
 
-  const options = useMemo(() => {
-    const { series, bands, main } = compareSeries(lines, mode, smooth);
-    styled.forEach(({ dash }, l) => {
-      if (!dash) return;
-      for (let s = l === 0 ? 1 : main[l - 1] + 1; s <= main[l]; s++) series[s] = { ...series[s], dash };
-    });
-    const xFormat = xFormatter(x);
-    const rows = (u: uPlot, i: number): TooltipRow[] =>
-      lines.flatMap((line, l) => {
-        const v = u.data[main[l]][i];
-        if (v === undefined) return [];
-        const label = mode === "groups" ? `${line.label} (n=${line.members.length})` : line.label;
-        return [{ label, color: line.color, value: formatExact(v ?? NaN) }];
-      });
-    return {
-      ...baseOptions({ xMode: x, logY, zoom, colors, syncKey }),
-      series,
-      bands,
-      plugins: [tooltipPlugin({ title: (u, i) => xFormat.title(u.data[0][i]), rows })],
-    };
-  }, [lines, styled, mode, smooth, x, logY, zoom, colors, syncKey]);
+  const dashes = useMemo(() => styled.map((s) => s.dash), [styled]);
+  const options = useMemo(
+    () => compareOptions({ lines, mode, smooth, x, logY, zoom, colors, syncKey, dashes }),
+    [lines, dashes, mode, smooth, x, logY, zoom, colors, syncKey],
+  );
 
   const data = useMemo(() => compareColumns(lines, byMember, mode, spec, logY, maxPoints, props.band), [lines, byMember, mode, spec, logY, maxPoints, props.band]);
   const ready = Object.keys(byMember).length > 0 && data[0].length > 0;

@@ -47,23 +47,6 @@ export function WorkspacePanel({ panel, onRemove, context: c }: { panel: CustomP
     );
   }
   return (
-    <PanelChart
-      store={c.store}
-      lines={c.lines}
-      mode={c.mode}
-      panelId={panel.id}
-      keys={panel.keys}
-      x={c.x}
-      smoothing={c.smoothing}
-      smoothWindow={c.smoothWindow}
-      band={c.band}
-      logY={c.logY}
-      zoom={c.zoom}
-      onZoom={c.onZoom}
-      maxPoints={c.maxPoints}
-      colors={c.colors}
-      syncKey={c.syncKey}
-      onRemove={onRemove}
-    />
+    <PanelChart {...c} panelId={panel.id} keys={panel.keys} onRemove={onRemove} />
   );
 }
