@@ -118,8 +118,20 @@ def sweep_page(
 
 
 def axis(page: Page, field: str) -> dict[str, float]:
-    axes: list[dict[str, Any]] = page.evaluate("() => window.__runicornSweep.parallel.axes()")
-    return next(a for a in axes if a["field"] == field)
+    """Where ``field``'s axis is on the page, once two reads an animation frame apart agree (the
+    plot is laid out after its data arrives, and the table beside it can still move it)."""
+    page.evaluate("() => { window.__axisSeen = null; }")
+    found = page.wait_for_function(
+        """(field) => {
+            const axis = (window.__runicornSweep?.parallel?.axes() ?? []).find((a) => a.field === field);
+            const seen = window.__axisSeen;
+            window.__axisSeen = axis ? JSON.stringify(axis) : null;
+            return axis && seen === window.__axisSeen ? axis : null;
+        }""",
+        arg=field,
+    )
+    position: dict[str, float] = found.json_value()
+    return position
 
 
 def drag(page: Page, x: float, y0: float, y1: float) -> None:

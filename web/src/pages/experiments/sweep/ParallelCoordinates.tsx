@@ -199,13 +199,15 @@ export function ParallelCoordinates({ runIds, axes, colorAxis, brushes, onBrushe
   useEffect(() => {
     const hooks = sweepHooks();
     hooks.parallel = {
+      // Nothing until the canvas has been measured: positions before that are not where it draws.
       axes: () => {
         const rect = canvas.current?.getBoundingClientRect();
+        if (!rect || size.width === 0) return [];
         return axes.map((axis, a) => ({
           field: axis.field,
-          x: (rect?.left ?? 0) + geo.xs[a],
-          top: (rect?.top ?? 0) + geo.top,
-          bottom: (rect?.top ?? 0) + geo.bottom,
+          x: rect.left + geo.xs[a],
+          top: rect.top + geo.top,
+          bottom: rect.top + geo.bottom,
         }));
       },
       get firstDrawMs() {
@@ -221,7 +223,7 @@ export function ParallelCoordinates({ runIds, axes, colorAxis, brushes, onBrushe
     return () => {
       delete hooks.parallel;
     };
-  }, [axes, geo]);
+  }, [axes, geo, size.width]);
 
   const schedule = () => {
     if (pending.current) return;
@@ -286,7 +288,8 @@ export function ParallelCoordinates({ runIds, axes, colorAxis, brushes, onBrushe
 
   return (
     <div className="sweep-plot" ref={wrap} data-testid="sweep-parallel" data-runs={runs} data-axes={axes.length}>
-      {axes.map((axis, a) => (
+      {/* Labels wait for the measured width: at width 0 they would all stack at the left edge. */}
+      {size.width > 0 && axes.map((axis, a) => (
         <div
           key={axis.field}
           className="pc-axis-label"
