@@ -123,7 +123,8 @@ def axis(page: Page, field: str) -> dict[str, float]:
     page.evaluate("() => { window.__axisSeen = null; }")
     found = page.wait_for_function(
         """(field) => {
-            const axis = (window.__runicornSweep?.parallel?.axes() ?? []).find((a) => a.field === field);
+            const axes = window.__runicornSweep?.parallel?.axes() ?? [];
+            const axis = axes.find((a) => a.field === field);
             const seen = window.__axisSeen;
             window.__axisSeen = axis ? JSON.stringify(axis) : null;
             return axis && seen === window.__axisSeen ? axis : null;
