@@ -5,8 +5,10 @@ from __future__ import annotations
 import asyncio
 import io
 import json
+import time
 import zlib
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -119,3 +121,62 @@ def test_a_frame_larger_than_the_sender_ever_sends_is_refused_before_its_body_is
     payload = json.dumps(header).encode() + b"\n" + b"x" * 1024
     with pytest.raises(StreamRefused, match="at most"):
         _frames(payload, [StreamRequest(EVENTS, huge, False)])
+
+
+class _Link(io.BytesIO):
+    """An output draining at ``rate`` bytes per second, as a network link would."""
+
+    def __init__(self, rate: float) -> None:
+        super().__init__()
+        self.rate = rate
+
+    def write(self, data: Any) -> int:
+        time.sleep(len(data) / self.rate)
+        return super().write(data)
+
+
+def _long_run(tmp_path: Path) -> tuple[list[StreamRequest], bytes]:
+    run = tmp_path / "vision" / "resnet50" / "runs" / "20261201_101500_a1b2c3"
+    run.mkdir(parents=True)
+    lines = b"".join(
+        b'{"ts": %d.25, "type": "metrics", "data": {"train/loss": %.6f, "val/acc": %.4f, '
+        b'"global_step": %d}}\n' % (1_796_000_000 + step, 2.0 / (step + 1), step / (step + 9), step)
+        for step in range(150_000)
+    )  # ~17 MB: five chunks
+    (run / "events.jsonl").write_bytes(lines)
+    return [StreamRequest(EVENTS, len(lines), False)], lines
+
+
+def _compressed_frames(payload: bytes) -> list[bool]:
+    """For each frame header in ``payload``, whether its body was compressed."""
+    flags, at = [], 0
+    while at < len(payload):
+        end = payload.index(b"\n", at)
+        header = json.loads(payload[at:end])
+        flags.append("z" in header)
+        at = end + 1 + header.get("z", header["n"])
+    return flags
+
+
+def test_auto_level_sends_as_they_are_where_the_output_drains_faster_than_zlib(
+    tmp_path: Path,
+) -> None:
+    requests, lines = _long_run(tmp_path)
+    out = io.BytesIO()  # drains at memory speed, as loopback nearly does
+
+    send(str(tmp_path), [r.as_tuple() for r in requests], out)
+
+    assert b"".join(f.data for f in _frames(out.getvalue(), requests)) == lines
+    # The first chunk is compressed (nothing measured yet); the rest go as they are.
+    assert _compressed_frames(out.getvalue()) == [True] + [False] * 4
+
+
+def test_auto_level_compresses_over_a_slow_link(tmp_path: Path) -> None:
+    requests, lines = _long_run(tmp_path)
+    out = _Link(rate=20e6)  # 160 Mbit/s
+
+    send(str(tmp_path), [r.as_tuple() for r in requests], out)
+
+    assert b"".join(f.data for f in _frames(out.getvalue(), requests)) == lines
+    assert _compressed_frames(out.getvalue()) == [True] * 5
+    assert len(out.getvalue()) < len(lines) / 3
