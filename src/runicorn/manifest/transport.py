@@ -168,8 +168,10 @@ class LocalTransport(Transport):
         self._early: list[tuple[int, IndexUpdate]] = []  # (helper, run) pairs
         # Watching: the root's manifest is kept between passes, re-scanning only what changed.
         self._followed = script.FollowedRoot(str(self.root)) if follow else None
+        self._root_made = False  # made once a pass, not by a syscall per file written
 
     async def manifest(self, *, project: str | None = None, since: float | None = None) -> Manifest:
+        self._root_made = False  # a pass starts here; the root may have gone since the last
         if self._followed is not None and project is None and since is None:
             return Manifest.from_dict(await asyncio.to_thread(self._followed.manifest))
         data = await asyncio.to_thread(
@@ -194,7 +196,9 @@ class LocalTransport(Transport):
         clean = check_relative(rel)
         if self._followed is not None:
             self._followed.wrote(clean.as_posix())
-        self.root.mkdir(parents=True, exist_ok=True)
+        if not self._root_made:
+            self.root.mkdir(parents=True, exist_ok=True)
+            self._root_made = True
         folder = self.root
         for part in clean.parts[:-1]:
             folder = folder / part
