@@ -117,22 +117,32 @@ def sweep_page(
     assert not errors.unexpected(), "the page logged errors:\n" + "\n".join(errors.unexpected())
 
 
-def axis(page: Page, field: str) -> dict[str, float]:
-    """Where ``field``'s axis is on the page, once two reads an animation frame apart agree (the
-    plot is laid out after its data arrives, and the table beside it can still move it)."""
-    page.evaluate("() => { window.__axisSeen = null; }")
+def settled(page: Page, expression: str, arg: Any) -> dict[str, float]:
+    """The value of the page function ``expression(arg)`` once two reads an animation frame
+    apart agree: a plot is laid out after its data arrives, and the table beside it can still
+    move it, so a position read too early is not where the plot draws."""
+    page.evaluate("() => { window.__settledSeen = null; }")
     found = page.wait_for_function(
-        """(field) => {
-            const axes = window.__runicornSweep?.parallel?.axes() ?? [];
-            const axis = axes.find((a) => a.field === field);
-            const seen = window.__axisSeen;
-            window.__axisSeen = axis ? JSON.stringify(axis) : null;
-            return axis && seen === window.__axisSeen ? axis : null;
-        }""",
-        arg=field,
+        f"""(arg) => {{
+            const value = ({expression})(arg);
+            const seen = window.__settledSeen;
+            window.__settledSeen = value ? JSON.stringify(value) : null;
+            return value && seen === window.__settledSeen ? value : null;
+        }}""",
+        arg=arg,
     )
-    position: dict[str, float] = found.json_value()
-    return position
+    value: dict[str, float] = found.json_value()
+    return value
+
+
+def axis(page: Page, field: str) -> dict[str, float]:
+    """Where ``field``'s axis of the parallel coordinates is on the page."""
+    return settled(
+        page,
+        "(field) => (window.__runicornSweep?.parallel?.axes() ?? [])"
+        ".find((a) => a.field === field)",
+        field,
+    )
 
 
 def drag(page: Page, x: float, y0: float, y1: float) -> None:
@@ -246,8 +256,7 @@ def test_scatter_hover_names_the_run_and_click_opens_it(
     expect(scatter).to_have_attribute("data-runs", str(len(runs)))
 
     target = max(runs, key=lambda r: r.val_acc)
-    point = page.evaluate("(id) => window.__runicornSweep.scatter.pointOf(id)", target.id)
-    assert point is not None
+    point = settled(page, "(id) => window.__runicornSweep?.scatter?.pointOf(id)", target.id)
     page.mouse.move(point["x"], point["y"])
     tooltip = page.get_by_test_id("scatter-tooltip")
     expect(tooltip).to_have_attribute("data-run-id", target.id)

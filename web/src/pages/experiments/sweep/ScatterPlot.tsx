@@ -135,7 +135,8 @@ export function ScatterPlot({ runs, xAxis, yAxis, colorAxis, mask, onOpen, dataA
       pointOf: (runId) => {
         const i = runs.findIndex((r) => r.id === runId);
         const rect = canvas.current?.getBoundingClientRect();
-        if (i < 0 || !rect || points.xs[i] < 0) return null;
+        // Nothing until the canvas has been measured: positions before that are not drawn.
+        if (i < 0 || !rect || size.width === 0 || points.xs[i] < 0) return null;
         return { x: rect.left + points.xs[i], y: rect.top + points.ys[i] };
       },
       get firstDrawMs() {
@@ -148,7 +149,7 @@ export function ScatterPlot({ runs, xAxis, yAxis, colorAxis, mask, onOpen, dataA
     return () => {
       delete hooks.scatter;
     };
-  }, [runs, points]);
+  }, [runs, points, size.width]);
 
   const locate = (event: React.PointerEvent<HTMLCanvasElement> | React.MouseEvent<HTMLCanvasElement>) => {
     const rect = event.currentTarget.getBoundingClientRect();
