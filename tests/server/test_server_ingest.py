@@ -101,3 +101,64 @@ def test_a_torn_last_line_waits_until_it_is_whole(server_backend: Any, root: Pat
         handle.write(b'ics", "data": {"loss": 0.25, "global_step": 2}}\n')
     ingest_root(server_backend, root)
     assert server_backend.index.segment_end(run.id, EVENTS_FILE) == events.stat().st_size
+
+
+def test_a_segment_this_process_stored_is_appended_to_its_cache_without_a_fetch(
+    server_backend: Any, root: Path
+) -> None:
+    run = live_run(root)
+    events = root / "vision" / "resnet" / "runs" / run.id / EVENTS_FILE
+    for step in range(1, 51):
+        run.log({"train/loss": 1 / step, "weight decay": 0.01})
+    wait_for_lines(events, 50)
+    ingest_root(server_backend, root)
+    cached = server_backend.path_of(server_backend.get_run(run.id)) / EVENTS_FILE
+    assert cached.read_bytes() == events.read_bytes()
+
+    fetched: list[str] = []
+    store_get = server_backend.store.get
+
+    def counting_get(key: str) -> bytes:
+        fetched.append(key)
+        data: bytes = store_get(key)
+        return data
+
+    server_backend.store.get = counting_get
+    for step in range(51, 101):
+        run.log({"train/loss": 1 / step, "weight decay": 0.01})
+    wait_for_lines(events, 100)
+    ingest_root(server_backend, root)
+    record = server_backend.get_run(run.id)
+
+    assert cached.read_bytes() == events.read_bytes()
+    assert record.metrics["train/loss"].count == 100
+    assert not [key for key in fetched if "/events/" in key], "the new segment was fetched back"
+    run.finish()
+
+
+def test_a_segment_that_does_not_continue_the_cached_file_is_left_to_the_next_refresh(
+    server_backend: Any, root: Path
+) -> None:
+    run = live_run(root)
+    for step in range(1, 21):
+        run.log({"train/loss": 1 / step})
+    run.finish()
+    ingest_root(server_backend, root)
+    record = server_backend.get_run(run.id)
+    cached = server_backend.path_of(record) / EVENTS_FILE
+    before = cached.read_bytes()
+
+    # Past the end (a gap) and before it (an overlap): neither is written into the cache.
+    server_backend.cache.accept_segment(run.id, record.path, EVENTS_FILE, len(before) + 5, b"x\n")
+    server_backend.cache.accept_segment(run.id, record.path, EVENTS_FILE, 3, b"x\n")
+    assert cached.read_bytes() == before
+    # A run this process has no cache folder for gets none made by a stored segment.
+    other = server_backend.cache.folder("vision/other/runs/20261201_120000_abcdef")
+    server_backend.cache.accept_segment(
+        "20261201_120000_abcdef",
+        "vision/other/runs/20261201_120000_abcdef",
+        EVENTS_FILE,
+        0,
+        b"{}\n",
+    )
+    assert not other.exists()
