@@ -12,7 +12,7 @@ this index obeys per-project access without knowing about users.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from runicorn.artifacts.models import Stage, validate_stage
@@ -408,31 +408,110 @@ class PostgresArtifactIndex:
         held = {row["sha256"] for row in self._rows(query, args)}
         return [sha for sha in wanted if sha not in held]
 
-    def add_holder(self, sha256: str, holder: str) -> None:
-        """Record that ``holder`` uploaded bytes hashing to ``sha256`` (the blob is stored)."""
+    def hold_blob(self, sha256: str, holder: str) -> bool:
+        """Record that ``holder`` uploaded bytes hashing to ``sha256``, a blob already stored;
+        False when it is no longer stored (collected since it was looked up)."""
 
-        def write(conn: Connection) -> None:
-            conn.execute(
-                "INSERT INTO artifact_blob_holders (sha256, holder) VALUES (%s, %s) "
-                "ON CONFLICT DO NOTHING",
-                (sha256, holder),
-            )
+        def write(conn: Connection) -> bool:
+            self.lock_blob(conn, sha256)
+            updated = conn.execute(
+                "UPDATE artifact_blobs SET stored_at = %s WHERE sha256 = %s",
+                (time.time(), sha256),
+            ).rowcount
+            if updated:
+                self.add_holder(conn, sha256, holder)
+            return bool(updated)
 
-        self.database.run(write)
+        return self.database.run(write)
+
+    def add_holder(self, conn: Connection, sha256: str, holder: str) -> None:
+        conn.execute(
+            "INSERT INTO artifact_blob_holders (sha256, holder) VALUES (%s, %s) "
+            "ON CONFLICT DO NOTHING",
+            (sha256, holder),
+        )
 
     def blob_size(self, sha256: str) -> int | None:
         rows = self._rows("SELECT size FROM artifact_blobs WHERE sha256 = %s", (sha256,))
         return int(rows[0]["size"]) if rows else None
 
-    def add_blob(self, sha256: str, size: int) -> None:
-        def write(conn: Connection) -> None:
-            conn.execute(
-                "INSERT INTO artifact_blobs (sha256, size, stored_at) VALUES (%s, %s, %s) "
-                "ON CONFLICT (sha256) DO NOTHING",
-                (sha256, size, time.time()),
+    def add_blob(self, conn: Connection, sha256: str, size: int) -> None:
+        """Record a stored blob; one stored again is fresh again (kept by the collector)."""
+        conn.execute(
+            "INSERT INTO artifact_blobs (sha256, size, stored_at) VALUES (%s, %s, %s) "
+            "ON CONFLICT (sha256) DO UPDATE SET stored_at = EXCLUDED.stored_at",
+            (sha256, size, time.time()),
+        )
+
+    def lock_blob(self, conn: Connection, sha256: str) -> None:
+        """Serialize storing and collecting one blob across server processes (until commit)."""
+        conn.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (f"blob:{sha256}",))
+
+    def touch_blobs(self, hashes: Sequence[str]) -> int:
+        """Mark blobs as just named by an accepted version, so the collector keeps them for its
+        grace period; how many of them are still stored."""
+        wanted = sorted(set(hashes))
+        if not wanted:
+            return 0
+
+        def write(conn: Connection) -> int:
+            return int(
+                conn.execute(
+                    "UPDATE artifact_blobs SET stored_at = %s WHERE sha256 = ANY(%s)",
+                    (time.time(), wanted),
+                ).rowcount
             )
 
-        self.database.run(write)
+        return self.database.run(write)
+
+    # ---- garbage collection (server/artifact_gc.py)
+
+    def live_version_keys(self) -> list[VersionKey]:
+        rows = self._rows(
+            f"SELECT project, name, version FROM artifact_versions WHERE {_LIVE} "
+            "ORDER BY project, name, version"
+        )
+        return [(row["project"], row["name"], int(row["version"])) for row in rows]
+
+    def blobs_stored_before(self, cutoff: float) -> dict[str, int]:
+        """``sha256 -> size`` of the blobs neither stored nor named by a version since
+        ``cutoff``."""
+        rows = self._rows("SELECT sha256, size FROM artifact_blobs WHERE stored_at < %s", (cutoff,))
+        return {row["sha256"]: int(row["size"]) for row in rows}
+
+    def blob_hashes(self) -> set[str]:
+        return {row["sha256"] for row in self._rows("SELECT sha256 FROM artifact_blobs")}
+
+    def delete_stale_blob(
+        self, sha256: str, cutoff: float, remove_object: Callable[[], None]
+    ) -> bool:
+        """Drop a blob's row (its holders go with it) and, in the same transaction and under
+        the blob's lock, its object; False when it was stored or named again meanwhile."""
+
+        def write(conn: Connection) -> bool:
+            self.lock_blob(conn, sha256)
+            gone = conn.execute(
+                "DELETE FROM artifact_blobs WHERE sha256 = %s AND stored_at < %s",
+                (sha256, cutoff),
+            ).rowcount
+            if gone:
+                remove_object()
+            return bool(gone)
+
+        return self.database.run(write)
+
+    def delete_orphan_object(self, sha256: str, remove_object: Callable[[], None]) -> bool:
+        """Remove an object no row records (an upload or a collection cut short), unless a
+        row appeared meanwhile."""
+
+        def write(conn: Connection) -> bool:
+            self.lock_blob(conn, sha256)
+            if conn.execute("SELECT 1 FROM artifact_blobs WHERE sha256 = %s", (sha256,)).fetchone():
+                return False
+            remove_object()
+            return True
+
+        return self.database.run(write)
 
     def lock_artifact(self, conn: Connection, project: str, name: str) -> None:
         """Serialize writers of one artifact across server processes (until commit)."""

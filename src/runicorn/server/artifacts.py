@@ -412,9 +412,19 @@ class ServerArtifactStore:
         """Put a received file, already checked to hash to ``sha256``, into the store, and
         count ``holder`` (who sent it) among those who hold it."""
         size = source.stat().st_size
-        self.store.put_file(self.blob_key(sha256), source)
-        self._index.add_blob(sha256, size)
-        self._index.add_holder(sha256, holder)
+        key = self.blob_key(sha256)
+        self.store.put_file(key, source)
+
+        def record(conn: Connection) -> None:
+            # Under the lock the collector deletes with: had it removed this very object
+            # since the upload above, it is sent again before a row says it is stored.
+            self._index.lock_blob(conn, sha256)
+            if not self.store.exists(key):
+                self.store.put_file(key, source)
+            self._index.add_blob(conn, sha256, size)
+            self._index.add_holder(conn, sha256, holder)
+
+        self.database.run(record)
 
     def accept_version(
         self, project: str, name: str, number: int, data: bytes, holder: str
@@ -440,6 +450,12 @@ class ServerArtifactStore:
                     f"(digest {known['digest'][:12]}…); not replaced"
                 )
             return False
+        hashes = {entry.sha256 for entry in version.files.values()}
+        if self._index.touch_blobs(sorted(hashes)) < len(hashes):
+            raise PushRefusedError(
+                f"{project}/{name}:v{number} names a blob collected since it was uploaded; "
+                "push the blobs again"
+            )
         document = version.file_document()
         self.store.put(
             self.document_key(project, name, f"v{number}.json"), dumps(document, indent=True)

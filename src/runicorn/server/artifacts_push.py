@@ -129,7 +129,10 @@ async def put_blob(request: Request, sha256: str) -> dict[str, Any]:
                 "blob refused",
             )
         if stored_for_others:
-            await in_thread(store.index.add_holder, sha256, holder)
+            if not await in_thread(store.index.hold_blob, sha256, holder):
+                raise HTTPException(
+                    409, f"blob {sha256[:12]}… was collected while it was sent; send it again"
+                )
         else:
             await in_thread(store.store_blob, sha256, Path(temp_name), holder)
     finally:

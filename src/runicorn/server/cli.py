@@ -81,7 +81,7 @@ def server_command(
 ) -> None:
     """Serve the web UI and the API over PostgreSQL + S3 (migrates the database first)."""
     if ctx.invoked_subcommand is not None:
-        ctx.obj = {"database": database}
+        ctx.obj = {"database": database, "store": store, "s3_endpoint": s3_endpoint}
         return
     try:
         from runicorn.server.app import serve_team
@@ -118,3 +118,67 @@ def migrate_command(ctx: typer.Context, database: DatabaseOption = "") -> None:
     for migration in applied:
         typer.echo(f"applied {migration.version:04d}_{migration.name}")
     typer.echo(f"schema version {version} (up to date)")
+
+
+@server_app.command("gc")
+def gc_command(
+    ctx: typer.Context,
+    database: DatabaseOption = "",
+    store: StoreOption = None,
+    s3_endpoint: EndpointOption = None,
+    grace_hours: Annotated[
+        float,
+        typer.Option(
+            "--grace-hours",
+            min=0,
+            help="Keep unused blobs stored or named by a version this recently (pushes in "
+            "flight stay safe).",
+        ),
+    ] = 24.0,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Report only; delete nothing.")] = (
+        False
+    ),
+) -> None:
+    """Delete from the bucket and the index the blobs no live artifact version names."""
+    from runicorn.artifacts.cli import human_size
+    from runicorn.cli import progress_bar
+    from runicorn.server.artifact_gc import collect_server_garbage
+    from runicorn.server.artifacts import ServerArtifactStore
+    from runicorn.server.database import Database
+    from runicorn.server.migrations import current_version, latest_version
+
+    shared = ctx.obj or {}
+    try:
+        with tempfile.TemporaryDirectory(prefix="runicorn-gc-") as cache:
+            config = _config(
+                database or shared.get("database", ""),
+                store or shared.get("store"),
+                s3_endpoint or shared.get("s3_endpoint"),
+                Path(cache),
+            )
+            db = Database(config.database_url)
+            try:
+                behind = current_version(db) < latest_version()
+            finally:
+                db.close()
+            if behind:
+                raise RunicornError(
+                    "the database schema is behind: run runicorn server migrate first"
+                )
+            artifacts = ServerArtifactStore(config)
+            try:
+                with progress_bar("Collecting") as progress:
+                    report = collect_server_garbage(
+                        artifacts, grace=grace_hours * 3600, dry_run=dry_run, progress=progress
+                    )
+            finally:
+                artifacts.close()
+    except (RunicornError, ValueError) as exc:
+        raise _fail(exc) from exc
+    verb = "would reclaim" if dry_run else "reclaimed"
+    typer.echo(
+        f"{verb} {human_size(report.bytes_reclaimed)} in {len(report.removed)} unused blobs "
+        f"(and {report.orphan_objects} objects no row recorded); read {report.versions_read} "
+        f"versions; kept {report.kept}, of which {report.recent} unused but younger than "
+        f"{grace_hours:g} h"
+    )

@@ -135,6 +135,17 @@ class ObjectStore:
         except (ClientError, BotoCoreError) as exc:
             raise self._error(f"cannot list {prefix}", exc) from exc
 
+    def entries(self, prefix: str) -> Iterator[tuple[str, float, int]]:
+        """``(key, last modified as a Unix time, size)`` of every object under ``prefix``."""
+        paginator = self._client.get_paginator("list_objects_v2")
+        try:
+            for page in paginator.paginate(Bucket=self.location.bucket, Prefix=prefix):
+                for item in page.get("Contents", ()):
+                    modified = item["LastModified"].timestamp()
+                    yield str(item["Key"]), float(modified), int(item["Size"])
+        except (ClientError, BotoCoreError) as exc:
+            raise self._error(f"cannot list {prefix}", exc) from exc
+
     def delete(self, key: str) -> None:
         try:
             self._client.delete_object(Bucket=self.location.bucket, Key=key)
