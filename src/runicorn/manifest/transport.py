@@ -169,9 +169,13 @@ class LocalTransport(Transport):
         # Watching: the root's manifest is kept between passes, re-scanning only what changed.
         self._followed = script.FollowedRoot(str(self.root)) if follow else None
         self._root_made = False  # made once a pass, not by a syscall per file written
+        # Folders this pass found to be real folders (or made): the checks of a run's first
+        # file are not repeated for its others. Forgotten at the next pass.
+        self._folders: set[str] = set()
 
     async def manifest(self, *, project: str | None = None, since: float | None = None) -> Manifest:
         self._root_made = False  # a pass starts here; the root may have gone since the last
+        self._folders.clear()
         if self._followed is not None and project is None and since is None:
             return Manifest.from_dict(await asyncio.to_thread(self._followed.manifest))
         data = await asyncio.to_thread(
@@ -199,24 +203,29 @@ class LocalTransport(Transport):
         if not self._root_made:
             self.root.mkdir(parents=True, exist_ok=True)
             self._root_made = True
-        folder = self.root
-        for part in clean.parts[:-1]:
-            folder = folder / part
+        # Strings, not Path joins: this runs several times per file of every run a sync writes.
+        parts = clean.parts
+        folder = str(self.root)
+        for part in parts[:-1]:
+            folder = f"{folder}/{part}"
+            if folder in self._folders:
+                continue
             try:
                 mode = os.lstat(folder).st_mode
             except FileNotFoundError:
-                folder.mkdir()
-                continue
+                os.mkdir(folder)
+                mode = stat.S_IFDIR
             if not stat.S_ISDIR(mode):
                 raise UnsafePathError(
                     f"{rel}: {folder} is a symbolic link or a file, not a folder; nothing is "
                     "written through it"
                 )
-        path = folder / clean.parts[-1]
+            self._folders.add(folder)
+        path = f"{folder}/{parts[-1]}"
         with contextlib.suppress(FileNotFoundError):
             if not stat.S_ISREG(os.lstat(path).st_mode):
                 raise UnsafePathError(f"{rel} exists here and is not a regular file")
-        return path
+        return Path(path)
 
     async def read_range(self, rel: str, offset: int, length: int) -> bytes:
         with self._source(rel).open("rb") as handle:
