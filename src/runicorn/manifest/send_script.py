@@ -135,7 +135,8 @@ def send(root: str, requests: list[Request], out: IO[bytes], level: int | None =
                 end = at + count == size
                 header: dict[str, Any] = {"path": rel, "at": at, "n": count, "end": end}
                 body = data
-                if pace.compress() if pace is not None else level:
+                compress = pace.compress() if pace is not None else bool(level)
+                if compress:
                     started = time.perf_counter()
                     body = zlib.compress(data, level or AUTO_LEVEL)
                     header["z"] = len(body)
