@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from quiet_runs import start
 
 import runicorn as rn
 from runicorn.experiment import ExperimentManager
@@ -53,14 +54,6 @@ run.summary({"final_note": "done"})
 run.finish()
 print(run.id)
 """
-
-
-def start(root: Path, **kwargs: Any) -> rn.Run:
-    run = rn.init(
-        storage=root, capture_console=False, system_metrics=False, capture_env=False, **kwargs
-    )
-    assert isinstance(run, rn.Run)
-    return run
 
 
 def metric_rows(run_path: Path) -> list[dict[str, Any]]:

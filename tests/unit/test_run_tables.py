@@ -8,18 +8,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from quiet_runs import start
 
-import runicorn as rn
 from runicorn.experiment import ExperimentManager
 from runicorn.run_tables import history_dataframe, merge_steps, runs_dataframe
-
-
-def start(root: Path, **kwargs: object) -> rn.Run:
-    run = rn.init(
-        storage=root, capture_env=False, system_metrics=False, capture_console=False, **kwargs
-    )  # type: ignore[arg-type]
-    assert isinstance(run, rn.Run)
-    return run
 
 
 def test_rows_of_one_step_are_merged(root: Path) -> None:

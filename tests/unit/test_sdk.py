@@ -13,23 +13,12 @@ from typing import Any
 import numpy as np
 import pytest
 from PIL import Image
+from quiet_runs import start
 
 import runicorn as rn
 from runicorn.storage.backends import HybridStorageBackend
 from runicorn.storage.events import read_events
 from runicorn.storage.jsonio import read_json
-
-
-def start(root: Path, **kwargs: Any) -> rn.Run:
-    options: dict[str, Any] = {
-        "capture_console": False,
-        "system_metrics": False,
-        "capture_env": False,
-    }
-    options.update(kwargs)
-    run = rn.init(storage=root, **options)
-    assert isinstance(run, rn.Run)
-    return run
 
 
 def metric_rows(run_path: Path) -> list[dict[str, Any]]:

@@ -168,14 +168,13 @@ class LocalTransport(Transport):
         self._early: list[tuple[int, IndexUpdate]] = []  # (helper, run) pairs
         # Watching: the root's manifest is kept between passes, re-scanning only what changed.
         self._followed = script.FollowedRoot(str(self.root)) if follow else None
-        self._root_made = False  # made once a pass, not by a syscall per file written
-        # Folders this pass found to be real folders (or made): the checks of a run's first
-        # file are not repeated for its others. Forgotten at the next pass.
+        # Folders this pass found to be real folders (or made), the root among them: the
+        # checks of a run's first file are not repeated for its others. Forgotten at the next
+        # pass (the root may have gone since).
         self._folders: set[str] = set()
 
     async def manifest(self, *, project: str | None = None, since: float | None = None) -> Manifest:
-        self._root_made = False  # a pass starts here; the root may have gone since the last
-        self._folders.clear()
+        self._folders.clear()  # a pass starts here
         if self._followed is not None and project is None and since is None:
             return Manifest.from_dict(await asyncio.to_thread(self._followed.manifest))
         data = await asyncio.to_thread(
@@ -200,12 +199,12 @@ class LocalTransport(Transport):
         clean = check_relative(rel)
         if self._followed is not None:
             self._followed.wrote(clean.as_posix())
-        if not self._root_made:
-            self.root.mkdir(parents=True, exist_ok=True)
-            self._root_made = True
         # Strings, not Path joins: this runs several times per file of every run a sync writes.
         parts = clean.parts
         folder = str(self.root)
+        if folder not in self._folders:
+            self.root.mkdir(parents=True, exist_ok=True)
+            self._folders.add(folder)
         for part in parts[:-1]:
             folder = f"{folder}/{part}"
             if folder in self._folders:

@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from quiet_runs import start
 
 import runicorn as rn
 from runicorn.monitors import NanInf
@@ -28,18 +29,6 @@ from runicorn.storage.models import ExperimentRecord
 from runicorn.storage.run_files import EventsDigest, read_record
 
 KEYS = ("train/loss", "val/acc", "train/grad_norm", "lr", "学习率/warmup")
-
-
-def start(root: Path, **kwargs: Any) -> rn.Run:
-    options: dict[str, Any] = {
-        "capture_console": False,
-        "system_metrics": False,
-        "capture_env": False,
-    }
-    options.update(kwargs)
-    run = rn.init(storage=root, **options)
-    assert isinstance(run, rn.Run)
-    return run
 
 
 def canonical(value: Any) -> Any:
